@@ -1,0 +1,36 @@
+/**
+ * The one interface every work source implements. The engine owns validation,
+ * racing, hedging and circuit breaking; a backend only turns a job into work.
+ */
+export interface WorkJob {
+  /** 64 upper-case hex characters. */
+  readonly root: string;
+  /** The 32 root bytes, decoded once per job. */
+  readonly rootBytes: Uint8Array;
+  /** The minimum work value the job needs. */
+  readonly target: bigint;
+  /** Account the block belongs to (`nano_…`/`ban_…`), when the client sent one. */
+  readonly account?: string;
+  /** Aborted when the job is won elsewhere, cancelled, or past its deadline. */
+  readonly signal: AbortSignal;
+}
+
+export interface Backend {
+  /** The name from the config (`backends.<name>`), used in metrics, logs and `X-Powgate-Source`. */
+  readonly name: string;
+  /** The backend type (`rpc`, `local`, ...). */
+  readonly type: string;
+  /**
+   * Whether this backend can serve `target` at all. A backend that cannot is
+   * skipped (not failed): DPoW only serves the Nano base, BoomPoW at most 64x.
+   */
+  supports(target: bigint): boolean;
+  /**
+   * Resolves with a work nonce (not yet validated: the engine does that).
+   * Rejects with a PowgateError on failure, or with an AbortError-like error
+   * when `job.signal` aborts. Must stop all its own work promptly on abort.
+   */
+  generate(job: WorkJob): Promise<bigint>;
+  /** Releases sockets, workers and timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import type { NetworkName } from '../pow/networks.js';
+
+/**
+ * The one validated, frozen configuration. YAML keys are snake_case; this type
+ * is the normalised camelCase form. Durations are milliseconds.
+ */
+export interface Config {
+  readonly network: NetworkName;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly node: {
+    /** node RPC URL that allowed non-work actions are forwarded to. */
+    readonly rpc?: string;
+    /** node websocket URL (precache; a later issue). */
+    readonly websocket?: string;
+    /** Timeout of one forwarded RPC call. */
+    readonly timeout: number;
+  };
+  readonly rpc: {
+    /** Actions forwarded to node.rpc (besides work_generate/work_cancel/work_validate, which powgate answers). */
+    readonly allow: readonly string[];
+    /** Largest accepted request body in bytes. */
+    readonly bodyLimit: number;
+  };
+  readonly cache: {
+    /** `memory` or a `redis://` / `rediss://` URL. */
+    readonly url: string;
+    readonly maxEntries: number;
+    readonly ttl: number;
+  };
+  readonly work: {
+    /** Per-request deadline. */
+    readonly timeout: number;
+    /** Target when a request names neither difficulty nor multiplier; defaults to the network's. */
+    readonly defaultDifficulty?: bigint;
+    /** Upper bound of the range check, as a multiplier of the network base (node: 64). */
+    readonly maxMultiplier: number;
+  };
+  readonly breaker: {
+    /** Consecutive failures that open a backend's circuit. */
+    readonly failures: number;
+    /** First cool-down; doubles on each failed probe up to maxCooldown. */
+    readonly cooldown: number;
+    readonly maxCooldown: number;
+  };
+  readonly backends: Readonly<Record<string, BackendConfig>>;
+  readonly tiers: readonly TierConfig[];
+  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export interface TierConfig {
+  readonly backends: readonly string[];
+  /** Start the next tier too when this one has not answered after this long. */
+  readonly hedgeAfter?: number;
+}
+
+export type BackendConfig = RpcBackendConfig | LocalBackendConfig;
+
+export interface RpcBackendConfig {
+  readonly type: 'rpc';
+  /** node-RPC work URLs (nano-work-server, a node with control, another powgate); they race. */
+  readonly urls: readonly string[];
+  /** Per-request timeout; unset means the job's deadline. */
+  readonly timeout?: number;
+  /** Relay `account` to the peers when the client sent one. */
+  readonly sendAccount: boolean;
+}
+
+export interface LocalBackendConfig {
+  readonly type: 'local';
+  /** Worker threads for the CPU generator. */
+  readonly cpuThreads: number;
+}
