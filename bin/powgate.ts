@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.js';
+import { ConfigError } from '../lib/errors.js';
+import { startPowgate } from '../lib/server.js';
+
+function version(): string {
+  // bin/ and dist/bin/ sit at different depths below package.json.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'powgate' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      /* try the next depth */
+    }
+  }
+  return 'unknown';
+}
+
+async function main(argv: string[]): Promise<number> {
+  let config;
+  try {
+    const args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (args.version) {
+      process.stdout.write(`powgate ${version()}\n`);
+      return 0;
+    }
+    config = await loadConfig({ argv, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`powgate: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const logger = pino({ level: config.log.level, base: { name: 'powgate' } });
+  logger.debug({ config: redactConfig(config) }, 'configuration');
+  let gate;
+  try {
+    gate = await startPowgate(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'could not start');
+    return 1;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+  });
+  await gate.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`powgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

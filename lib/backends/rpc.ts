@@ -1,0 +1,137 @@
+import { BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
+import { postJson } from '../net/post-json.js';
+import { formatWorkHex, meetsTarget, parseWorkHex } from '../pow/index.js';
+import type { Backend, WorkJob } from './types.js';
+
+export interface RpcBackendOptions {
+  readonly urls: readonly string[];
+  /** Per-request timeout in ms; unset means the job's own deadline. */
+  readonly timeout?: number;
+  readonly sendAccount?: boolean;
+  /** Called for each peer that answers with work below the target (the peer is not told). */
+  readonly onInvalid?: (peer: string) => void;
+}
+
+interface Peer {
+  readonly url: URL;
+  /** The URL without credentials, path or query: safe for errors and logs. */
+  readonly label: string;
+  /** Requests in flight by root: a peer gets work_cancel only when none still needs the root. */
+  readonly active: Map<string, number>;
+}
+
+const CANCEL_TIMEOUT_MS = 2000;
+
+/**
+ * Node-RPC work peers: nano-work-server, a node with control enabled, another
+ * powgate. All URLs race; the first valid work wins, and every peer still
+ * working on the root is sent `work_cancel`, as a node does.
+ */
+export function createRpcBackend(name: string, options: RpcBackendOptions): Backend {
+  const peers: Peer[] = options.urls.map((raw) => {
+    const url = new URL(raw);
+    return { url, label: `${url.protocol}//${url.host}`, active: new Map() };
+  });
+  const sendAccount = options.sendAccount ?? true;
+
+  const release = (peer: Peer, root: string): number => {
+    const left = (peer.active.get(root) ?? 1) - 1;
+    if (left <= 0) peer.active.delete(root);
+    else peer.active.set(root, left);
+    return left;
+  };
+
+  const sendCancel = (peer: Peer, root: string): void => {
+    const body = JSON.stringify({ action: 'work_cancel', hash: root });
+    // Fire and forget, like the node: the answer is never needed.
+    postJson(peer.url, body, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS), maxBytes: 4096 }).catch(() => {});
+  };
+
+  const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: AbortSignal): Promise<bigint> => {
+    peer.active.set(job.root, (peer.active.get(job.root) ?? 0) + 1);
+    let answered = false;
+    try {
+      const res = await postJson(peer.url, body, { signal, maxBytes: 64 * 1024 });
+      answered = true;
+      const work = parseReply(peer.label, res.body);
+      if (!meetsTarget(job.rootBytes, work, job.target)) {
+        options.onInvalid?.(peer.label);
+        throw new InvalidWorkError(`${peer.label} returned work below the target`);
+      }
+      return work;
+    } catch (err) {
+      if (err instanceof PowgateError) throw err;
+      if (isAbortError(err) || signal.aborted) throw abortError(signal);
+      throw new BackendUnavailableError(`${peer.label}: ${errorText(err)}`, { cause: err });
+    } finally {
+      const left = release(peer, job.root);
+      // A peer that already answered needs no cancel; one still working does,
+      // unless another request of ours still wants this root from it.
+      if (!answered && signal.aborted && left === 0) sendCancel(peer, job.root);
+    }
+  };
+
+  return {
+    name,
+    type: 'rpc',
+    supports: () => peers.length > 0,
+    async generate(job: WorkJob): Promise<bigint> {
+      job.signal.throwIfAborted();
+      const body = JSON.stringify({
+        action: 'work_generate',
+        hash: job.root,
+        difficulty: formatWorkHex(job.target),
+        ...(sendAccount && job.account !== undefined ? { account: job.account } : {}),
+      });
+      const race = new AbortController();
+      const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
+      const signal = AbortSignal.any(deadline === undefined ? [job.signal, race.signal] : [job.signal, race.signal, deadline]);
+      try {
+        return await Promise.any(peers.map((peer) => askPeer(peer, job, body, signal)));
+      } catch (err) {
+        if (job.signal.aborted) throw abortError(job.signal);
+        const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+        if (deadline?.aborted) {
+          throw new PowgateError('BACKEND_TIMEOUT', `${name}: no answer within ${options.timeout} ms`);
+        }
+        const invalid = errors.some((e) => e instanceof InvalidWorkError);
+        const detail = errors.map(errorText).join('; ');
+        throw invalid ? new InvalidWorkError(detail) : new BackendUnavailableError(detail);
+      } finally {
+        // Losing peers in this backend are stopped (and sent work_cancel).
+        race.abort();
+      }
+    },
+    async close() {},
+  };
+}
+
+function parseReply(label: string, text: string): bigint {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BadUpstreamReplyError(`${label}: reply is not JSON`);
+  }
+  if (typeof body !== 'object' || body === null) throw new BadUpstreamReplyError(`${label}: reply is not an object`);
+  const { work, error } = body as { work?: unknown; error?: unknown };
+  if (typeof work === 'string') {
+    const value = parseWorkHex(work);
+    if (value === undefined) throw new BadUpstreamReplyError(`${label}: malformed work`);
+    return value;
+  }
+  if (typeof error === 'string') throw new BadUpstreamReplyError(`${label}: ${error.slice(0, 200)}`);
+  throw new BadUpstreamReplyError(`${label}: reply has no work`);
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== undefined && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,193 @@
+import type { Backend, WorkJob } from '../backends/types.js';
+import { isAbortError, PowgateError } from '../errors.js';
+import { workValue } from '../pow/index.js';
+import type { CircuitBreaker } from './breaker.js';
+import type { EngineEmitter } from './events.js';
+
+export interface Tier {
+  readonly backends: readonly Backend[];
+  readonly hedgeAfter?: number;
+}
+
+export interface AttemptWin {
+  readonly work: bigint;
+  readonly value: bigint;
+  readonly backend: string;
+}
+
+export interface AttemptContext {
+  readonly tiers: readonly Tier[];
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
+  readonly events: EngineEmitter;
+  readonly now: () => number;
+}
+
+interface TierState {
+  started: boolean;
+  pending: number;
+  hedgeTimer?: NodeJS.Timeout;
+}
+
+/**
+ * One pass over the tier chain for one root at one target. Tiers start in
+ * order; a tier's backends race; a tier that is still silent after its
+ * `hedgeAfter` starts the next one as well, and a tier whose backends all
+ * failed hands over at once. Every result is validated before it can win.
+ *
+ * The attempt settles exactly once: with the first valid work, or with an
+ * error when every tier has failed. Aborting `signal` stops every backend.
+ */
+export function runAttempt(
+  ctx: AttemptContext,
+  job: { root: string; rootBytes: Uint8Array; target: bigint; account?: string },
+  signal: AbortSignal,
+): Promise<AttemptWin> {
+  return new Promise<AttemptWin>((resolve, reject) => {
+    const controller = new AbortController();
+    const tiers: TierState[] = ctx.tiers.map(() => ({ started: false, pending: 0 }));
+    const failures: string[] = [];
+    let settled = false;
+
+    const workJob: WorkJob = {
+      root: job.root,
+      rootBytes: job.rootBytes,
+      target: job.target,
+      ...(job.account === undefined ? {} : { account: job.account }),
+      signal: controller.signal,
+    };
+
+    const finish = (): void => {
+      settled = true;
+      for (const tier of tiers) clearTimeout(tier.hedgeTimer);
+      signal.removeEventListener('abort', onAbort);
+      controller.abort();
+    };
+
+    const onAbort = (): void => {
+      if (settled) return;
+      finish();
+      reject(signal.reason instanceof Error ? signal.reason : new PowgateError('CANCELLED', 'Cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const startTier = (index: number): void => {
+      if (settled) return;
+      const tier = tiers[index];
+      const config = ctx.tiers[index];
+      if (tier === undefined || config === undefined || tier.started) return;
+      tier.started = true;
+      for (const backend of config.backends) {
+        if (!backend.supports(job.target)) {
+          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'skipped', seconds: 0 });
+          continue;
+        }
+        const breaker = ctx.breakers.get(backend.name);
+        if (breaker !== undefined && !breaker.tryAcquire()) {
+          failures.push(`${backend.name}: circuit open`);
+          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'skipped', seconds: 0 });
+          continue;
+        }
+        tier.pending++;
+        launch(backend, index, breaker);
+      }
+      if (tier.pending === 0) {
+        tierDone(index);
+        return;
+      }
+      if (config.hedgeAfter !== undefined && index + 1 < tiers.length) {
+        tier.hedgeTimer = setTimeout(() => startTier(index + 1), config.hedgeAfter);
+        tier.hedgeTimer.unref();
+      }
+    };
+
+    const launch = (backend: Backend, tierIndex: number, breaker: CircuitBreaker | undefined): void => {
+      const started = ctx.now();
+      const seconds = (): number => (ctx.now() - started) / 1000;
+      let promise: Promise<bigint>;
+      try {
+        promise = backend.generate(workJob);
+      } catch (err) {
+        promise = Promise.reject(err);
+      }
+      promise.then(
+        (work) => {
+          if (settled) {
+            breaker?.release();
+            ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
+            return;
+          }
+          const value = workValue(job.rootBytes, work);
+          if (value >= job.target) {
+            breaker?.success();
+            ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'won', seconds: seconds() });
+            finish();
+            resolve({ work, value, backend: backend.name });
+            return;
+          }
+          breaker?.failure();
+          failures.push(`${backend.name}: invalid work`);
+          ctx.events.emit('backend', {
+            backend: backend.name,
+            tier: tierIndex,
+            outcome: 'invalid',
+            seconds: seconds(),
+            error: new PowgateError('INVALID_WORK', `work below target from ${backend.name}`),
+          });
+          backendDone(tierIndex);
+        },
+        (err: unknown) => {
+          if (settled || (controller.signal.aborted && isAbortError(err))) {
+            breaker?.release();
+            ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
+            return;
+          }
+          breaker?.failure();
+          const invalid = err instanceof PowgateError && err.code === 'INVALID_WORK';
+          failures.push(`${backend.name}: ${invalid ? 'invalid work' : describe(err)}`);
+          ctx.events.emit('backend', {
+            backend: backend.name,
+            tier: tierIndex,
+            outcome: invalid ? 'invalid' : 'failed',
+            seconds: seconds(),
+            error: err,
+          });
+          backendDone(tierIndex);
+        },
+      );
+    };
+
+    const backendDone = (index: number): void => {
+      const tier = tiers[index];
+      if (tier === undefined) return;
+      tier.pending--;
+      if (tier.pending === 0) tierDone(index);
+    };
+
+    const tierDone = (index: number): void => {
+      const tier = tiers[index];
+      if (tier !== undefined) clearTimeout(tier.hedgeTimer);
+      if (settled) return;
+      // Hand over at once: the next tier may already run because of hedging.
+      startTier(index + 1);
+      const allStarted = tiers.every((t) => t.started);
+      const nonePending = tiers.every((t) => t.pending === 0);
+      if (allStarted && nonePending && !settled) {
+        finish();
+        const detail = failures.length > 0 ? failures.join('; ') : 'no backend can serve this difficulty';
+        reject(new PowgateError('NO_BACKEND', `Work generation failed: ${detail}`));
+      }
+    };
+
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    startTier(0);
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof PowgateError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,78 @@
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerOptions {
+  /** Consecutive failures that open the circuit. */
+  readonly failures: number;
+  /** First cool-down in ms; doubles after each failed probe. */
+  readonly cooldown: number;
+  readonly maxCooldown: number;
+}
+
+/**
+ * Per-backend circuit breaker. After `failures` consecutive failures the backend
+ * is skipped for a cool-down, then one probe is let through: success closes the
+ * circuit, failure opens it again for twice as long (capped).
+ */
+export class CircuitBreaker {
+  #state: BreakerState = 'closed';
+  #consecutive = 0;
+  #cooldown: number;
+  #openUntil = 0;
+  #probing = false;
+  readonly #options: BreakerOptions;
+  readonly #now: () => number;
+
+  constructor(options: BreakerOptions, now: () => number = Date.now) {
+    this.#options = options;
+    this.#cooldown = options.cooldown;
+    this.#now = now;
+  }
+
+  get state(): BreakerState {
+    if (this.#state === 'open' && this.#now() >= this.#openUntil) return 'half_open';
+    return this.#state;
+  }
+
+  /** Ms until an open circuit lets a probe through (0 when not open). */
+  get retryIn(): number {
+    return this.#state === 'open' ? Math.max(0, this.#openUntil - this.#now()) : 0;
+  }
+
+  /** Whether a request may go to the backend now; in half-open, only one probe at a time. */
+  tryAcquire(): boolean {
+    const state = this.state;
+    if (state === 'closed') return true;
+    if (state === 'open' || this.#probing) return false;
+    this.#state = 'half_open';
+    this.#probing = true;
+    return true;
+  }
+
+  success(): void {
+    this.#state = 'closed';
+    this.#consecutive = 0;
+    this.#probing = false;
+    this.#cooldown = this.#options.cooldown;
+  }
+
+  failure(): void {
+    this.#consecutive++;
+    if (this.#state === 'half_open') {
+      this.#probing = false;
+      this.#cooldown = Math.min(this.#cooldown * 2, this.#options.maxCooldown);
+      this.#open();
+    } else if (this.#state === 'closed' && this.#consecutive >= this.#options.failures) {
+      this.#open();
+    }
+  }
+
+  /** A probe that ended without a verdict (aborted because another backend won). */
+  release(): void {
+    this.#probing = false;
+  }
+
+  #open(): void {
+    this.#state = 'open';
+    this.#openUntil = this.#now() + this.#cooldown;
+  }
+}

@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { EngineEmitter } from '../engine/events.js';
+import type { CircuitBreaker } from '../engine/breaker.js';
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export interface MetricsSources {
+  readonly events: EngineEmitter;
+  readonly inFlight: () => number;
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
+}
+
+/**
+ * Every powgate metric, created on the registry it is given. Gauges that read
+ * current state are computed at scrape time; counters follow engine events.
+ */
+export function createMetrics(registry: Registry, sources: MetricsSources) {
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'powgate_requests_total',
+    help: 'RPC requests by action and outcome',
+    labelNames: ['action', 'outcome'] as const,
+    registers,
+  });
+  const requestDuration = new Histogram({
+    name: 'powgate_request_duration_seconds',
+    help: 'RPC request duration by action',
+    labelNames: ['action'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const workSource = new Counter({
+    name: 'powgate_work_returned_total',
+    help: 'work_generate answers by source (cache or backend)',
+    labelNames: ['source'] as const,
+    registers,
+  });
+  const backendOutcomes = new Counter({
+    name: 'powgate_backend_outcomes_total',
+    help: 'Backend attempts by outcome: won, lost, failed, invalid, skipped',
+    labelNames: ['backend', 'outcome'] as const,
+    registers,
+  });
+  const backendDuration = new Histogram({
+    name: 'powgate_backend_duration_seconds',
+    help: 'Time from starting a backend to its outcome',
+    labelNames: ['backend', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const cacheHits = new Counter({ name: 'powgate_cache_hits_total', help: 'Cache lookups that answered', registers });
+  const cacheMisses = new Counter({ name: 'powgate_cache_misses_total', help: 'Cache lookups that did not answer', registers });
+  const cacheErrors = new Counter({ name: 'powgate_cache_errors_total', help: 'Cache operations that failed (read as misses)', registers });
+  const jobs = new Counter({
+    name: 'powgate_jobs_total',
+    help: 'Upstream work jobs by outcome (joined requests share one job)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'powgate_jobs_in_flight',
+    help: 'Work jobs currently generating',
+    registers,
+    collect() {
+      this.set(sources.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'powgate_backend_circuit_state',
+    help: 'Circuit breaker per backend: 0 closed, 1 half-open, 2 open',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      for (const [backend, breaker] of sources.breakers) this.set({ backend }, BREAKER_VALUE[breaker.state]);
+    },
+  });
+
+  sources.events.on('backend', (e) => {
+    backendOutcomes.inc({ backend: e.backend, outcome: e.outcome });
+    if (e.outcome !== 'skipped') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
+  });
+  sources.events.on('cache', (e) => {
+    if (e.outcome === 'hit') cacheHits.inc();
+    else if (e.outcome === 'miss') cacheMisses.inc();
+    else cacheErrors.inc();
+  });
+  sources.events.on('job', (e) => {
+    if (e.phase === 'end' && e.outcome !== undefined) jobs.inc({ outcome: e.outcome });
+  });
+
+  return {
+    /** One finished RPC request. */
+    request(action: string, outcome: string, seconds: number, source?: string): void {
+      requests.inc({ action, outcome });
+      requestDuration.observe({ action }, seconds);
+      if (source !== undefined) workSource.inc({ source });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,108 @@
+import type { WorkService } from '../engine/service.js';
+import { NodeError, PowgateError } from '../errors.js';
+import { postJson } from '../net/post-json.js';
+import { LOCAL_ACTIONS, allowName, isSensitive } from './actions.js';
+import { errorBody, nodeJson, workBody } from './format.js';
+import type { WorkLimits } from './limits.js';
+import { Message } from './messages.js';
+import { scalar, type RpcBody } from './scalars.js';
+import { parseHash, parseWorkGenerate } from './work-generate.js';
+import { workValidate } from './work-validate.js';
+
+export type RpcOutcome = 'ok' | 'error' | 'cancelled' | 'timeout' | 'refused' | 'forwarded';
+
+export interface RpcReply {
+  readonly body: string;
+  readonly outcome: RpcOutcome;
+  /** Label for metrics: a work action, an allowed action, or `other` (never client-chosen text). */
+  readonly action: string;
+  /** Where returned work came from: `cache` or a backend name. */
+  readonly source?: string;
+}
+
+export interface RpcHandlerOptions {
+  readonly service: WorkService;
+  readonly limits: WorkLimits;
+  readonly allow: ReadonlySet<string>;
+  readonly nodeRpc?: URL;
+  readonly nodeTimeout: number;
+  /** Errors that are not a node-style answer (bugs): logged, never shown to the client. */
+  readonly onUnexpected?: (err: unknown) => void;
+}
+
+export type RpcHandler = (body: unknown, raw: string, signal: AbortSignal) => Promise<RpcReply>;
+
+/** Dispatches one parsed RPC request; every failure becomes a node-style body. */
+export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
+  const { service, limits, allow } = options;
+  const base = limits.network.base;
+
+  const workGenerate = async (body: RpcBody, signal: AbortSignal): Promise<RpcReply> => {
+    const request = parseWorkGenerate(body, limits);
+    const result = await service.generate({ ...request, signal });
+    return {
+      body: workBody(request.root, result.work, result.value, base),
+      outcome: 'ok',
+      action: 'work_generate',
+      source: result.source,
+    };
+  };
+
+  const forward = async (action: string, body: RpcBody, raw: string): Promise<RpcReply> => {
+    const label = allow.has(action) ? action : 'other';
+    const name = allowName(action, body);
+    if (!allow.has(name)) {
+      const message = isSensitive(name) || name !== action ? Message.sensitive(name) : Message.notAllowed(name);
+      return { body: errorBody(message), outcome: 'refused', action: label };
+    }
+    if (options.nodeRpc === undefined) return { body: errorBody(Message.noNode(action)), outcome: 'refused', action: label };
+    try {
+      // The body goes out as the client wrote it and comes back unchanged.
+      const res = await postJson(options.nodeRpc, raw, { signal: AbortSignal.timeout(options.nodeTimeout), maxBytes: 64 << 20 });
+      return { body: res.body, outcome: 'forwarded', action: label };
+    } catch {
+      return { body: errorBody(Message.nodeUnreachable(action)), outcome: 'error', action: label };
+    }
+  };
+
+  return async (parsed, raw, signal) => {
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return { body: errorBody(NodeError.UnableToParseJson), outcome: 'error', action: 'other' };
+    }
+    const body = parsed as RpcBody;
+    const action = scalar(body, 'action');
+    if (action === undefined) return { body: errorBody(NodeError.UnableToParseJson), outcome: 'error', action: 'other' };
+    const label = LOCAL_ACTIONS.has(action) ? action : 'other';
+    try {
+      switch (action) {
+        case 'work_generate':
+          return await workGenerate(body, signal);
+        case 'work_cancel':
+          service.cancel(parseHash(body));
+          return { body: nodeJson({ success: '' }), outcome: 'ok', action };
+        case 'work_validate':
+          return { body: workValidate(body, limits), outcome: 'ok', action };
+        default:
+          return await forward(action, body, raw);
+      }
+    } catch (err) {
+      if (!(err instanceof PowgateError)) options.onUnexpected?.(err);
+      return { ...failure(err), action: label };
+    }
+  };
+}
+
+function failure(err: unknown): { body: string; outcome: RpcOutcome } {
+  if (err instanceof PowgateError) {
+    switch (err.code) {
+      case 'CANCELLED':
+        return { body: errorBody(NodeError.Cancelled), outcome: 'cancelled' };
+      case 'TIMEOUT':
+        return { body: errorBody(err.message), outcome: 'timeout' };
+      default:
+        return { body: errorBody(err.message), outcome: 'error' };
+    }
+  }
+  // Unexpected: never leak internals to the client.
+  return { body: errorBody('Internal error'), outcome: 'error' };
+}
