@@ -1,0 +1,102 @@
+import { ConfigError } from '../errors.js';
+import { isNetworkName, NETWORKS } from '../pow/networks.js';
+import { normalizeBackends } from './backends.js';
+import { DEFAULTS } from './defaults.js';
+import { describe } from './describe.js';
+import {
+  duration,
+  hex64,
+  integer,
+  listenAddress,
+  list,
+  MAX_TIMER_MS,
+  number,
+  oneOf,
+  pattern,
+  size,
+  url,
+  type Parser,
+} from './parse.js';
+import { isUnset, optional, section, withDefault, type RawMap } from './shape.js';
+import { defaultTiers, normalizeTiers } from './tiers.js';
+import type { Config } from './types.js';
+
+const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'log'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Answered by powgate itself; listing one in rpc.allow would be a misunderstanding. */
+const OWN_ACTIONS = new Set(['work_generate', 'work_cancel', 'work_validate']);
+
+const timer = duration(1, MAX_TIMER_MS);
+
+const network: Parser<Config['network']> = (value, path) => {
+  if (typeof value === 'string' && isNetworkName(value)) return value;
+  throw new ConfigError(path, `expected one of ${Object.keys(NETWORKS).join(', ')}, found ${describe(value, path)}`);
+};
+
+const actionName: Parser<string> = (value, path) => {
+  const name = pattern(/^[a-z][a-z0-9_]*$/, 'an RPC action name such as account_info')(value, path);
+  if (OWN_ACTIONS.has(name)) throw new ConfigError(path, `${name} is answered by powgate itself and is never forwarded`);
+  return name;
+};
+
+const cacheUrl: Parser<string> = (value, path) =>
+  typeof value === 'string' && value.trim() === 'memory'
+    ? 'memory'
+    : url(['redis', 'rediss'])(value, path);
+
+/** The one place raw (merged, snake_case) input becomes a Config. */
+export function normalizeConfig(raw: RawMap): Config {
+  const top = section(raw, '', TOP_LEVEL);
+
+  const node = section(top.node, 'node', ['rpc', 'websocket', 'timeout']);
+  const rpcUrl = optional(node, 'rpc', 'node', url(['http', 'https']));
+  const websocket = optional(node, 'websocket', 'node', url(['ws', 'wss']));
+
+  const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit']);
+  const cache = section(top.cache, 'cache', ['url', 'max_entries', 'ttl']);
+  const work = section(top.work, 'work', ['timeout', 'default_difficulty', 'max_multiplier']);
+  const defaultDifficulty = optional(work, 'default_difficulty', 'work', hex64);
+  const breaker = section(top.breaker, 'breaker', ['failures', 'cooldown', 'max_cooldown']);
+  const cooldown = withDefault(breaker, 'cooldown', 'breaker', timer, DEFAULTS.breaker.cooldown);
+  const maxCooldown = withDefault(breaker, 'max_cooldown', 'breaker', timer, DEFAULTS.breaker.maxCooldown);
+  if (maxCooldown < cooldown) {
+    throw new ConfigError('breaker.max_cooldown', 'expected a duration at least as long as breaker.cooldown');
+  }
+  const log = section(top.log, 'log', ['level']);
+
+  if (isUnset(top.backends)) throw new ConfigError('backends', 'expected a map of backends by name, found nothing');
+  const backends = normalizeBackends(top.backends, 'backends');
+  const tiers = isUnset(top.tiers) ? defaultTiers(backends) : normalizeTiers(top.tiers, 'tiers', backends, 'backends');
+
+  return {
+    network: withDefault(top, 'network', '', network, DEFAULTS.network),
+    listen: withDefault(top, 'listen', '', listenAddress, { ...DEFAULTS.listen }),
+    node: {
+      ...(rpcUrl === undefined ? {} : { rpc: rpcUrl }),
+      ...(websocket === undefined ? {} : { websocket }),
+      timeout: withDefault(node, 'timeout', 'node', timer, DEFAULTS.node.timeout),
+    },
+    rpc: {
+      allow: [...new Set(withDefault(rpc, 'allow', 'rpc', list(actionName, 0), [...DEFAULTS.rpc.allow]))],
+      bodyLimit: withDefault(rpc, 'body_limit', 'rpc', size(1, 1024 ** 3), DEFAULTS.rpc.bodyLimit),
+    },
+    cache: {
+      url: withDefault(cache, 'url', 'cache', cacheUrl, DEFAULTS.cache.url),
+      maxEntries: withDefault(cache, 'max_entries', 'cache', integer(1, 1e9), DEFAULTS.cache.maxEntries),
+      ttl: withDefault(cache, 'ttl', 'cache', duration(1000, 365 * 24 * 3600 * 1000), DEFAULTS.cache.ttl),
+    },
+    work: {
+      timeout: withDefault(work, 'timeout', 'work', timer, DEFAULTS.work.timeout),
+      ...(defaultDifficulty === undefined ? {} : { defaultDifficulty }),
+      maxMultiplier: withDefault(work, 'max_multiplier', 'work', number(1, 1e6), DEFAULTS.work.maxMultiplier),
+    },
+    breaker: {
+      failures: withDefault(breaker, 'failures', 'breaker', integer(1, 1000), DEFAULTS.breaker.failures),
+      cooldown,
+      maxCooldown,
+    },
+    backends,
+    tiers,
+    log: { level: withDefault(log, 'level', 'log', oneOf(LOG_LEVELS), DEFAULTS.log.level) },
+  };
+}

@@ -1,0 +1,163 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { DEFAULT_RPC_ALLOW, loadConfig, redactConfig } from '../../lib/config/index.js';
+import { loadYaml } from './helpers.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
+
+// The YAML from the issue, written the way a user would.
+const ISSUE_YAML = `
+network: nano
+listen: 127.0.0.1:7176
+node: { rpc: http://127.0.0.1:7076, websocket: ws://127.0.0.1:7078, timeout: 10s }
+rpc: { allow: [account_info, block_info], body_limit: 64kb }
+cache: { url: memory, max_entries: 100000, ttl: 7d }
+work: { timeout: 30s, default_difficulty: fffffff800000000, max_multiplier: 64 }
+breaker: { failures: 3, cooldown: 5s, max_cooldown: 5m }
+backends:
+  peers: { type: rpc, urls: [http://127.0.0.1:7000], timeout: 10s, send_account: true }
+  local: { type: local, cpu_threads: 2 }
+tiers:
+  - { backends: [peers], hedge_after: 2s }
+  - { backends: [local] }
+log: { level: info }
+`;
+
+describe('loadConfig', () => {
+  it('normalises the documented YAML', async () => {
+    expect(await loadYaml(ISSUE_YAML)).to.deep.equal({
+      network: 'nano',
+      listen: { host: '127.0.0.1', port: 7176 },
+      node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
+      rpc: { allow: ['account_info', 'block_info'], bodyLimit: 65_536 },
+      cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
+      work: { timeout: 30_000, defaultDifficulty: 0xfffffff800000000n, maxMultiplier: 64 },
+      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
+      backends: {
+        peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
+        local: { type: 'local', cpuThreads: 2 },
+      },
+      tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
+      log: { level: 'info' },
+    });
+  });
+
+  it('loads config.example.yaml', async () => {
+    const config = await loadConfig({ argv: ['--config', EXAMPLE], env: {} });
+    expect(config).to.deep.equal({
+      network: 'nano',
+      listen: { host: '127.0.0.1', port: 7176 },
+      node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
+      rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536 },
+      cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
+      work: { timeout: 30_000, maxMultiplier: 64 },
+      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
+      backends: {
+        peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
+        local: { type: 'local', cpuThreads: 2 },
+      },
+      tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
+      log: { level: 'info' },
+    });
+  });
+
+  it('finds the file through POWGATE_CONFIG and interpolates the example from env', async () => {
+    const config = await loadConfig({ env: { POWGATE_CONFIG: EXAMPLE, NODE_RPC: 'https://node.example:7076' } });
+    expect(config.node.rpc).to.equal('https://node.example:7076');
+  });
+
+  it('keeps 16-digit hex difficulties exact, even when YAML would read them as numbers', async () => {
+    const config = await loadYaml('work: { default_difficulty: 1000000000000001 }');
+    expect(config.work.defaultDifficulty).to.equal(0x1000000000000001n);
+  });
+
+  it('accepts numbers, booleans and lists written as strings', async () => {
+    const config = await loadYaml(`
+cache: { max_entries: "5", ttl: "1500" }
+backends:
+  peers: { type: rpc, urls: "http://a, http://b", send_account: "false" }
+`);
+    expect(config.cache).to.deep.include({ maxEntries: 5, ttl: 1500 });
+    expect(config.backends.peers).to.deep.equal({ type: 'rpc', urls: ['http://a', 'http://b'], sendAccount: false });
+  });
+
+  it('reads durations, sizes and IPv6 listen addresses', async () => {
+    const config = await loadYaml(`
+listen: "[::1]:0"
+node: { timeout: 250ms }
+rpc: { body_limit: 1mb }
+cache: { ttl: 1h }
+work: { timeout: 1.5s }
+breaker: { cooldown: 1000, max_cooldown: 1d }
+`);
+    expect(config.listen).to.deep.equal({ host: '::1', port: 0 });
+    expect(config.node.timeout).to.equal(250);
+    expect(config.rpc.bodyLimit).to.equal(1024 * 1024);
+    expect(config.cache.ttl).to.equal(3_600_000);
+    expect(config.work.timeout).to.equal(1_500);
+    expect(config.breaker).to.deep.include({ cooldown: 1_000, maxCooldown: 86_400_000 });
+  });
+
+  it('treats an empty file and empty sections as defaults', async () => {
+    const config = await loadYaml('node:\ncache: ~\nwork: { default_difficulty: "" }\n');
+    expect(config.cache.url).to.equal('memory');
+    expect(config.work).to.not.have.property('defaultDifficulty');
+    expect((await loadYaml('')).backends).to.deep.equal({ local: { type: 'local', cpuThreads: availableParallelism() } });
+  });
+
+  it('returns a deep-frozen config', async () => {
+    const config = await loadYaml(ISSUE_YAML);
+    expect(Object.isFrozen(config)).to.equal(true);
+    const mutable = config as unknown as {
+      network: string;
+      listen: { port: number };
+      rpc: { allow: string[] };
+      backends: Record<string, { cpuThreads?: number }>;
+      tiers: { backends: string[] }[];
+    };
+    expect(() => {
+      mutable.network = 'banano';
+    }).to.throw(TypeError);
+    expect(() => {
+      mutable.listen.port = 1;
+    }).to.throw(TypeError);
+    expect(() => mutable.rpc.allow.push('send')).to.throw(TypeError);
+    expect(() => {
+      (mutable.backends.local as { cpuThreads?: number }).cpuThreads = 99;
+    }).to.throw(TypeError);
+    expect(() => mutable.tiers[0]?.backends.push('local')).to.throw(TypeError);
+    expect(config.network).to.equal('nano');
+  });
+});
+
+describe('redactConfig', () => {
+  it('hides credentials and writes bigints as hex', async () => {
+    const config = await loadYaml(`
+cache: { url: "rediss://user:hunter2@redis.example:6380/0" }
+node: { rpc: "https://rpc.example/?api_key=hunter3&x=1" }
+work: { default_difficulty: fffffe0000000000 }
+backends:
+  peers: { type: rpc, urls: ["https://me:hunter4@peer.example"] }
+`);
+    const redacted = redactConfig(config) as {
+      cache: { url: string };
+      node: { rpc: string };
+      work: { defaultDifficulty: string };
+      backends: { peers: { urls: string[] } };
+    };
+    const text = JSON.stringify(redacted);
+    for (const secret of ['hunter2', 'hunter3', 'hunter4']) expect(text).to.not.include(secret);
+    expect(redacted.cache.url).to.equal('rediss://***@redis.example:6380/0');
+    expect(redacted.node.rpc).to.equal('https://rpc.example/?api_key=***&x=1');
+    expect(redacted.backends.peers.urls).to.deep.equal(['https://***@peer.example']);
+    expect(redacted.work.defaultDifficulty).to.equal('fffffe0000000000');
+    expect(Object.isFrozen(redacted)).to.equal(false);
+  });
+
+  it('hides values under secret-named keys', () => {
+    const fake = { backends: { dpow: { type: 'dpow', user: 'me', apiKey: 'hunter5', token: 'hunter6' } } };
+    const redacted = redactConfig(fake as never);
+    expect(redacted).to.deep.equal({ backends: { dpow: { type: 'dpow', user: 'me', apiKey: '***', token: '***' } } });
+  });
+});
