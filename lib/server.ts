@@ -56,6 +56,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     service?.events.emit('cache', { outcome: 'error', error: err });
     logger.warn({ err: err.message }, 'cache unavailable; serving as misses');
   });
+  if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
   service = new WorkService({ tiers, cache, timeout: config.work.timeout, breaker: config.breaker });
   const metrics = createMetrics(registry, { events: service.events, inFlight: () => service.inFlight, breakers: service.breakers });
 
@@ -82,6 +83,11 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   let accepting = true;
   const app = createApp({ rpc, registry, metrics, logger, bodyLimit: config.rpc.bodyLimit, accepting: () => accepting });
   const server = http.createServer(app.callback());
+  let activeRequests = 0;
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    activeRequests++;
+    res.once('close', () => activeRequests--);
+  });
   // Slow or silent clients must not pin sockets forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 0;
@@ -110,6 +116,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       server.closeIdleConnections();
       await service.drain(options.drainTimeout ?? 5000);
       service.close();
+      // Let the Cancelled answers reach their clients before the sockets go.
+      for (let i = 0; i < 50 && activeRequests > 0; i++) await new Promise((r) => setTimeout(r, 10));
       server.closeAllConnections();
       await closed;
       await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));

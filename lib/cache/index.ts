@@ -25,6 +25,8 @@ export interface WorkCache {
   delete(root: string): Promise<void>;
   /** Whether the store answers right now (used by readiness). */
   ping(): Promise<boolean>;
+  /** Waits (at most `ms`) for the first connection; false if the store is still away. */
+  ready(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ function createMemoryCache(options: CacheOptions, onError: (err: CacheError) => 
     serialize: undefined,
     deserialize: undefined,
   });
-  return wrapKeyv('memory', keyv, onError, async () => true, async () => {});
+  return wrapKeyv('memory', keyv, onError, async () => true, async () => true, async () => {});
 }
 
 function createRedisCache(options: CacheOptions, onError: (err: CacheError) => void): WorkCache {
@@ -72,9 +74,10 @@ function createRedisCache(options: CacheOptions, onError: (err: CacheError) => v
       onError(new CacheError(`Redis: ${describe(err)}`, { cause: err }));
     }
   });
-  client.connect().catch(() => {
-    /* reported through the 'error' event; the client keeps retrying */
-  });
+  const connected = client.connect().then(
+    () => true,
+    () => false, // reported through the 'error' event; the client keeps retrying
+  );
   const store = new KeyvRedis<StoredWork>(client, { namespace: NAMESPACE, throwOnConnectError: true, throwOnErrors: true });
   const keyv = new Keyv<StoredWork>(store, { namespace: NAMESPACE, useKeyPrefix: false, ttl: options.ttl, throwOnErrors: true });
   // keyv re-emits adapter errors; the wrapper reports failures itself.
@@ -93,6 +96,7 @@ function createRedisCache(options: CacheOptions, onError: (err: CacheError) => v
         return false;
       }
     },
+    async (ms) => client.isReady || withTimeout(connected, ms).catch(() => false),
     async () => {
       try {
         if (client.isOpen) await client.close();
@@ -109,6 +113,7 @@ function wrapKeyv(
   keyv: Keyv<StoredWork>,
   onError: (err: CacheError) => void,
   ping: () => Promise<boolean>,
+  ready: (ms: number) => Promise<boolean>,
   close: () => Promise<void>,
   timeout?: number,
 ): WorkCache {
@@ -140,6 +145,7 @@ function wrapKeyv(
       }
     },
     ping,
+    ready,
     close,
   };
 }

@@ -50,6 +50,7 @@ describe('work cache', () => {
     it('stores work in Redis with a TTL and reads it back', async () => {
       const cache = createWorkCache({ url: REDIS_URL, maxEntries: 10, ttl: 60_000 }, (e) => errors.push(e));
       try {
+        expect(await cache.ready(2000)).to.equal(true);
         const root = randomRoot();
         await cache.set(root, 0x2b3d689bbcb21dcan, 0xfffffff93c41ec94n);
         expect(await cache.get(root)).to.equal(0x2b3d689bbcb21dcan);

@@ -252,20 +252,28 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     const root = randomRoot();
     const body = JSON.stringify({ action: 'work_generate', hash: root, difficulty: DEV_BASE, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' }, null, 4);
     const port = Number(new URL(gate.url).port);
+    // Like the node: write the request, read one response by Content-Length, drop the socket.
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end(
+        socket.write(
           `POST / HTTP/1.1\r\nContent-Type: application/json\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
         );
       });
       let data = '';
-      socket.on('data', (d) => (data += d.toString()));
-      socket.on('end', () => resolve(data));
+      socket.on('data', (d) => {
+        data += d.toString();
+        const head = data.indexOf('\r\n\r\n');
+        const length = /content-length: (\d+)/i.exec(data)?.[1];
+        if (head !== -1 && length !== undefined && Buffer.byteLength(data.slice(head + 4)) >= Number(length)) {
+          socket.destroy();
+          resolve(data);
+        }
+      });
       socket.on('error', reject);
     });
     expect(raw.startsWith('HTTP/1.1 200 OK\r\n')).to.equal(true);
     const json = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
     expect(json.hash).to.equal(root);
-    expect(meets(root, json.work as string, 0xffc0000000000000n)).to.equal(true);
+    expect(meets(root, json.work as string, 0xffc0000000000000n), raw).to.equal(true);
   });
 });
