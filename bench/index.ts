@@ -21,7 +21,9 @@ interface Child {
 }
 
 async function spawnServer(message: object): Promise<Child> {
-  const proc = fork(new URL('./servers.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROF=dir writes a CPU profile of every server process (for finding hot spots).
+  const execArgv = process.env.BENCH_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const proc = fork(new URL('./servers.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const ask = <T>(m: object, key: string): Promise<T> =>
     new Promise((resolve) => {
       const on = (reply: Record<string, unknown>): void => {
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
     lines.push(row([`WASM pool, ${threads} threads`, fmt(rate.wasmMHs, 2)]), row(['WASM per thread', fmt(rate.wasmMHsPerThread, 2)]), row(['JS reference, 1 thread (baseline)', fmt(rate.baselineMHs, 2)]));
     results.hashrate = rate;
   } finally {
-    for (const child of children) child.proc.kill();
+    for (const child of children) child.proc.kill('SIGINT');
   }
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);

@@ -19,6 +19,8 @@ const send = (m: unknown): void => {
   process.send?.(m);
 };
 
+// SIGINT ends the process through process.exit so a --cpu-prof profile is written.
+process.on('SIGINT', () => process.exit(0));
 process.once('message', (m: Message) => {
   void start(m).then((url) => send({ url }));
 });

@@ -21,6 +21,8 @@ interface Peer {
 }
 
 const CANCEL_TIMEOUT_MS = 2000;
+/** Abort reason for peers that lost the race; shared, as it carries no per-request detail. */
+const LOST = new PowgateError('CANCELLED', 'Cancelled: another peer answered');
 
 /**
  * Node-RPC work peers: nano-work-server, a node with control enabled, another
@@ -83,11 +85,17 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
         difficulty: formatWorkHex(job.target),
         ...(sendAccount && job.account !== undefined ? { account: job.account } : {}),
       });
-      const race = new AbortController();
+      // Only what is needed: one peer and no timeout share the job's own signal.
+      const race = peers.length > 1 ? new AbortController() : undefined;
       const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
-      const signal = AbortSignal.any(deadline === undefined ? [job.signal, race.signal] : [job.signal, race.signal, deadline]);
+      const parts = [job.signal];
+      if (race !== undefined) parts.push(race.signal);
+      if (deadline !== undefined) parts.push(deadline);
+      const signal = parts.length === 1 ? job.signal : AbortSignal.any(parts);
+      let pending = peers.length;
+      const ask = (peer: Peer): Promise<bigint> => askPeer(peer, job, body, signal).finally(() => pending--);
       try {
-        return await Promise.any(peers.map((peer) => askPeer(peer, job, body, signal)));
+        return await Promise.any(peers.map(ask));
       } catch (err) {
         if (job.signal.aborted) throw abortError(job.signal);
         const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
@@ -99,7 +107,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
         throw invalid ? new InvalidWorkError(detail) : new BackendUnavailableError(detail);
       } finally {
         // Losing peers in this backend are stopped (and sent work_cancel).
-        race.abort();
+        if (pending > 0) race?.abort(LOST);
       }
     },
     async close() {},

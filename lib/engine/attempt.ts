@@ -22,6 +22,9 @@ export interface AttemptContext {
   readonly now: () => number;
 }
 
+/** Shared abort reason for losers: made once, since an Error per request costs a stack capture. */
+const SETTLED = new PowgateError('CANCELLED', 'Cancelled: another backend answered or the job ended');
+
 interface TierState {
   started: boolean;
   pending: number;
@@ -47,6 +50,7 @@ export function runAttempt(
     const tiers: TierState[] = ctx.tiers.map(() => ({ started: false, pending: 0 }));
     const failures: string[] = [];
     let settled = false;
+    let running = 0;
 
     const workJob: WorkJob = {
       root: job.root,
@@ -60,7 +64,7 @@ export function runAttempt(
       settled = true;
       for (const tier of tiers) clearTimeout(tier.hedgeTimer);
       signal.removeEventListener('abort', onAbort);
-      controller.abort();
+      if (running > 0) controller.abort(SETTLED);
     };
 
     const onAbort = (): void => {
@@ -103,6 +107,7 @@ export function runAttempt(
     const launch = (backend: Backend, tierIndex: number, breaker: CircuitBreaker | undefined): void => {
       const started = ctx.now();
       const seconds = (): number => (ctx.now() - started) / 1000;
+      running++;
       let promise: Promise<bigint>;
       try {
         promise = backend.generate(workJob);
@@ -111,6 +116,7 @@ export function runAttempt(
       }
       promise.then(
         (work) => {
+          running--;
           if (settled) {
             breaker?.release();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
@@ -136,6 +142,7 @@ export function runAttempt(
           backendDone(tierIndex);
         },
         (err: unknown) => {
+          running--;
           if (settled || (controller.signal.aborted && isAbortError(err))) {
             breaker?.release();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });

@@ -11,7 +11,10 @@ export interface WorkRequest {
   readonly root: string;
   readonly target: bigint;
   readonly account?: string;
-  /** Aborts this caller's wait (client gone). The job goes on while others wait. */
+  /**
+   * Aborts this caller's wait (client gone). The job goes on while others
+   * wait. Read only after a cache miss, so it may be a lazy getter.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -89,7 +92,6 @@ export class WorkService {
 
   async generate(request: WorkRequest): Promise<WorkResult> {
     if (this.#closed) throw new CancelledError();
-    request.signal?.throwIfAborted();
     const rootBytes = hexToBytes(request.root);
     const cached = await this.#cache.get(request.root);
     if (cached !== undefined) {
@@ -101,9 +103,9 @@ export class WorkService {
       }
     }
     this.events.emit('cache', { outcome: 'miss' });
-    request.signal?.throwIfAborted();
-    if (this.#closed) throw new CancelledError();
-    return this.#wait(request, rootBytes);
+    const signal = request.signal;
+    if (signal?.aborted || this.#closed) throw new CancelledError();
+    return this.#wait(request, rootBytes, signal);
   }
 
   /** Answers every pending request for `root` with `Cancelled` and stops its job. Returns how many were waiting. */
@@ -132,7 +134,7 @@ export class WorkService {
     for (const root of [...this.#jobs.keys()]) this.cancel(root);
   }
 
-  #wait(request: WorkRequest, rootBytes: Uint8Array): Promise<WorkResult> {
+  #wait(request: WorkRequest, rootBytes: Uint8Array, signal: AbortSignal | undefined): Promise<WorkResult> {
     let job = this.#jobs.get(request.root);
     if (job === undefined) {
       job = {
@@ -150,10 +152,10 @@ export class WorkService {
       if (job.account === undefined && request.account !== undefined) job.account = request.account;
       if (request.target > job.target) this.#raise(job, request.target);
     }
-    return this.#addWaiter(job, request);
+    return this.#addWaiter(job, request.target, signal);
   }
 
-  #addWaiter(job: Job, request: WorkRequest): Promise<WorkResult> {
+  #addWaiter(job: Job, target: bigint, signal: AbortSignal | undefined): Promise<WorkResult> {
     return new Promise<WorkResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         leave();
@@ -164,12 +166,12 @@ export class WorkService {
         reject(new CancelledError());
       };
       const waiter: Waiter = {
-        target: request.target,
+        target,
         resolve,
         reject,
         cleanup: () => {
           clearTimeout(timer);
-          request.signal?.removeEventListener('abort', onAbort);
+          signal?.removeEventListener('abort', onAbort);
         },
       };
       const leave = (): void => {
@@ -177,11 +179,11 @@ export class WorkService {
         job.waiters.delete(waiter);
         // A job nobody waits for any more is stopped, so its backends stop too.
         if (job.waiters.size === 0 && this.#jobs.get(job.root) === job) {
-          this.#end(job, request.signal?.aborted ? 'cancelled' : 'timeout');
+          this.#end(job, signal?.aborted ? 'cancelled' : 'timeout');
         }
       };
       job.waiters.add(waiter);
-      request.signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -233,7 +235,8 @@ export class WorkService {
   #end(job: Job, outcome: 'won' | 'failed' | 'cancelled' | 'timeout'): void {
     if (this.#jobs.get(job.root) !== job) return;
     this.#jobs.delete(job.root);
-    job.attempt.abort(new CancelledError());
+    // A won or failed attempt has already stopped its backends.
+    if (outcome === 'cancelled' || outcome === 'timeout') job.attempt.abort(new CancelledError());
     this.events.emit('job', { phase: 'end', root: job.root, outcome });
   }
 }

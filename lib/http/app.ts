@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Registry } from 'prom-client';
@@ -22,18 +23,18 @@ export interface AppDeps {
 const MAX_JSON_DEPTH = 20;
 
 /** The headers a node sends with every RPC answer (minus `Connection: close`: we keep connections alive). */
-const NODE_HEADERS = {
-  'Content-Type': 'application/json',
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'POST, OPTIONS',
-  Allow: 'POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Accept, Accept-Language, Content-Language, Content-Type',
-} as const;
+const NODE_HEADERS: readonly string[] = [
+  'Content-Type', 'application/json',
+  'Access-Control-Allow-Origin', '*',
+  'Access-Control-Allow-Methods', 'POST, OPTIONS',
+  'Allow', 'POST, OPTIONS',
+  'Access-Control-Allow-Headers', 'Accept, Accept-Language, Content-Language, Content-Type',
+];
 
 /**
- * Wires routes and middleware, nothing else. The RPC endpoint answers HTTP 200
- * for everything, errors included, because a node treats any other status as
- * a hung peer.
+ * Wires routes and middleware, nothing else. Everything that is not a GET of
+ * one of our own pages is node RPC, answered HTTP 200 whatever happens,
+ * because a node treats any other status as a hung peer.
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -49,78 +50,86 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      // The RPC endpoint writes its own answer: no koa respond step on the hot path.
+      ctx.respond = false;
+      await rpcEndpoint(ctx, deps);
+      return;
+    }
     try {
       await next();
     } catch (err) {
-      // The one place an error becomes a response: never a stack or a secret.
       deps.logger.error({ err, path: ctx.path }, 'request failed');
-      ctx.status = 200;
-      ctx.set(NODE_HEADERS);
-      ctx.body = errorBody('Internal error');
+      ctx.status = 500;
+      ctx.body = { error: 'Internal error' };
+      return;
+    }
+    if (ctx.status === 404 && ctx.body == null) {
+      ctx.respond = false;
+      answer(ctx.res, errorBody(NodeError.OnlyPost));
     }
   });
   app.use(router.routes());
-  app.use(async (ctx, next) => {
-    if (ctx.status !== 404 || ctx.body !== undefined) return next();
-    await rpcEndpoint(ctx, deps);
-  });
   app.on('error', (err: unknown) => deps.logger.debug({ err }, 'koa error'));
   return app;
 }
 
+/** One node-shaped answer: HTTP 200, the node's headers, an explicit length. */
+function answer(res: ServerResponse, body: string, extra?: readonly string[]): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers = extra === undefined ? [...NODE_HEADERS] : [...NODE_HEADERS, ...extra];
+  headers.push('Content-Length', String(Buffer.byteLength(body)));
+  res.writeHead(200, headers);
+  res.end(body);
+}
+
 async function rpcEndpoint(ctx: Koa.Context, deps: AppDeps): Promise<void> {
-  ctx.status = 200;
-  ctx.set(NODE_HEADERS);
-  if (ctx.method === 'OPTIONS') {
-    ctx.body = '';
-    return;
-  }
-  if (ctx.method !== 'POST') {
-    ctx.body = errorBody(NodeError.OnlyPost);
-    return;
-  }
-  const started = performance.now();
-  let raw: string;
+  const res = ctx.res;
   try {
-    raw = await readBody(ctx.req, deps.bodyLimit);
+    if (ctx.method === 'OPTIONS') return answer(res, '');
+    if (ctx.method !== 'POST') return answer(res, errorBody(NodeError.OnlyPost));
+    const started = performance.now();
+    let raw: string;
+    try {
+      raw = await readBody(ctx.req, deps.bodyLimit);
+    } catch (err) {
+      const message = err instanceof BodyTooLargeError ? Message.bodyTooLarge(deps.bodyLimit) : NodeError.UnableToParseJson;
+      return answer(res, errorBody(message), ['Connection', 'close']);
+    }
+    if (!deps.accepting()) return answer(res, errorBody(Message.shuttingDown), ['Connection', 'close']);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      deps.metrics.request('other', 'error', (performance.now() - started) / 1000);
+      return answer(res, errorBody(NodeError.UnableToParseJson));
+    }
+    if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) return answer(res, errorBody(NodeError.MaxJsonDepth));
+
+    // A node that gives up on a peer closes the connection: that is a cancel.
+    // The controller is made only when a request has to wait (not on cache hits).
+    let abort: AbortController | undefined;
+    const onClose = (): void => {
+      if (!res.writableEnded) abort?.abort();
+    };
+    const reply = await deps.rpc(parsed, raw, () => {
+      if (abort === undefined) {
+        abort = new AbortController();
+        res.once('close', onClose);
+      }
+      return abort.signal;
+    });
+    if (abort !== undefined) res.off('close', onClose);
+
+    answer(res, reply.body, reply.source === undefined ? undefined : ['X-Powgate-Source', reply.source]);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.request(reply.action, reply.outcome, seconds, reply.source);
+    if (deps.logger.isLevelEnabled('debug')) {
+      deps.logger.debug({ action: reply.action, outcome: reply.outcome, source: reply.source, ms: seconds * 1000 }, 'rpc');
+    }
   } catch (err) {
-    ctx.body = errorBody(err instanceof BodyTooLargeError ? Message.bodyTooLarge(deps.bodyLimit) : NodeError.UnableToParseJson);
-    // Unread input would otherwise be parsed as the next request on this connection.
-    ctx.set('Connection', 'close');
-    return;
-  }
-  if (!deps.accepting()) {
-    ctx.set('Connection', 'close');
-    ctx.body = errorBody(Message.shuttingDown);
-    return;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    ctx.body = errorBody(NodeError.UnableToParseJson);
-    deps.metrics.request('other', 'error', (performance.now() - started) / 1000);
-    return;
-  }
-  if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) {
-    ctx.body = errorBody(NodeError.MaxJsonDepth);
-    return;
-  }
-
-  // A node that gives up on a peer closes the connection: that is a cancel.
-  const abort = new AbortController();
-  const onClose = (): void => {
-    if (!ctx.res.writableEnded) abort.abort();
-  };
-  ctx.res.once('close', onClose);
-  const reply = await deps.rpc(parsed, raw, abort.signal);
-  ctx.res.off('close', onClose);
-
-  if (reply.source !== undefined) ctx.set('X-Powgate-Source', reply.source);
-  ctx.body = reply.body;
-  const seconds = (performance.now() - started) / 1000;
-  deps.metrics.request(reply.action, reply.outcome, seconds, reply.source);
-  if (deps.logger.isLevelEnabled('debug')) {
-    deps.logger.debug({ action: reply.action, outcome: reply.outcome, source: reply.source, ms: seconds * 1000 }, 'rpc');
+    // The one place an unexpected error becomes a response: never a stack or a secret.
+    deps.logger.error({ err }, 'rpc request failed');
+    answer(res, errorBody('Internal error'));
   }
 }

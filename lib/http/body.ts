@@ -9,24 +9,31 @@ const DRAIN_LIMIT = 16 << 20;
  * Reads the whole request body as UTF-8. An oversized body is drained and
  * discarded (so the client can read our error) and rejected afterwards.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
     req.socket.destroy();
-    throw new BodyTooLargeError();
+    return Promise.reject(new BodyTooLargeError());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > DRAIN_LIMIT) {
-      req.socket.destroy();
-      break;
-    }
-    if (size <= limit) chunks.push(chunk);
-  }
-  if (size > limit) throw new BodyTooLargeError();
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  // Plain events rather than an async iterator: this runs for every request.
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT) {
+        req.socket.destroy();
+        reject(new BodyTooLargeError());
+      } else if (size <= limit) {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => {
+      if (size > limit) reject(new BodyTooLargeError());
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** The node refuses JSON nested deeper than its max_json_depth (20). */

@@ -30,16 +30,25 @@ export interface RpcHandlerOptions {
   readonly onUnexpected?: (err: unknown) => void;
 }
 
-export type RpcHandler = (body: unknown, raw: string, signal: AbortSignal) => Promise<RpcReply>;
+/**
+ * `waitSignal` makes (on first call) the signal that aborts when the client
+ * goes away; it is only asked for when a request has to wait for work.
+ */
+export type RpcHandler = (body: unknown, raw: string, waitSignal: () => AbortSignal) => Promise<RpcReply>;
 
 /** Dispatches one parsed RPC request; every failure becomes a node-style body. */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const { service, limits, allow } = options;
   const base = limits.network.base;
 
-  const workGenerate = async (body: RpcBody, signal: AbortSignal): Promise<RpcReply> => {
+  const workGenerate = async (body: RpcBody, waitSignal: () => AbortSignal): Promise<RpcReply> => {
     const request = parseWorkGenerate(body, limits);
-    const result = await service.generate({ ...request, signal });
+    const result = await service.generate({
+      ...request,
+      get signal() {
+        return waitSignal();
+      },
+    });
     return {
       body: workBody(request.root, result.work, result.value, base),
       outcome: 'ok',
@@ -65,7 +74,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     }
   };
 
-  return async (parsed, raw, signal) => {
+  return async (parsed, raw, waitSignal) => {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { body: errorBody(NodeError.UnableToParseJson), outcome: 'error', action: 'other' };
     }
@@ -76,7 +85,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     try {
       switch (action) {
         case 'work_generate':
-          return await workGenerate(body, signal);
+          return await workGenerate(body, waitSignal);
         case 'work_cancel':
           service.cancel(parseHash(body));
           return { body: nodeJson({ success: '' }), outcome: 'ok', action };
