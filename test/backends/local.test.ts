@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
+import type { WorkJob } from '../../lib/backends/types.js';
+import { BackendUnavailableError, isAbortError } from '../../lib/errors.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex } from '../generator/helpers.js';
+
+function job(target: bigint, signal: AbortSignal = new AbortController().signal): WorkJob {
+  const rootBytes = randomRoot();
+  return { root: rootHex(rootBytes), rootBytes, target, signal };
+}
+
+describe('backends/local', function () {
+  this.timeout(20_000);
+  let backend: LocalBackend;
+
+  beforeEach(() => {
+    backend = createLocalBackend('cpu', { cpuThreads: 2 });
+  });
+  afterEach(async () => {
+    await backend.close();
+  });
+
+  it('describes itself and takes any target', () => {
+    assert.equal(backend.name, 'cpu');
+    assert.equal(backend.type, 'local');
+    assert.equal(backend.generator.threads, 2);
+    for (const t of [0n, DEV_RECEIVE, 0xfffffff800000000n, IMPOSSIBLE]) assert.equal(backend.supports(t), true);
+  });
+
+  it('generates work that meets the job target', async () => {
+    for (const target of [DEV_BASE, DEV_RECEIVE, DEV_BASE, DEV_RECEIVE]) {
+      const j = job(target);
+      const work = await backend.generate(j);
+      assert.ok(oracleMeets(j.rootBytes, work, target));
+    }
+    assert.ok(backend.generator.hashes() > 0);
+  });
+
+  it('serves concurrent jobs', async () => {
+    const jobs = Array.from({ length: 6 }, () => job(DEV_BASE));
+    const works = await Promise.all(jobs.map((j) => backend.generate(j)));
+    works.forEach((w, i) => assert.ok(oracleMeets(jobs[i]!.rootBytes, w, DEV_BASE)));
+  });
+
+  it('stops on abort with an abort error', async () => {
+    const ac = new AbortController();
+    const pending = rejectionOf(backend.generate(job(IMPOSSIBLE, ac.signal)));
+    setTimeout(() => ac.abort(), 50);
+    assert.ok(isAbortError(await pending));
+    assert.ok(isAbortError(await rejectionOf(backend.generate(job(DEV_BASE, AbortSignal.abort())))));
+  });
+
+  it('fails pending and later jobs with BackendUnavailableError once closed', async () => {
+    const pending = rejectionOf(backend.generate(job(IMPOSSIBLE)));
+    await backend.close();
+    assert.ok((await pending) instanceof BackendUnavailableError);
+    assert.ok((await rejectionOf(backend.generate(job(DEV_BASE)))) instanceof BackendUnavailableError);
+  });
+});

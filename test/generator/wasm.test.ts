@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { buildHashGraph, evaluateGraph } from '../../lib/generator/blake2b-graph.js';
+import { referenceWorkValue, ReferenceHasher } from '../../lib/generator/reference.js';
+import { searchModuleBytes, Searcher } from '../../lib/generator/wasm.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleConfirmsValue, randomRoot } from './helpers.js';
+
+const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+const randomU64 = (): bigint => new DataView(randomRoot().buffer).getBigUint64(0);
+
+/** spec/node-rpc.md §6: root, work, value. */
+const VECTORS: readonly [string, bigint, bigint][] = [
+  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2b3d689bbcb21dcan, 0xfffffff93c41ec94n],
+  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2bf29ef00786a6bcn, 0xffffffd21c3933f4n],
+  ['E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA', 0x62f05417dd3fb691n, 0xfffffff4000d3dacn],
+  ['2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E', 0xfa055f79fa56abcfn, 0xfffffffcc19540e9n],
+  ['C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', 0x64277ffb135de20cn, 0xfffffffa780aff94n],
+  ['3F93C5CD2E314FA16702189041E68E68C07B27961BF37F0B7705145BEFBA3AA3', 0x205452237a9b01f4n, 0xffffffff287741bfn],
+  ['F1C59E6C738BB82221E082910740BADC58301F8F32291E07CCC4CDBEEAD44348', 0x205452237a9b01f4n, 0xe4b415cbdd3dc067n],
+  ['E2D8BD730E1512568378EC61A2367431F8AC35E66C46508CD0F9F3BCD94DE29B', 0x0000000000000000n, 0xfffffe969af69900n],
+  ['9DB2961B2D01D49C53AE6C9E513BC51AC04273CD4DAC4277F82B44B4F084A91A', 0xb2ff948c874e7d62n, 0xfffffffb301de30fn],
+  ['3ED191EC702F384514BA35E1F9081148DF5A9AB48FE0F604B6E5B9F7177CEE32', 0xbb6737f2daf01a2cn, 0x74bbaa4490886de7n],
+];
+
+describe('generator/wasm: the emitted search kernel', () => {
+  const searcher = new Searcher();
+
+  it('is a valid, small module', () => {
+    const bytes = searchModuleBytes();
+    assert.ok((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes));
+    assert.ok(bytes.length < 64 * 1024, `module is ${bytes.length} bytes`);
+  });
+
+  it('computes the spec test vectors', () => {
+    for (const [root, work, value] of VECTORS) {
+      const bytes = hexBytes(root);
+      assert.equal(searcher.setRoot(bytes).value(work), value, `root ${root} work ${work.toString(16)}`);
+      assert.equal(referenceWorkValue(bytes, work), value, 'JS reference');
+    }
+  });
+
+  it('equals the JS reference for many random root/nonce pairs', () => {
+    for (let r = 0; r < 50; r++) {
+      const root = randomRoot();
+      const ref = new ReferenceHasher(root);
+      searcher.setRoot(root);
+      for (let i = 0; i < 40; i++) {
+        const nonce = randomU64();
+        assert.equal(searcher.value(nonce), ref.value(nonce));
+      }
+    }
+  });
+
+  it('equals the independent oracle (nanocurrency) exactly', () => {
+    for (let i = 0; i < 200; i++) {
+      const root = randomRoot();
+      const nonce = randomU64();
+      const value = searcher.setRoot(root).value(nonce);
+      assert.ok(oracleConfirmsValue(root, nonce, value), `root ${Buffer.from(root).toString('hex')} nonce ${nonce}`);
+    }
+  });
+
+  it('matches the bigint evaluation of the graph it was emitted from', () => {
+    const graph = buildHashGraph();
+    for (let i = 0; i < 20; i++) {
+      const root = randomRoot();
+      const view = new DataView(root.buffer);
+      const nonce = randomU64();
+      const words = [0, 1, 2, 3].map((w) => view.getBigUint64(8 * w, true));
+      const expected = evaluateGraph(graph, {
+        nonce,
+        root0: words[0]!,
+        root1: words[1]!,
+        root2: words[2]!,
+        root3: words[3]!,
+      });
+      assert.equal(searcher.setRoot(root).value(nonce), expected);
+    }
+  });
+
+  it('handles the extreme nonces and wraps around 2^64', () => {
+    const root = randomRoot();
+    const ref = new ReferenceHasher(root);
+    searcher.setRoot(root);
+    for (const nonce of [0n, 1n, 0x7fffffffffffffffn, 0x8000000000000000n, IMPOSSIBLE]) {
+      assert.equal(searcher.value(nonce), ref.value(nonce));
+    }
+    const exhausted = searcher.search(IMPOSSIBLE, IMPOSSIBLE - 1n, 4);
+    assert.equal(exhausted.found, false);
+    assert.equal(exhausted.nonce, 2n, 'next untried nonce after wrapping');
+  });
+
+  it('returns the first nonce that meets the target, and the value it reached', () => {
+    for (const target of [DEV_RECEIVE, DEV_BASE, 0x8000000000000000n]) {
+      for (let r = 0; r < 10; r++) {
+        const root = randomRoot();
+        const ref = new ReferenceHasher(root);
+        const start = randomU64();
+        const result = searcher.setRoot(root).search(target, start, 1 << 20);
+        assert.equal(result.found, true);
+        assert.ok(result.value! >= target);
+        assert.equal(result.value, ref.value(result.nonce));
+        assert.ok(oracleConfirmsValue(root, result.nonce, result.value!));
+        for (let n = start; n !== result.nonce; n = BigInt.asUintN(64, n + 1n)) {
+          assert.ok(ref.value(n) < target, `nonce ${n} already met the target`);
+        }
+      }
+    }
+  });
+
+  it('compares all 64 bits unsigned: a value meets itself but not value + 1', () => {
+    let highBitSeen = false;
+    for (let i = 0; i < 200; i++) {
+      const root = randomRoot();
+      const nonce = randomU64();
+      const value = searcher.setRoot(root).value(nonce);
+      highBitSeen ||= value >= 1n << 63n;
+      assert.equal(searcher.search(value, nonce, 1).found, true);
+      if (value !== IMPOSSIBLE) assert.equal(searcher.search(value + 1n, nonce, 1).found, false);
+      if (value > 0n) assert.equal(searcher.search(value - 1n, nonce, 1).found, true);
+    }
+    assert.ok(highBitSeen);
+  });
+
+  it('tries count nonces and reports where to resume; count 0 tries none', () => {
+    searcher.setRoot(randomRoot());
+    const start = randomU64();
+    const r = searcher.search(IMPOSSIBLE, start, 1000);
+    assert.deepEqual(r, { found: false, nonce: BigInt.asUintN(64, start + 1000n), value: undefined });
+    assert.deepEqual(searcher.search(0n, start, 0), { found: false, nonce: start, value: undefined });
+  });
+});
