@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
+import { backendConformance } from '../helpers/backend-conformance.js';
 import type { WorkJob } from '../../lib/backends/types.js';
 import { BackendUnavailableError, isAbortError } from '../../lib/errors.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex } from '../generator/helpers.js';
@@ -57,3 +58,10 @@ describe('backends/local', function () {
     assert.ok((await rejectionOf(backend.generate(job(DEV_BASE)))) instanceof BackendUnavailableError);
   });
 });
+
+backendConformance('local', async () => ({
+  backend: createLocalBackend('local', { cpuThreads: 2 }),
+  stall: () => 0xffffffffffffffffn,
+  unstall: () => {},
+  dispose: async () => {},
+}));

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { createRpcBackend } from '../../lib/backends/rpc.js';
+import { InvalidWorkError } from '../../lib/errors.js';
+import { hexToBytes } from '../../lib/pow/index.js';
+import { FakeRpcPeer } from '../fakes/rpc-peer.js';
+import { backendConformance } from '../helpers/backend-conformance.js';
+import { randomRoot } from '../helpers/powgate.js';
+
+backendConformance('rpc', async () => {
+  const peer = await new FakeRpcPeer().start();
+  return {
+    backend: createRpcBackend('peers', { urls: [peer.url] }),
+    stall: () => {
+      peer.behave('hang');
+      return 0xffc0000000000000n;
+    },
+    unstall: () => peer.behave('valid'),
+    dispose: () => peer.close(),
+  };
+});
+
+describe('rpc backend quirks', () => {
+  const peers: FakeRpcPeer[] = [];
+  afterEach(async () => Promise.all(peers.splice(0).map((p) => p.close())));
+  const start = async (): Promise<FakeRpcPeer> => {
+    const p = await new FakeRpcPeer().start();
+    peers.push(p);
+    return p;
+  };
+  const job = (signal = new AbortController().signal) => {
+    const root = randomRoot();
+    return { root, rootBytes: hexToBytes(root), target: 0xffc0000000000000n, signal, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' };
+  };
+
+  it('sends account only with send_account, and difficulty as 16 lower-case hex digits', async () => {
+    const p = await start();
+    await createRpcBackend('a', { urls: [p.url], sendAccount: false }).generate(job());
+    expect(p.generates()[0]?.body).to.have.keys('action', 'hash', 'difficulty');
+    expect(p.generates()[0]?.body.difficulty).to.equal('ffc0000000000000');
+  });
+
+  it('accepts a nano-work-server answer (no hash, unpadded difficulty) and rejects its HTTP 400 bodies as failures', async () => {
+    const p = await start();
+    const backend = createRpcBackend('a', { urls: [p.url] });
+    expect(typeof (await backend.generate(job()))).to.equal('bigint');
+    p.behave('http400');
+    const err = await backend.generate(job()).catch((e: unknown) => e);
+    expect(String(err)).to.include('Bad block hash');
+  });
+
+  it('reports invalid work as InvalidWorkError when no URL has valid work', async () => {
+    const p = (await start()).behave('invalid');
+    const err = await createRpcBackend('a', { urls: [p.url] }).generate(job()).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InvalidWorkError);
+  });
+
+  it('times out per request with `timeout` and tells the peer', async () => {
+    const p = (await start()).behave('hang');
+    const err = await createRpcBackend('a', { urls: [p.url], timeout: 100 }).generate(job()).catch((e: unknown) => e);
+    expect(String(err)).to.include('no answer within 100 ms');
+    await p.waitFor('work_cancel', 1);
+  });
+
+  it('sends no work_cancel to a peer that already answered, one to each peer still working', async () => {
+    const fast = (await start()).behave('valid');
+    const slow = (await start()).behave('hang');
+    await createRpcBackend('a', { urls: [fast.url, slow.url] }).generate(job());
+    await slow.waitFor('work_cancel', 1);
+    expect(fast.cancels()).to.have.length(0);
+  });
+
+  it('a connection refused is a failure naming the peer without credentials', async () => {
+    const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'] }).generate(job()).catch((e: unknown) => e);
+    expect(String(err)).to.include('http://127.0.0.1:1').and.not.include('pw').and.not.include('secret');
+  });
+});
