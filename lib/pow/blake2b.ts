@@ -1,6 +1,7 @@
 // BLAKE2b (RFC 7693), unkeyed. `workValue` is the PoW hot path and runs the
 // generated single-block code in work-value.ts; `blake2b` is the plain
 // general version, used for the 5-byte account checksum.
+import { BLAKE2B_IV, BLAKE2B_SIGMA } from './blake2b-constants.js';
 import { workValueUnchecked } from './work-value.js';
 
 const U64_MAX = 0xffffffffffffffffn;
@@ -15,23 +16,8 @@ export function workValue(root: Uint8Array, work: bigint): bigint {
   return workValueUnchecked(root, work);
 }
 
-const IV = BigUint64Array.of(
-  0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
-  0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n,
-);
-
-const SIGMA = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
-  [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
-  [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
-  [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
-  [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
-  [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
-  [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
-  [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
-  [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
-  [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
-] as const;
+const IV = BigUint64Array.from(BLAKE2B_IV);
+const SIGMA = BLAKE2B_SIGMA;
 
 const BLOCK_BYTES = 128;
 
@@ -67,14 +53,14 @@ function compress(h: BigUint64Array, block: DataView, bytesSoFar: number, last: 
   if (last) v[14] = ~get(v, 14);
   for (let round = 0; round < 12; round++) {
     const s = SIGMA[round % 10]!;
-    mix(v, 0, 4, 8, 12, get(m, s[0]), get(m, s[1]));
-    mix(v, 1, 5, 9, 13, get(m, s[2]), get(m, s[3]));
-    mix(v, 2, 6, 10, 14, get(m, s[4]), get(m, s[5]));
-    mix(v, 3, 7, 11, 15, get(m, s[6]), get(m, s[7]));
-    mix(v, 0, 5, 10, 15, get(m, s[8]), get(m, s[9]));
-    mix(v, 1, 6, 11, 12, get(m, s[10]), get(m, s[11]));
-    mix(v, 2, 7, 8, 13, get(m, s[12]), get(m, s[13]));
-    mix(v, 3, 4, 9, 14, get(m, s[14]), get(m, s[15]));
+    mix(v, 0, 4, 8, 12, get(m, s[0]!), get(m, s[1]!));
+    mix(v, 1, 5, 9, 13, get(m, s[2]!), get(m, s[3]!));
+    mix(v, 2, 6, 10, 14, get(m, s[4]!), get(m, s[5]!));
+    mix(v, 3, 7, 11, 15, get(m, s[6]!), get(m, s[7]!));
+    mix(v, 0, 5, 10, 15, get(m, s[8]!), get(m, s[9]!));
+    mix(v, 1, 6, 11, 12, get(m, s[10]!), get(m, s[11]!));
+    mix(v, 2, 7, 8, 13, get(m, s[12]!), get(m, s[13]!));
+    mix(v, 3, 4, 9, 14, get(m, s[14]!), get(m, s[15]!));
   }
   for (let i = 0; i < 8; i++) h[i] = get(h, i) ^ get(v, i) ^ get(v, i + 8);
 }

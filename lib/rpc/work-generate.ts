@@ -77,7 +77,16 @@ function readBlock(body: RpcBody, limits: WorkLimits) {
       throw new BadRequestError(NodeError.BlockInvalid);
     }
   }
-  const block = parseBlock(raw, limits.network.prefixes);
+  const block = parseBlock(asNodeText(raw), limits.network.prefixes);
   if (block === undefined) throw new BadRequestError(NodeError.BlockInvalid);
   return block;
+}
+
+/** The node reads a block's JSON numbers and booleans as their text, as it does every scalar. */
+function asNodeText(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(asNodeText);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asNodeText(v)]));
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildHashGraph, evaluateGraph } from '../../lib/generator/blake2b-graph.js';
-import { referenceWorkValue, ReferenceHasher } from '../../lib/generator/reference.js';
+import { referenceWorkValue, ReferenceHasher } from './reference.js';
 import { searchModuleBytes, Searcher } from '../../lib/generator/wasm.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleConfirmsValue, randomRoot } from './helpers.js';
 
