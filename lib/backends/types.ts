@@ -33,4 +33,15 @@ export interface Backend {
   generate(job: WorkJob): Promise<bigint>;
   /** Releases sockets, workers and timers. */
   close(): Promise<void>;
+  /**
+   * Health beyond the circuit breaker, for /readyz and the dashboard: e.g. a
+   * rejected api key (`config_error`) or every socket down. Never a secret.
+   */
+  status?(): BackendStatus;
+}
+
+export interface BackendStatus {
+  readonly state: 'ok' | 'degraded' | 'config_error' | 'down';
+  /** One line for operators; must not contain credentials. */
+  readonly detail?: string;
 }

@@ -50,6 +50,7 @@ interface Job {
   readonly waiters: Set<Waiter>;
   /** Aborts the running attempt; replaced when the job is raised. */
   attempt: AbortController;
+  readonly started: number;
 }
 
 /**
@@ -144,9 +145,10 @@ export class WorkService {
         ...(request.account === undefined ? {} : { account: request.account }),
         waiters: new Set(),
         attempt: new AbortController(),
+        started: this.#now(),
       };
       this.#jobs.set(job.root, job);
-      this.events.emit('job', { phase: 'start', root: job.root });
+      this.events.emit('job', { phase: 'start', root: job.root, target: job.target });
       this.#start(job);
     } else {
       if (job.account === undefined && request.account !== undefined) job.account = request.account;
@@ -196,7 +198,7 @@ export class WorkService {
     ).then(
       async (win) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
-        this.#end(job, 'won');
+        this.#end(job, 'won', win.backend);
         // Written before answering so a request that follows the answer hits.
         await this.#cache.set(job.root, win.work, win.value);
         const result: WorkResult = { work: win.work, value: win.value, source: win.backend };
@@ -232,11 +234,18 @@ export class WorkService {
     old.abort(new CancelledError('raised'));
   }
 
-  #end(job: Job, outcome: 'won' | 'failed' | 'cancelled' | 'timeout'): void {
+  #end(job: Job, outcome: 'won' | 'failed' | 'cancelled' | 'timeout', source?: string): void {
     if (this.#jobs.get(job.root) !== job) return;
     this.#jobs.delete(job.root);
     // A won or failed attempt has already stopped its backends.
     if (outcome === 'cancelled' || outcome === 'timeout') job.attempt.abort(new CancelledError());
-    this.events.emit('job', { phase: 'end', root: job.root, outcome });
+    this.events.emit('job', {
+      phase: 'end',
+      root: job.root,
+      target: job.target,
+      outcome,
+      ...(source === undefined ? {} : { source }),
+      seconds: (this.#now() - job.started) / 1000,
+    });
   }
 }
