@@ -51,6 +51,8 @@ function config(backends: Config['backends']): Config {
     backends,
     tiers: [{ backends: Object.keys(backends) }],
     log: { level: 'silent' },
+    metrics: { enabled: true },
+    dashboard: { enabled: true },
   };
 }
 

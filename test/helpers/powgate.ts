@@ -14,6 +14,8 @@ export interface TestConfig {
   cacheUrl?: string;
   breaker?: Partial<Config['breaker']>;
   defaultDifficulty?: bigint;
+  metrics?: Config['metrics'];
+  dashboard?: Config['dashboard'];
 }
 
 /** A full Config for tests: loopback, port 0, memory cache, silent logs. */
@@ -34,6 +36,8 @@ export function testConfig(t: TestConfig = {}): Config {
     backends,
     tiers: t.tiers ?? [{ backends: Object.keys(backends) }],
     log: { level: 'silent' },
+    metrics: t.metrics ?? { enabled: true },
+    dashboard: t.dashboard ?? { enabled: true },
   };
 }
 
