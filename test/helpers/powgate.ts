@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
 import type { BackendConfig, Config, TierConfig } from '../../lib/config/types.js';
-import { startPowgate, type Powgate } from '../../lib/server.js';
+import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.js';
 
 export interface TestConfig {
   network?: Config['network'];
@@ -41,12 +41,17 @@ export function testConfig(t: TestConfig = {}): Config {
   };
 }
 
-export async function startTestPowgate(t: TestConfig = {}, backends?: ReadonlyMap<string, Backend>): Promise<Powgate> {
+export async function startTestPowgate(
+  t: TestConfig = {},
+  backends?: ReadonlyMap<string, Backend>,
+  options: Pick<StartOptions, 'precacheStatus'> = {},
+): Promise<Powgate> {
   return startPowgate(testConfig(t), {
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
     drainTimeout: 200,
     ...(backends === undefined ? {} : { backends }),
+    ...options,
   });
 }
 
