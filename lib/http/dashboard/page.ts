@@ -40,11 +40,12 @@ export const DASHBOARD_HTML = `<!doctype html>
       <polyline class="requests" data-field="chart-requests" points=""></polyline>
       <polyline class="hits" data-field="chart-hits" points=""></polyline>
     </svg>
+    <p class="axis"><span>−<span data-field="chart-span">5 min</span></span><span>now</span></p>
   </section>
   <section class="panel">
     <h2>Backends</h2>
     <div class="scroll"><table>
-      <thead><tr><th>backend</th><th>tier</th><th>circuit</th><th>health</th><th class="n">won</th><th class="n">lost</th><th class="n">failed</th><th class="n">invalid</th><th class="n">p50</th><th class="n">p99</th><th>endpoints</th></tr></thead>
+      <thead><tr><th>backend</th><th class="n">tier</th><th>circuit</th><th>health</th><th class="n">won</th><th class="n">lost</th><th class="n">failed</th><th class="n">invalid</th><th class="n">p50</th><th class="n">p99</th><th>endpoints</th></tr></thead>
       <tbody data-field="backends"></tbody>
     </table></div>
   </section>

@@ -22,9 +22,11 @@ export const DASHBOARD_JS = `'use strict';
   }
   function rate(n) { return n < 10 && n > 0 ? n.toFixed(2) : count(n); }
   function pct(r) { return r === null || r === undefined ? '–' : (r * 100).toFixed(1) + ' %'; }
+  // Durations come from a millisecond clock: below 1 ms there is nothing to show but that.
   function secs(s) {
     if (s === null || s === undefined) return '–';
-    if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 2 : 0) + ' ms';
+    if (s < 0.001) return '<1 ms';
+    if (s < 1) return Math.round(s * 1000) + ' ms';
     return s.toFixed(s < 10 ? 2 : 1) + ' s';
   }
   function hashes(h) {
@@ -47,7 +49,9 @@ export const DASHBOARD_JS = `'use strict';
     var step = values.length > 1 ? width / (values.length - 1) : 0;
     var points = [];
     for (var i = 0; i < values.length; i++) {
-      var v = values[i] === null ? 0 : values[i];
+      // A second without cache lookups has no ratio: the line bridges it rather than dropping to 0.
+      if (values[i] === null) continue;
+      var v = values[i];
       var x = values.length > 1 ? i * step : width;
       points.push(x.toFixed(1) + ',' + (height - (max > 0 ? v / max : 0) * (height - 4) - 2).toFixed(1));
     }
@@ -71,6 +75,7 @@ export const DASHBOARD_JS = `'use strict';
     field('chart-hits').setAttribute('points', shift(line(ratios, 1, width, 160), offset));
     setText('chart-peak', rate(peak) + '/s');
     setText('chart-minutes', String(Math.round(s.series.seconds / 60)));
+    setText('chart-span', Math.round(s.series.seconds / 60) + ' min');
   }
   function shift(points, dx) {
     if (!points || dx === 0) return points;

@@ -29,6 +29,7 @@ main { padding: 1rem; display: grid; gap: 1rem; max-width: 1200px; margin: 0 aut
 .chart polyline { fill: none; stroke-width: 2; vector-effect: non-scaling-stroke; stroke-linejoin: round; }
 .chart .requests { stroke: var(--accent); }
 .chart .hits { stroke: var(--accent2); stroke-dasharray: 4 3; }
+.axis { display: flex; justify-content: space-between; margin: .2rem 0 0; font-size: .75rem; color: var(--muted); }
 .legend { margin: 0 0 .4rem; font-size: .85rem; color: var(--muted); }
 .key { display: inline-block; width: 1rem; height: 3px; vertical-align: middle; margin: 0 .3rem 0 .8rem; }
 .key:first-child { margin-left: 0; }
