@@ -9,6 +9,15 @@ import type { PrecacheStatus } from '../../lib/status/types.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 
+// The callbacks given to waitForFunction and evaluate run inside the page; this project compiles
+// without the DOM library, so the little they touch is declared here.
+declare const document: {
+  querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+  documentElement: { scrollWidth: number };
+};
+declare const window: { innerWidth: number };
+
 // Debian's chromium (`.ci/run` installs it); never a downloaded browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-output/', import.meta.url));
