@@ -17,6 +17,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json config.example.yaml ./
+COPY config ./config
 USER node
 EXPOSE 7176
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

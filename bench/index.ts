@@ -9,6 +9,7 @@ import type { Config } from '../lib/config/types.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
 import { benchHashrate } from './hashrate.js';
 import { runLoad, type LoadResult } from './load.js';
+import { benchObservability } from './observability.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const DEV_ENTRY = 0xf000000000000000n;
@@ -39,7 +40,7 @@ async function spawnServer(message: object): Promise<Child> {
   return { url, proc, ask };
 }
 
-function config(backends: Config['backends']): Config {
+function config(backends: Config['backends'], observability = true): Config {
   return {
     network: 'nano-dev',
     listen: { host: '127.0.0.1', port: 0 },
@@ -51,6 +52,8 @@ function config(backends: Config['backends']): Config {
     backends,
     tiers: [{ backends: Object.keys(backends) }],
     log: { level: 'silent' },
+    metrics: { enabled: true },
+    dashboard: { enabled: true },
   };
 }
 
@@ -129,6 +132,26 @@ async function main(): Promise<void> {
     lines.push('', `## (4) local CPU generator (${threads} threads)`, '', row(['implementation', 'MH/s']), row(['---', '---:']));
     lines.push(row([`WASM pool, ${threads} threads`, fmt(rate.wasmMHs, 2)]), row(['WASM per thread', fmt(rate.wasmMHsPerThread, 2)]), row(['JS reference, 1 thread (baseline)', fmt(rate.baselineMHs, 2)]));
     results.hashrate = rate;
+
+    // (5) What metrics and the dashboard cost on the cache-hit path.
+    const local = { local: { type: 'local' as const, cpuThreads: 1 } };
+    const dark = await spawnServer({ mode: 'powgate', config: config(local, false), prime: [[hotRoot, hotWork, hotValue]] });
+    const lit = await spawnServer({ mode: 'powgate', config: config(local, true), prime: [[hotRoot, hotWork, hotValue]] });
+    children.push(dark, lit);
+    const obs = await benchObservability({ dark: dark.url, lit: lit.url, seconds: SECONDS, body: hitBody, check: (t) => t.includes(hotWork) });
+    lines.push(
+      '',
+      `## (5) cost of observability: cache-hit work_generate, ${obs.connections} connections, median of ${obs.rounds} rotated rounds`,
+      '',
+      row(['server', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs off']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+      loadRow('metrics + dashboard off (baseline)', obs.connections, obs.off),
+      loadRow('on, nobody watching', obs.connections, obs.on, obs.off),
+      loadRow('on, /metrics scraped + dashboard polling, 1/s each', obs.connections, obs.watched, obs.off),
+      '',
+      `scrapes answered: ${obs.scrapes}, dashboard polls answered: ${obs.polls}; cost while watched: ${fmt((1 - obs.watched.rps / obs.off.rps) * 100, 1)} %`,
+    );
+    results.observability = { ...obs, cost: 1 - obs.watched.rps / obs.off.rps };
   } finally {
     for (const child of children) child.proc.kill('SIGINT');
   }

@@ -1,22 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { startPowgate } from '../lib/server.js';
-
-function version(): string {
-  // bin/ and dist/bin/ sit at different depths below package.json.
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'powgate' && pkg.version !== undefined) return pkg.version;
-    } catch {
-      /* try the next depth */
-    }
-  }
-  return 'unknown';
-}
+import { powgateVersion } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
   let config;
@@ -27,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.version) {
-      process.stdout.write(`powgate ${version()}\n`);
+      process.stdout.write(`powgate ${powgateVersion()}\n`);
       return 0;
     }
     config = await loadConfig({ argv, env: process.env });

@@ -1,17 +1,25 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createBackend, type Backend } from './backends/index.js';
+import { isLocalBackend } from './backends/local.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
-import { createMetrics } from './metrics/index.js';
+import { createMonitorApp } from './http/monitor-app.js';
+import { monitoringRouter } from './http/routes.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
+import { StatusCollector } from './status/collector.js';
+import { StatusMonitor } from './status/monitor.js';
+import { endpointsOf } from './status/redact.js';
+import type { PrecacheStatus } from './status/types.js';
+import { powgateVersion } from './version.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -20,11 +28,18 @@ export interface StartOptions {
   readonly backends?: ReadonlyMap<string, Backend>;
   /** How long shutdown waits for in-flight jobs before cancelling them (ms). */
   readonly drainTimeout?: number;
+  /** The precache module's state, shown on the dashboard and in metrics (tests; later built here from config). */
+  readonly precacheStatus?: () => PrecacheStatus;
 }
 
 export interface Powgate {
   readonly url: string;
   readonly server: http.Server;
+  /** The `metrics.listen` listener, when configured. */
+  readonly monitorUrl?: string;
+  readonly monitorServer?: http.Server;
+  /** Readiness and the /api/status report. */
+  readonly monitor: StatusMonitor;
   readonly service: WorkService;
   readonly cache: WorkCache;
   readonly registry: Registry;
@@ -34,9 +49,9 @@ export interface Powgate {
 
 /** Builds every part from the frozen config and starts listening. */
 export async function startPowgate(config: Config, options: StartOptions = {}): Promise<Powgate> {
+  const startedAt = Date.now();
   const logger = options.logger ?? pino({ level: config.log.level, base: { name: 'powgate' } });
   const registry = options.registry ?? new Registry();
-  if (options.registry === undefined) collectDefaultMetrics({ register: registry, prefix: 'powgate_' });
 
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
@@ -58,7 +73,49 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   });
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
   service = new WorkService({ tiers, cache, timeout: config.work.timeout, breaker: config.breaker });
-  const metrics = createMetrics(registry, { events: service.events, inFlight: () => service.inFlight, breakers: service.breakers });
+  const work = service;
+
+  const locals = [...backends.values()].filter(isLocalBackend);
+  const hashCounters = new Map(locals.map((b) => [b.name, () => b.generator.hashes()] as const));
+  // Where precache reports its state once it is built here (a later issue).
+  const precacheStatus = options.precacheStatus;
+  // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
+  const collector = config.dashboard.enabled ? new StatusCollector({ events: work.events, hashCounters }) : undefined;
+  const ticker = collector === undefined ? undefined : setInterval(() => collector.tick(), 1000).unref();
+  const monitor = new StatusMonitor({
+    version: powgateVersion(),
+    network: config.network,
+    startedAt,
+    tiers: tiers.map((t) => t.backends),
+    breakers: work.breakers,
+    endpoints: new Map([...backends.keys()].map((name) => [name, endpointsOf(config.backends[name])])),
+    cache,
+    inFlight: () => work.inFlight,
+    generatorThreads: locals.reduce((sum, b) => sum + b.generator.threads, 0),
+    generatorBackends: locals.map((b) => b.name),
+    ...(precacheStatus === undefined ? {} : { precache: precacheStatus }),
+    ...(collector === undefined ? {} : { collector }),
+  });
+  const metrics = createMetrics(registry, {
+    events: work.events,
+    inFlight: () => work.inFlight,
+    breakers: work.breakers,
+    version: powgateVersion(),
+    backends: tiers.flatMap((t, tier) => t.backends.map((backend) => ({ backend, tier }))),
+    localHashes: hashCounters,
+    ready: async () => (await monitor.readiness()).ready,
+    cacheReachable: () => monitor.cacheReachable(),
+    ...(precacheStatus === undefined ? {} : { precache: precacheStatus }),
+  });
+  const recorder: Pick<Metrics, 'request'> =
+    collector === undefined
+      ? metrics
+      : {
+          request(action, outcome, seconds, source) {
+            metrics.request(action, outcome, seconds, source);
+            collector.request(outcome);
+          },
+        };
 
   service.events.on('backend', (e) => {
     if (e.outcome === 'failed' || e.outcome === 'invalid') {
@@ -80,8 +137,17 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     onUnexpected: (err) => logger.error({ err }, 'unexpected error in rpc handler'),
   });
 
+  // With metrics.listen the RPC port keeps only health: metrics and the dashboard move to their own listener.
+  const separate = config.metrics.listen !== undefined;
+  const routes = monitoringRouter({
+    monitor,
+    registry,
+    metrics: config.metrics.enabled && !separate,
+    dashboard: config.dashboard.enabled && !separate,
+    dashboardAtRoot: 'browsers',
+  });
   let accepting = true;
-  const app = createApp({ rpc, registry, metrics, logger, bodyLimit: config.rpc.bodyLimit, accepting: () => accepting });
+  const app = createApp({ rpc, routes, metrics: recorder, logger, bodyLimit: config.rpc.bodyLimit, accepting: () => accepting });
   const server = http.createServer(app.callback());
   let activeRequests = 0;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -93,18 +159,40 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off('error', reject);
-      resolve();
+  const url = await listen(server, config.listen);
+  let monitorServer: http.Server | undefined;
+  let monitorUrl: string | undefined;
+  if (config.metrics.listen !== undefined) {
+    const monitorRoutes = monitoringRouter({
+      monitor,
+      registry,
+      metrics: config.metrics.enabled,
+      dashboard: config.dashboard.enabled,
+      dashboardAtRoot: 'always',
     });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+    monitorServer = http.createServer(createMonitorApp(monitorRoutes, logger).callback());
+    monitorServer.headersTimeout = 20_000;
+    try {
+      monitorUrl = await listen(monitorServer, config.metrics.listen);
+    } catch (err) {
+      server.close();
+      monitorServer = undefined;
+      if (ticker !== undefined) clearInterval(ticker);
+      collector?.close();
+      service.close();
+      await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));
+      await cache.close();
+      throw err;
+    }
+  }
   logger.info(
-    { url, network: config.network, cache: cache.kind, tiers: config.tiers.map((t) => t.backends.join(',')) },
+    {
+      url,
+      ...(monitorUrl === undefined ? {} : { monitorUrl }),
+      network: config.network,
+      cache: cache.kind,
+      tiers: config.tiers.map((t) => t.backends.join(',')),
+    },
     'powgate listening',
   );
 
@@ -114,12 +202,18 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const monitorClosed = new Promise<void>((resolve) => (monitorServer === undefined ? resolve() : monitorServer.close(() => resolve())));
+      // Nothing on the monitoring listener is worth waiting for.
+      monitorServer?.closeAllConnections();
+      if (ticker !== undefined) clearInterval(ticker);
+      collector?.close();
       await service.drain(options.drainTimeout ?? 5000);
       service.close();
       // Let the Cancelled answers reach their clients before the sockets go.
       for (let i = 0; i < 50 && activeRequests > 0; i++) await new Promise((r) => setTimeout(r, 10));
       server.closeAllConnections();
       await closed;
+      await monitorClosed;
       await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));
       await cache.close();
       closeIdleConnections();
@@ -128,5 +222,27 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     return closing;
   };
 
-  return { url, server, service, cache, registry, close };
+  return {
+    url,
+    server,
+    ...(monitorServer === undefined || monitorUrl === undefined ? {} : { monitorServer, monitorUrl }),
+    monitor,
+    service,
+    cache,
+    registry,
+    close,
+  };
+}
+
+async function listen(server: http.Server, address: { readonly host: string; readonly port: number }): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return `http://${host}:${bound.port}`;
 }

@@ -45,3 +45,7 @@ export function createLocalBackend(name: string, options: LocalBackendOptions): 
     },
   };
 }
+
+export function isLocalBackend(backend: Backend): backend is LocalBackend {
+  return backend.type === 'local' && 'generator' in backend;
+}

@@ -65,6 +65,8 @@ export const DEFAULTS = deepFreeze({
   work: { timeout: 30 * SECOND, maxMultiplier: 64 },
   breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE },
   log: { level: 'info' },
+  metrics: { enabled: true },
+  dashboard: { enabled: true },
   /** hedge_after of each tier that powgate makes up when the config names no tiers. */
   hedgeAfter: 2 * SECOND,
   rpcBackend: { sendAccount: true },

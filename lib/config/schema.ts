@@ -4,6 +4,7 @@ import { normalizeBackends } from './backends.js';
 import { DEFAULTS } from './defaults.js';
 import { describe } from './describe.js';
 import {
+  boolean,
   duration,
   hex64,
   integer,
@@ -21,7 +22,7 @@ import { isUnset, optional, section, withDefault, type RawMap } from './shape.js
 import { defaultTiers, normalizeTiers } from './tiers.js';
 import type { Config } from './types.js';
 
-const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'log'];
+const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'log', 'metrics', 'dashboard'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Answered by powgate itself; listing one in rpc.allow would be a misunderstanding. */
 const OWN_ACTIONS = new Set(['work_generate', 'work_cancel', 'work_validate']);
@@ -63,6 +64,14 @@ export function normalizeConfig(raw: RawMap): Config {
     throw new ConfigError('breaker.max_cooldown', 'expected a duration at least as long as breaker.cooldown');
   }
   const log = section(top.log, 'log', ['level']);
+  const listen = withDefault(top, 'listen', '', listenAddress, { ...DEFAULTS.listen });
+  const metrics = section(top.metrics, 'metrics', ['enabled', 'listen']);
+  const metricsListen = optional(metrics, 'listen', 'metrics', listenAddress);
+  // Port 0 picks a free port each time, so only a fixed port can clash.
+  if (metricsListen !== undefined && metricsListen.port !== 0 && metricsListen.port === listen.port && metricsListen.host === listen.host) {
+    throw new ConfigError('metrics.listen', 'expected an address other than listen: the RPC port already serves /metrics when metrics.listen is unset');
+  }
+  const dashboard = section(top.dashboard, 'dashboard', ['enabled']);
 
   if (isUnset(top.backends)) throw new ConfigError('backends', 'expected a map of backends by name, found nothing');
   const backends = normalizeBackends(top.backends, 'backends');
@@ -70,7 +79,7 @@ export function normalizeConfig(raw: RawMap): Config {
 
   return {
     network: withDefault(top, 'network', '', network, DEFAULTS.network),
-    listen: withDefault(top, 'listen', '', listenAddress, { ...DEFAULTS.listen }),
+    listen,
     node: {
       ...(rpcUrl === undefined ? {} : { rpc: rpcUrl }),
       ...(websocket === undefined ? {} : { websocket }),
@@ -98,5 +107,10 @@ export function normalizeConfig(raw: RawMap): Config {
     backends,
     tiers,
     log: { level: withDefault(log, 'level', 'log', oneOf(LOG_LEVELS), DEFAULTS.log.level) },
+    metrics: {
+      enabled: withDefault(metrics, 'enabled', 'metrics', boolean, DEFAULTS.metrics.enabled),
+      ...(metricsListen === undefined ? {} : { listen: metricsListen }),
+    },
+    dashboard: { enabled: withDefault(dashboard, 'enabled', 'dashboard', boolean, DEFAULTS.dashboard.enabled) },
   };
 }

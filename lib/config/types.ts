@@ -45,6 +45,19 @@ export interface Config {
   readonly backends: Readonly<Record<string, BackendConfig>>;
   readonly tiers: readonly TierConfig[];
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly metrics: {
+    /** Serve `/metrics`. */
+    readonly enabled: boolean;
+    /**
+     * A second listener for `/metrics`, the dashboard, `/api/status`, `/healthz`
+     * and `/readyz`; when set, the RPC port serves none of the first three.
+     */
+    readonly listen?: { readonly host: string; readonly port: number };
+  };
+  readonly dashboard: {
+    /** Serve the dashboard page and `/api/status`. */
+    readonly enabled: boolean;
+  };
 }
 
 export interface TierConfig {

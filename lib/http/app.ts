@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import Koa from 'koa';
-import Router from '@koa/router';
-import type { Registry } from 'prom-client';
+import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { NodeError } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
@@ -12,8 +11,10 @@ import { BodyTooLargeError, jsonDepthExceeds, readBody } from './body.js';
 
 export interface AppDeps {
   readonly rpc: RpcHandler;
-  readonly registry: Registry;
-  readonly metrics: Metrics;
+  /** GET endpoints served beside RPC: health, and metrics and the dashboard unless they have their own listener. */
+  readonly routes: Router;
+  /** Where each finished RPC request is recorded (metrics, and the dashboard's counters). */
+  readonly metrics: Pick<Metrics, 'request'>;
   readonly logger: Logger;
   readonly bodyLimit: number;
   /** False once shutdown has begun: new RPC requests are refused. */
@@ -38,16 +39,6 @@ const NODE_HEADERS: readonly string[] = [
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const router = new Router();
-
-  router.get('/metrics', async (ctx) => {
-    ctx.set('Content-Type', deps.registry.contentType);
-    ctx.body = await deps.registry.metrics();
-  });
-  router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
 
   app.use(async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
@@ -69,7 +60,7 @@ export function createApp(deps: AppDeps): Koa {
       answer(ctx.res, errorBody(NodeError.OnlyPost));
     }
   });
-  app.use(router.routes());
+  app.use(deps.routes.routes());
   app.on('error', (err: unknown) => deps.logger.debug({ err }, 'koa error'));
   return app;
 }

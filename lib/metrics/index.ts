@@ -1,13 +1,27 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Backend } from '../backends/types.js';
 import type { EngineEmitter } from '../engine/events.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
+import type { PrecacheStatus } from '../status/types.js';
+import { registerProcessMetrics } from './process.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+const HEALTH_VALUE = { ok: 0, degraded: 1, down: 2, config_error: 3 } as const;
+const PRECACHE_JOB_OUTCOMES = ['queued', 'done', 'failed', 'dropped'] as const;
 
 export interface MetricsSources {
   readonly events: EngineEmitter;
   readonly inFlight: () => number;
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
+  readonly version?: string;
+  /** Every backend with the index of its tier. */
+  readonly backends?: ReadonlyArray<{ readonly backend: Backend; readonly tier: number }>;
+  /** Nonces tried so far, per local generator backend. */
+  readonly localHashes?: ReadonlyMap<string, () => number>;
+  readonly ready?: () => Promise<boolean>;
+  readonly cacheReachable?: () => Promise<boolean>;
+  /** The precache module's state; the precache gauges read 0 (enabled 0) without it. */
+  readonly precache?: () => PrecacheStatus;
 }
 
 /**
@@ -74,6 +88,114 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
       for (const [backend, breaker] of sources.breakers) this.set({ backend }, BREAKER_VALUE[breaker.state]);
     },
   });
+
+  new Gauge({
+    name: 'powgate_build_info',
+    help: 'Always 1; the version label says which powgate runs',
+    labelNames: ['version'] as const,
+    registers,
+  }).set({ version: sources.version ?? 'unknown' }, 1);
+  if (sources.ready !== undefined) {
+    const ready = sources.ready;
+    new Gauge({
+      name: 'powgate_ready',
+      help: '1 when /readyz answers 200 (a backend can take work and the cache answers), else 0',
+      registers,
+      async collect() {
+        this.set((await ready()) ? 1 : 0);
+      },
+    });
+  }
+  if (sources.cacheReachable !== undefined) {
+    const reachable = sources.cacheReachable;
+    new Gauge({
+      name: 'powgate_cache_reachable',
+      help: '1 when the cache store answers a ping, else 0 (an unreachable cache serves every lookup as a miss)',
+      registers,
+      async collect() {
+        this.set((await reachable()) ? 1 : 0);
+      },
+    });
+  }
+  const backends = sources.backends ?? [];
+  const backendInfo = new Gauge({
+    name: 'powgate_backend_info',
+    help: 'Always 1 per configured backend; labels give its type and tier (0 runs first)',
+    labelNames: ['backend', 'type', 'tier'] as const,
+    registers,
+  });
+  for (const { backend, tier } of backends) backendInfo.set({ backend: backend.name, type: backend.type, tier: String(tier) }, 1);
+  new Gauge({
+    name: 'powgate_backend_status',
+    help: "A backend's own health, for backends that report one: 0 ok, 1 degraded, 2 down, 3 config_error",
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      for (const { backend } of backends) {
+        if (backend.status === undefined) continue;
+        let state: keyof typeof HEALTH_VALUE;
+        try {
+          state = backend.status().state;
+        } catch {
+          state = 'down';
+        }
+        this.set({ backend: backend.name }, HEALTH_VALUE[state] ?? HEALTH_VALUE.down);
+      }
+    },
+  });
+  const localHashes = sources.localHashes ?? new Map<string, () => number>();
+  new Counter({
+    name: 'powgate_local_hashes_total',
+    help: 'Nonces tried by the local generator (rate() of it is the hash rate)',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      // Read from the generator at scrape time; never counted on the hot path.
+      this.reset();
+      for (const [backend, hashes] of localHashes) this.inc({ backend }, hashes());
+    },
+  });
+  const precache = sources.precache;
+  const precacheGauge = (name: string, help: string, read: (s: PrecacheStatus) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(precache === undefined ? 0 : read(precache()));
+      },
+    });
+  };
+  precacheGauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
+  precacheGauge('powgate_precache_websocket_connected', '1 while the node websocket is connected and subscribed', (s) => (s.websocket === 'connected' ? 1 : 0));
+  precacheGauge('powgate_precache_tracked_accounts', 'Accounts whose next work is precached (configured and learned)', (s) => s.trackedAccounts);
+  precacheGauge('powgate_precache_queue_depth', 'Precache jobs waiting to run', (s) => s.queueDepth);
+  new Counter({
+    name: 'powgate_precache_jobs_total',
+    help: 'Precache jobs by outcome: queued, done, failed, dropped',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      this.reset();
+      if (precache === undefined) return;
+      const jobs = precache().jobs;
+      for (const outcome of PRECACHE_JOB_OUTCOMES) this.inc({ outcome }, jobs[outcome]);
+    },
+  });
+  const precacheCounter = (name: string, help: string, read: (s: PrecacheStatus) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        if (precache !== undefined) this.inc(read(precache()));
+      },
+    });
+  };
+  precacheCounter('powgate_precache_hits_total', 'work_generate requests answered with precached work', (s) => s.hits);
+  precacheCounter('powgate_precache_requests_total', 'work_generate requests seen by the precache module', (s) => s.requests);
+  registerProcessMetrics(registry);
 
   sources.events.on('backend', (e) => {
     backendOutcomes.inc({ backend: e.backend, outcome: e.outcome });

@@ -14,3 +14,88 @@ export interface PrecacheStatus {
   readonly hits: number;
   readonly requests: number;
 }
+
+/** What /readyz decides, and why. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: { readonly config: boolean; readonly backends: boolean; readonly cache: boolean };
+  /** One line per failed check, for operators; empty when ready. */
+  readonly reasons: readonly string[];
+}
+
+export type CircuitState = 'closed' | 'half_open' | 'open';
+
+export interface BackendReport {
+  readonly name: string;
+  readonly type: string;
+  /** Index of its tier in the fallback chain (0 runs first). */
+  readonly tier: number;
+  /** Where it sends work requests, as scheme://host:port: never a path, query or credentials. */
+  readonly endpoints: readonly string[];
+  readonly circuit: CircuitState;
+  /** Seconds until an open circuit lets a probe through (0 otherwise). */
+  readonly retryInSeconds: number;
+  /** The backend's own view (api key rejected, sockets down); null when it reports none. */
+  readonly health: { readonly state: 'ok' | 'degraded' | 'config_error' | 'down'; readonly detail?: string } | null;
+  /** Attempts since start, by outcome. */
+  readonly counts: { readonly won: number; readonly lost: number; readonly failed: number; readonly invalid: number; readonly skipped: number };
+  /** Over its most recent answers (won, failed, invalid; aborted losers are not answers), in seconds. */
+  readonly latency: { readonly p50: number | null; readonly p99: number | null; readonly samples: number };
+}
+
+export interface JobReport {
+  /** When it ended (ISO 8601). */
+  readonly at: string;
+  /** First 8 and last 4 hex digits. */
+  readonly root: string;
+  readonly difficulty: string;
+  readonly outcome: 'won' | 'failed' | 'cancelled' | 'timeout';
+  /** The backend whose work won (won jobs only). */
+  readonly source: string | null;
+  readonly seconds: number;
+}
+
+/** The body of GET /api/status (schema documented in README.md). */
+export interface StatusReport {
+  readonly version: string;
+  readonly network: string;
+  readonly startedAt: string;
+  readonly now: string;
+  readonly uptimeSeconds: number;
+  readonly ready: Readiness;
+  readonly inFlight: number;
+  readonly totals: {
+    readonly requests: number;
+    readonly errors: number;
+    readonly cacheHits: number;
+    readonly cacheMisses: number;
+    readonly cacheErrors: number;
+    readonly jobs: { readonly won: number; readonly failed: number; readonly cancelled: number; readonly timeout: number };
+  };
+  /** Rates over the last `seconds` finished seconds (fewer just after start). */
+  readonly recent: {
+    readonly seconds: number;
+    readonly requestsPerSecond: number;
+    /** Cache hits over work_generate lookups; null when there were none. */
+    readonly cacheHitRatio: number | null;
+  };
+  /** One value per finished second, oldest first, for the chart. */
+  readonly series: {
+    readonly seconds: number;
+    readonly requests: readonly number[];
+    readonly errors: readonly number[];
+    readonly cacheHits: readonly number[];
+    readonly cacheMisses: readonly number[];
+  };
+  readonly backends: readonly BackendReport[];
+  readonly cache: { readonly kind: 'memory' | 'redis'; readonly reachable: boolean };
+  readonly generator: {
+    readonly backends: readonly string[];
+    readonly threads: number;
+    /** Nonces tried per second over the last 10 s, all local backends together. */
+    readonly hashesPerSecond: number;
+    readonly hashes: number;
+  } | null;
+  readonly precache: PrecacheStatus;
+  readonly recentJobs: readonly JobReport[];
+}

@@ -17,6 +17,8 @@ describe('config defaults', () => {
       backends: { local: { type: 'local', cpuThreads: availableParallelism() } },
       tiers: [{ backends: ['local'] }],
       log: { level: 'info' },
+      metrics: { enabled: true },
+      dashboard: { enabled: true },
     });
   });
 

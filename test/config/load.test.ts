@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
       log: { level: 'info' },
+      metrics: { enabled: true },
+      dashboard: { enabled: true },
     });
   });
 
@@ -59,6 +61,8 @@ describe('loadConfig', () => {
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
       log: { level: 'info' },
+      metrics: { enabled: true },
+      dashboard: { enabled: true },
     });
   });
 

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
 import type { BackendConfig, Config, TierConfig } from '../../lib/config/types.js';
-import { startPowgate, type Powgate } from '../../lib/server.js';
+import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.js';
 
 export interface TestConfig {
   network?: Config['network'];
@@ -14,6 +14,8 @@ export interface TestConfig {
   cacheUrl?: string;
   breaker?: Partial<Config['breaker']>;
   defaultDifficulty?: bigint;
+  metrics?: Config['metrics'];
+  dashboard?: Config['dashboard'];
 }
 
 /** A full Config for tests: loopback, port 0, memory cache, silent logs. */
@@ -34,15 +36,22 @@ export function testConfig(t: TestConfig = {}): Config {
     backends,
     tiers: t.tiers ?? [{ backends: Object.keys(backends) }],
     log: { level: 'silent' },
+    metrics: t.metrics ?? { enabled: true },
+    dashboard: t.dashboard ?? { enabled: true },
   };
 }
 
-export async function startTestPowgate(t: TestConfig = {}, backends?: ReadonlyMap<string, Backend>): Promise<Powgate> {
+export async function startTestPowgate(
+  t: TestConfig = {},
+  backends?: ReadonlyMap<string, Backend>,
+  options: Pick<StartOptions, 'precacheStatus'> = {},
+): Promise<Powgate> {
   return startPowgate(testConfig(t), {
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
     drainTimeout: 200,
     ...(backends === undefined ? {} : { backends }),
+    ...options,
   });
 }
 

@@ -1,0 +1,209 @@
+// Plain ES2017 for any current browser; no template literals inside, so this
+// file's own template string needs no escaping. Values reach the page only
+// through textContent and attributes, never as HTML.
+export const DASHBOARD_JS = `'use strict';
+(function () {
+  var POLL_MS = 1000;
+
+  function field(name) { return document.querySelector('[data-field="' + name + '"]'); }
+  function setText(name, text) { var el = field(name); if (el && el.textContent !== text) el.textContent = text; }
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function count(n) {
+    if (n >= 1e9) return (n / 1e9).toFixed(1) + 'G';
+    if (n >= 1e6) return (n / 1e6).toFixed(1) + 'M';
+    if (n >= 1e4) return (n / 1e3).toFixed(1) + 'k';
+    return String(Math.round(n));
+  }
+  function rate(n) { return n < 10 && n > 0 ? n.toFixed(2) : count(n); }
+  function pct(r) { return r === null || r === undefined ? '–' : (r * 100).toFixed(1) + ' %'; }
+  // Durations come from a millisecond clock: below 1 ms there is nothing to show but that.
+  function secs(s) {
+    if (s === null || s === undefined) return '–';
+    if (s < 0.001) return '<1 ms';
+    if (s < 1) return Math.round(s * 1000) + ' ms';
+    return s.toFixed(s < 10 ? 2 : 1) + ' s';
+  }
+  function hashes(h) {
+    var units = ['H/s', 'kH/s', 'MH/s', 'GH/s'];
+    var i = 0;
+    while (h >= 1000 && i < units.length - 1) { h /= 1000; i++; }
+    return (i === 0 ? String(Math.round(h)) : h.toFixed(1)) + ' ' + units[i];
+  }
+  function uptime(s) {
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    if (d > 0) return d + 'd ' + h + 'h';
+    if (h > 0) return h + 'h ' + m + 'm';
+    return m + 'm ' + (s % 60) + 's';
+  }
+  function clock(iso) { var d = new Date(iso); return isNaN(d.getTime()) ? '' : d.toLocaleTimeString(); }
+  function state(text, cls) { return el('span', text, 'state ' + cls); }
+
+  function line(values, max, width, height) {
+    if (values.length === 0) return '';
+    var step = values.length > 1 ? width / (values.length - 1) : 0;
+    var points = [];
+    for (var i = 0; i < values.length; i++) {
+      // A second without cache lookups has no ratio: the line bridges it rather than dropping to 0.
+      if (values[i] === null) continue;
+      var v = values[i];
+      var x = values.length > 1 ? i * step : width;
+      points.push(x.toFixed(1) + ',' + (height - (max > 0 ? v / max : 0) * (height - 4) - 2).toFixed(1));
+    }
+    return points.join(' ');
+  }
+
+  function renderChart(s) {
+    var reqs = s.series.requests;
+    var hits = s.series.cacheHits, misses = s.series.cacheMisses;
+    var ratios = [];
+    var peak = 0;
+    for (var i = 0; i < reqs.length; i++) {
+      if (reqs[i] > peak) peak = reqs[i];
+      var lookups = hits[i] + misses[i];
+      ratios.push(lookups > 0 ? hits[i] / lookups : null);
+    }
+    // Right-align a short history so time runs the same way from the first second.
+    var width = 600 * Math.max(1, reqs.length - 1) / Math.max(1, s.series.seconds - 1);
+    var offset = 600 - width;
+    field('chart-requests').setAttribute('points', shift(line(reqs, peak, width, 160), offset));
+    field('chart-hits').setAttribute('points', shift(line(ratios, 1, width, 160), offset));
+    setText('chart-peak', rate(peak) + '/s');
+    setText('chart-minutes', String(Math.round(s.series.seconds / 60)));
+    setText('chart-span', Math.round(s.series.seconds / 60) + ' min');
+  }
+  function shift(points, dx) {
+    if (!points || dx === 0) return points;
+    return points.split(' ').map(function (p) {
+      var xy = p.split(',');
+      return (Number(xy[0]) + dx).toFixed(1) + ',' + xy[1];
+    }).join(' ');
+  }
+
+  function renderBackends(s) {
+    var body = field('backends');
+    var rows = document.createDocumentFragment();
+    s.backends.forEach(function (b) {
+      var tr = el('tr');
+      tr.setAttribute('data-backend', b.name);
+      tr.appendChild(el('td', b.name + ' (' + b.type + ')'));
+      tr.appendChild(el('td', String(b.tier), 'n'));
+      var circuit = el('td');
+      circuit.appendChild(state(b.circuit.replace('_', '-'), b.circuit));
+      if (b.circuit === 'open' && b.retryInSeconds > 0) circuit.appendChild(el('span', ' ' + b.retryInSeconds.toFixed(1) + ' s', 'sub'));
+      tr.appendChild(circuit);
+      var health = el('td');
+      if (b.health) {
+        health.appendChild(state(b.health.state.replace('_', ' '), b.health.state));
+        if (b.health.detail) health.title = b.health.detail;
+      } else {
+        health.textContent = '–';
+      }
+      tr.appendChild(health);
+      ['won', 'lost', 'failed', 'invalid'].forEach(function (k) {
+        var td = el('td', count(b.counts[k]), 'n');
+        td.setAttribute('data-count', k);
+        tr.appendChild(td);
+      });
+      tr.appendChild(el('td', secs(b.latency.p50), 'n'));
+      tr.appendChild(el('td', secs(b.latency.p99), 'n'));
+      tr.appendChild(el('td', b.endpoints.join(', ') || '–', 'mono'));
+      rows.appendChild(tr);
+    });
+    body.replaceChildren(rows);
+  }
+
+  function renderJobs(s) {
+    var body = field('jobs');
+    var rows = document.createDocumentFragment();
+    if (s.recentJobs.length === 0) {
+      var empty = el('tr');
+      var td = el('td', 'no job yet', 'empty');
+      td.colSpan = 5;
+      empty.appendChild(td);
+      rows.appendChild(empty);
+    }
+    s.recentJobs.forEach(function (j) {
+      var tr = el('tr');
+      tr.appendChild(el('td', clock(j.at)));
+      tr.appendChild(el('td', j.root, 'mono'));
+      tr.appendChild(el('td', j.source || '–'));
+      tr.appendChild(el('td', secs(j.seconds), 'n'));
+      tr.appendChild(el('td', j.outcome, 'outcome-' + j.outcome));
+      rows.appendChild(tr);
+    });
+    body.replaceChildren(rows);
+  }
+
+  function render(s) {
+    setText('version', 'v' + s.version);
+    setText('network', s.network);
+    setText('uptime', uptime(s.uptimeSeconds));
+    var ready = field('ready');
+    ready.textContent = s.ready.ready ? 'ready' : 'not ready';
+    ready.className = 'badge ' + (s.ready.ready ? 'ok' : 'bad');
+    ready.title = s.ready.reasons.join('\\n');
+    setText('updated', clock(s.now));
+    setText('rps', rate(s.recent.requestsPerSecond));
+    setText('recent-seconds', String(s.recent.seconds));
+    setText('totals-requests', count(s.totals.requests));
+    setText('hit-ratio', pct(s.recent.cacheHitRatio));
+    setText('totals-hits', count(s.totals.cacheHits));
+    setText('totals-misses', count(s.totals.cacheMisses));
+    setText('in-flight', String(s.inFlight));
+    setText('jobs-won', count(s.totals.jobs.won));
+    setText('jobs-failed', count(s.totals.jobs.failed));
+    if (s.generator) {
+      setText('hash-rate', hashes(s.generator.hashesPerSecond));
+      setText('generator', s.generator.threads + ' threads · ' + count(s.generator.hashes) + ' hashes');
+    } else {
+      setText('hash-rate', 'off');
+      setText('generator', 'no local backend');
+    }
+    var p = s.precache;
+    if (!p.enabled) {
+      setText('precache-state', 'off');
+      setText('precache-detail', 'not configured');
+    } else {
+      setText('precache-state', p.websocket);
+      setText('precache-detail', count(p.trackedAccounts) + ' accounts · queue ' + count(p.queueDepth) + ' · hits ' +
+        (p.requests > 0 ? pct(p.hits / p.requests) : '–'));
+    }
+    setText('cache-state', s.cache.reachable ? 'reachable' : 'unreachable');
+    setText('cache-kind', s.cache.kind);
+    setText('totals-cache-errors', count(s.totals.cacheErrors));
+    renderChart(s);
+    renderBackends(s);
+    renderJobs(s);
+    var banner = field('banner');
+    if (!s.ready.ready) {
+      banner.textContent = 'Not ready: ' + s.ready.reasons.join('; ');
+      banner.hidden = false;
+    } else {
+      banner.hidden = true;
+    }
+  }
+
+  function poll() {
+    fetch('api/status', { cache: 'no-store', headers: { accept: 'application/json' } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(render)
+      .catch(function (err) {
+        var banner = field('banner');
+        banner.textContent = 'No answer from powgate (' + (err && err.message) + '); retrying.';
+        banner.hidden = false;
+      })
+      .then(function () { setTimeout(poll, POLL_MS); });
+  }
+
+  poll();
+})();
+`;

@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { createBackend } from '../../lib/backends/index.js';
+import type { Backend } from '../../lib/backends/types.js';
+import { BackendUnavailableError } from '../../lib/errors.js';
+import type { Powgate } from '../../lib/server.js';
+import { FakeRpcPeer } from '../fakes/rpc-peer.js';
+import { randomRoot, rpc, startTestPowgate, testConfig } from '../helpers/powgate.js';
+
+/** A backend that reports its own health with a careless detail line, as a buggy adapter might. */
+function leakyBackend(): Backend {
+  return {
+    name: 'leaky',
+    type: 'dpow',
+    supports: () => true,
+    generate: () => Promise.reject(new BackendUnavailableError('leaky: down')),
+    close: async () => {},
+    status: () => ({ state: 'degraded', detail: 'socket wss://alice:SECRET_WS@dpow.example/service?api_key=SECRET_Q closed' }),
+  };
+}
+
+describe('no secret from the config in any monitoring output', () => {
+  let peer: FakeRpcPeer;
+  let gate: Powgate;
+  before(async function () {
+    this.timeout(15_000);
+    peer = await new FakeRpcPeer().start();
+    const secretUrl = peer.url.replace('http://', 'http://user:SECRET_PEER@') + '/work?token=SECRET_TOKEN';
+    const t = {
+      backends: {
+        peers: { type: 'rpc' as const, urls: [secretUrl, 'http://admin:SECRET_DEAD@127.0.0.1:1'], sendAccount: true },
+        local: { type: 'local' as const, cpuThreads: 1 },
+      },
+      tiers: [{ backends: ['peers'] }, { backends: ['leaky'] }, { backends: ['local'] }],
+      // Unreachable on purpose: its failure reasons must not carry the password either.
+      cacheUrl: 'redis://:SECRET_REDIS@127.0.0.1:1/0',
+    };
+    const config = testConfig(t);
+    const backends = new Map<string, Backend>([
+      ['peers', createBackend('peers', config.backends.peers as never)],
+      ['leaky', leakyBackend()],
+      ['local', createBackend('local', config.backends.local as never)],
+    ]);
+    gate = await startTestPowgate(t, backends);
+    // Traffic, so counts, recent jobs and failure paths all have something to show.
+    for (let i = 0; i < 3; i++) await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+    peer.behave('error');
+    await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+  });
+  after(async () => {
+    await gate.close();
+    await peer.close();
+  });
+
+  it('shows none in /api/status, /readyz, /healthz, /metrics, the dashboard and its assets', async () => {
+    const outputs: Record<string, string> = {};
+    for (const path of ['/api/status', '/readyz', '/healthz', '/metrics', '/dashboard', '/dashboard.js', '/dashboard.css']) {
+      outputs[path] = await (await fetch(`${gate.url}${path}`)).text();
+    }
+    outputs['/ (browser)'] = await (await fetch(`${gate.url}/`, { headers: { accept: 'text/html' } })).text();
+    for (const [path, text] of Object.entries(outputs)) {
+      expect(text, path).to.not.match(/SECRET|user:|admin:|alice:|token=|api_key=/);
+    }
+    // What they do show: hosts and ports only.
+    const status = JSON.parse(outputs['/api/status'] as string) as { backends: Array<{ name: string; endpoints: string[]; health: unknown }> };
+    expect(status.backends.find((b) => b.name === 'peers')?.endpoints).to.deep.equal([peer.url, 'http://127.0.0.1:1']);
+    expect(status.backends.find((b) => b.name === 'leaky')?.health).to.deep.equal({ state: 'degraded', detail: 'socket wss://dpow.example closed' });
+    expect(outputs['/readyz']).to.include('cache (redis) does not answer');
+  });
+});
