@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { DEFAULTS } from '../lib/config/defaults.js';
 import type { Config } from '../lib/config/types.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
 import { benchHashrate } from './hashrate.js';
@@ -50,6 +51,7 @@ function config(backends: Config['backends']): Config {
     breaker: { failures: 3, cooldown: 5000, maxCooldown: 300_000 },
     backends,
     tiers: [{ backends: Object.keys(backends) }],
+    precache: { ...DEFAULTS.precache, enabled: false, accounts: [], tiers: Object.keys(backends), callbackForward: [] },
     log: { level: 'silent' },
   };
 }

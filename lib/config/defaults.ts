@@ -65,6 +65,19 @@ export const DEFAULTS = deepFreeze({
   work: { timeout: 30 * SECOND, maxMultiplier: 64 },
   breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE },
   log: { level: 'info' },
+  precache: {
+    enabled: true,
+    accountTtl: 30 * DAY,
+    maxAccounts: 10_000,
+    maxQueue: 1000,
+    concurrency: 2,
+    callbackTimeout: 5 * SECOND,
+    reconnectDelay: SECOND,
+    maxReconnectDelay: MINUTE,
+    pingInterval: 30 * SECOND,
+  },
+  /** Backend types precache leaves alone unless precache.tiers names them: shared services with quotas. */
+  precacheExcludedTypes: ['dpow', 'boompow'],
   /** hedge_after of each tier that powgate makes up when the config names no tiers. */
   hedgeAfter: 2 * SECOND,
   rpcBackend: { sendAccount: true },

@@ -16,6 +16,20 @@ describe('config defaults', () => {
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: { local: { type: 'local', cpuThreads: availableParallelism() } },
       tiers: [{ backends: ['local'] }],
+      precache: {
+        enabled: true,
+        accounts: [],
+        accountTtl: 30 * 24 * 3600 * 1000,
+        maxAccounts: 10_000,
+        maxQueue: 1000,
+        concurrency: 2,
+        tiers: ['local'],
+        callbackForward: [],
+        callbackTimeout: 5_000,
+        reconnectDelay: 1_000,
+        maxReconnectDelay: 60_000,
+        pingInterval: 30_000,
+      },
       log: { level: 'info' },
     });
   });

@@ -39,6 +39,20 @@ describe('loadConfig', () => {
         local: { type: 'local', cpuThreads: 2 },
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
+      precache: {
+        enabled: true,
+        accounts: [],
+        accountTtl: 30 * 24 * 3600 * 1000,
+        maxAccounts: 10_000,
+        maxQueue: 1000,
+        concurrency: 2,
+        tiers: ['peers', 'local'],
+        callbackForward: [],
+        callbackTimeout: 5_000,
+        reconnectDelay: 1_000,
+        maxReconnectDelay: 60_000,
+        pingInterval: 30_000,
+      },
       log: { level: 'info' },
     });
   });
@@ -58,6 +72,20 @@ describe('loadConfig', () => {
         local: { type: 'local', cpuThreads: 2 },
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
+      precache: {
+        enabled: true,
+        accounts: [],
+        accountTtl: 30 * 24 * 3600 * 1000,
+        maxAccounts: 10_000,
+        maxQueue: 1000,
+        concurrency: 2,
+        tiers: ['peers', 'local'],
+        callbackForward: [],
+        callbackTimeout: 5_000,
+        reconnectDelay: 1_000,
+        maxReconnectDelay: 60_000,
+        pingInterval: 30_000,
+      },
       log: { level: 'info' },
     });
   });
