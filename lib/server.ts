@@ -5,11 +5,13 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createBackend, type Backend } from './backends/index.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
+import type { CacheError } from './errors.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
-import { createMetrics } from './metrics/index.js';
+import { createMetrics, createPrecacheMetrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
+import { createPrecache, type Precache } from './precache/index.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
 
@@ -28,6 +30,8 @@ export interface Powgate {
   readonly service: WorkService;
   readonly cache: WorkCache;
   readonly registry: Registry;
+  /** Precache state for the dashboard and /api/status: `precache.status()`. */
+  readonly precache: Precache;
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
   close(): Promise<void>;
 }
@@ -42,23 +46,34 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig));
   }
-  const tiers = config.tiers.map((tier) => ({
-    backends: tier.backends.map((name) => {
-      const backend = backends.get(name);
-      if (backend === undefined) throw new Error(`tier names unknown backend ${name}`);
-      return backend;
-    }),
-    ...(tier.hedgeAfter === undefined ? {} : { hedgeAfter: tier.hedgeAfter }),
-  }));
+  const tierList = (only?: ReadonlySet<string>) =>
+    config.tiers
+      .map((tier) => ({
+        backends: tier.backends
+          .filter((name) => only === undefined || only.has(name))
+          .map((name) => {
+            const backend = backends.get(name);
+            if (backend === undefined) throw new Error(`tier names unknown backend ${name}`);
+            return backend;
+          }),
+        ...(tier.hedgeAfter === undefined ? {} : { hedgeAfter: tier.hedgeAfter }),
+      }))
+      .filter((tier) => tier.backends.length > 0);
+  const tiers = tierList();
+  // Precache keeps the chain's order and tiers, restricted to the backends it may use.
+  const precacheTiers = tierList(new Set(config.precache.tiers));
 
   let service: WorkService | undefined;
-  const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, (err) => {
+  const onCacheError = (err: CacheError): void => {
     service?.events.emit('cache', { outcome: 'error', error: err });
     logger.warn({ err: err.message }, 'cache unavailable; serving as misses');
-  });
+  };
+  const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
-  service = new WorkService({ tiers, cache, timeout: config.work.timeout, breaker: config.breaker });
+  service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.timeout, breaker: config.breaker });
   const metrics = createMetrics(registry, { events: service.events, inFlight: () => service.inFlight, breakers: service.breakers });
+  const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
+  createPrecacheMetrics(registry, { events: precache.events, engine: service.events, status: () => precache.status() });
 
   service.events.on('backend', (e) => {
     if (e.outcome === 'failed' || e.outcome === 'invalid') {
@@ -81,7 +96,15 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   });
 
   let accepting = true;
-  const app = createApp({ rpc, registry, metrics, logger, bodyLimit: config.rpc.bodyLimit, accepting: () => accepting });
+  const app = createApp({
+    rpc,
+    registry,
+    metrics,
+    logger,
+    bodyLimit: config.rpc.bodyLimit,
+    accepting: () => accepting,
+    callback: (raw) => precache.callback(raw),
+  });
   const server = http.createServer(app.callback());
   let activeRequests = 0;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -114,6 +137,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Precache first: its jobs are nobody's request, so they are not worth the drain.
+      await precache.close();
       await service.drain(options.drainTimeout ?? 5000);
       service.close();
       // Let the Cancelled answers reach their clients before the sockets go.
@@ -128,5 +153,5 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     return closing;
   };
 
-  return { url, server, service, cache, registry, close };
+  return { url, server, service, cache, registry, precache, close };
 }

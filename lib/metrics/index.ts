@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EngineEmitter } from '../engine/events.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
+import type { PrecacheEmitter } from '../precache/events.js';
+import type { PrecacheStatus } from '../status/types.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -115,3 +117,80 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface PrecacheMetricsSources {
+  readonly events: PrecacheEmitter;
+  /** Engine events: precache hits are client cache hits on precached work. */
+  readonly engine: EngineEmitter;
+  readonly status: () => PrecacheStatus;
+}
+
+/** The precache metrics, on the same registry: counters follow events, gauges read the state at scrape time. */
+export function createPrecacheMetrics(registry: Registry, sources: PrecacheMetricsSources): void {
+  const registers = [registry];
+  const confirmations = new Counter({
+    name: 'powgate_precache_confirmations_total',
+    help: 'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored)',
+    labelNames: ['trigger', 'outcome'] as const,
+    registers,
+  });
+  const malformed = new Counter({
+    name: 'powgate_precache_malformed_total',
+    help: 'Websocket messages or callbacks that were not a readable block confirmation',
+    labelNames: ['trigger'] as const,
+    registers,
+  });
+  const jobs = new Counter({
+    name: 'powgate_precache_jobs_total',
+    help: 'Precache jobs by outcome: queued, done, failed, dropped (queue full or root stale), skipped (another instance has it)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const hits = new Counter({ name: 'powgate_precache_hits_total', help: 'work_generate requests answered from precached work', registers });
+  const reconnects = new Counter({
+    name: 'powgate_precache_websocket_reconnects_total',
+    help: 'Reconnects of the node websocket, after it closed or an attempt failed',
+    registers,
+  });
+  const forwards = new Counter({
+    name: 'powgate_precache_callback_forwards_total',
+    help: 'Node callbacks forwarded, by outcome (ok, failed, dropped)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'powgate_precache_queue_depth',
+    help: 'Precache jobs waiting to run',
+    registers,
+    collect() {
+      this.set(sources.status().queueDepth);
+    },
+  });
+  new Gauge({
+    name: 'powgate_precache_tracked_accounts',
+    help: 'Accounts precache serves (configured and learned)',
+    registers,
+    collect() {
+      this.set(sources.status().trackedAccounts);
+    },
+  });
+  new Gauge({
+    name: 'powgate_precache_websocket_connected',
+    help: '1 while the node websocket is connected and subscribed, else 0',
+    registers,
+    collect() {
+      this.set(sources.status().websocket === 'connected' ? 1 : 0);
+    },
+  });
+
+  sources.events.on('confirmation', (e) => confirmations.inc({ trigger: e.trigger, outcome: e.outcome }));
+  sources.events.on('malformed', (e) => malformed.inc({ trigger: e.trigger }));
+  sources.events.on('task', (e) => jobs.inc({ outcome: e.outcome }));
+  sources.events.on('websocket', (e) => {
+    if (e.state === 'disconnected' && e.error === undefined) reconnects.inc();
+  });
+  sources.events.on('forward', (e) => forwards.inc({ outcome: e.outcome }));
+  sources.engine.on('cache', (e) => {
+    if (e.precached === true) hits.inc();
+  });
+}

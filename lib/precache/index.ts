@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WorkCache } from '../cache/index.js';
+import { closeRedis, connectRedis, describe, withTimeout } from '../cache/redis.js';
+import type { Config } from '../config/types.js';
+import type { WorkService } from '../engine/service.js';
+import { CacheError } from '../errors.js';
+import { NETWORKS } from '../pow/index.js';
+import { Message } from '../rpc/messages.js';
+import type { PrecacheStatus } from '../status/types.js';
+import { TrackedAccounts } from './accounts.js';
+import { advance } from './advance.js';
+import { fromCallback, fromWebsocket, ZERO_HASH, type Confirmation } from './confirmation.js';
+import { PrecacheEmitter, type ConfirmationOutcome, type Trigger } from './events.js';
+import { callbackForwarder } from './forward.js';
+import { NO_LOCK } from './lock.js';
+import { nodeLookup } from './node.js';
+import { order } from './order.js';
+import { RecentSet } from './recent.js';
+import { redisAccounts, redisLock } from './redis.js';
+import { PrecacheScheduler } from './scheduler.js';
+import { NodeSocket } from './websocket.js';
+
+export { PrecacheEmitter } from './events.js';
+
+export interface PrecacheDeps {
+  readonly config: Config;
+  readonly service: WorkService;
+  readonly cache: WorkCache;
+  readonly logger: Logger;
+  /** Redis trouble of the account store and lock, reported like the cache's own. */
+  readonly onStoreError: (err: CacheError) => void;
+}
+
+export interface CallbackAnswer {
+  readonly ok: boolean;
+  /** Why the body was refused (a Message). */
+  readonly error?: string;
+}
+
+export interface Precache {
+  readonly events: PrecacheEmitter;
+  /** What the dashboard and /api/status show. */
+  status(): PrecacheStatus;
+  /** The node's HTTP callback: forwarded as is, and a precache trigger. */
+  callback(raw: string): CallbackAnswer;
+  close(): Promise<void>;
+}
+
+/** Confirmations whose order is checked with the node at once, at most. */
+const MAX_CHECKS = 8;
+/** How long start-up waits for the tracked accounts in Redis before subscribing without them. */
+const LOAD_TIMEOUT = 5000;
+
+/**
+ * Precache: the next block's work for tracked accounts, made when their last
+ * block confirms, so work_generate finds it in the cache. Confirmations come
+ * from the node websocket and the node's HTTP callback; what to queue and what
+ * went stale is decided by `order` and `advance`; the work runs through the
+ * engine below client requests (PrecacheScheduler).
+ */
+export function createPrecache(deps: PrecacheDeps): Precache {
+  const { config, service, cache, logger } = deps;
+  const options = config.precache;
+  const network = NETWORKS[config.network];
+  const events = new PrecacheEmitter();
+  const jobs = { queued: 0, done: 0, failed: 0, dropped: 0 };
+  let hits = 0;
+  let requests = 0;
+
+  events.on('task', ({ outcome }) => {
+    if (outcome !== 'skipped') jobs[outcome]++;
+  });
+  events.on('forward', (e) => {
+    if (e.outcome !== 'ok') logger.warn({ url: e.url, outcome: e.outcome, err: e.error }, 'callback forward failed');
+  });
+  const forward = options.callbackForward.length > 0 ? callbackForwarder(options.callbackForward, options.callbackTimeout, events) : undefined;
+
+  const enabled = options.enabled && options.tiers.length > 0;
+  if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.tiers)');
+  if (!enabled) {
+    return {
+      events,
+      status: () => ({ enabled: false, websocket: 'off', trackedAccounts: 0, queueDepth: 0, jobs: { ...jobs }, hits, requests }),
+      callback: (raw) => readCallback(raw, forward).answer,
+      close: async () => {},
+    };
+  }
+
+  const redis = config.cache.url === 'memory' ? undefined : connectRedis(config.cache.url, deps.onStoreError);
+  const storeError = (err: unknown): void => deps.onStoreError(new CacheError(`precache store: ${describe(err)}`, { cause: err }));
+  const accounts = new TrackedAccounts({
+    configured: options.accounts,
+    ttl: options.accountTtl,
+    max: options.maxAccounts,
+    prefixes: network.prefixes,
+    ...(redis === undefined ? {} : { persistence: redisAccounts(redis.client, storeError) }),
+  });
+  const node = config.node.rpc === undefined ? undefined : nodeLookup(new URL(config.node.rpc), config.node.timeout);
+  const scheduler = new PrecacheScheduler({
+    service,
+    events,
+    lock: redis === undefined ? NO_LOCK : redisLock(redis.client, randomUUID(), storeError),
+    lockMs: config.work.timeout,
+    maxQueue: options.maxQueue,
+    concurrency: options.concurrency,
+    // A destination's next root: its head block, or its key while it is unopened.
+    frontierOf: async (account, signal) => {
+      if (node === undefined) return accounts.get(account)?.frontier;
+      const info = await node.accountInfo(account, signal);
+      return info === undefined ? accounts.key(account) : info.frontier;
+    },
+  });
+
+  /** `block` moves `account`'s frontier: its work goes first in line, the roots it consumed go. */
+  const apply = (account: string, block: { hash: string; consumed: string; height?: number }): void => {
+    const { stale, known } = advance(block, accounts.get(account));
+    for (const root of stale) {
+      scheduler.forget(root);
+      void cache.delete(root);
+    }
+    accounts.update(account, known);
+    scheduler.push({ key: block.hash, root: block.hash, account, target: network.sendThreshold });
+  };
+
+  // A block not linked to what is known: applied only if the node says it is the confirmed head.
+  let checking = 0;
+  const check = (account: string, block: { hash: string; consumed: string; height?: number; open: boolean }, trigger: Trigger): void => {
+    checking++;
+    const report = (outcome: ConfirmationOutcome): void => {
+      events.emit('confirmation', { trigger, outcome });
+    };
+    (node as NonNullable<typeof node>)
+      .accountInfo(account)
+      .then(
+        (info) => {
+          const known = accounts.get(account);
+          if (info?.confirmedFrontier !== block.hash || known === undefined) return report('old');
+          const height = block.height ?? info.confirmedHeight;
+          const checked = { ...block, ...(height === undefined ? {} : { height }) };
+          const verdict = order(checked, known);
+          if (verdict !== 'newer' && verdict !== 'unknown') return report('old');
+          apply(account, checked);
+          report('new');
+        },
+        () => report('ignored'),
+      )
+      .finally(() => checking--);
+  };
+
+  const recent = new RecentSet(Math.max(10_000, options.maxQueue * 4));
+  const handle = (conf: Confirmation, trigger: Trigger): void => {
+    if (!recent.add(conf.hash)) {
+      events.emit('confirmation', { trigger, outcome: 'duplicate' });
+      return;
+    }
+    let outcome: ConfirmationOutcome | undefined = 'ignored';
+    const known = accounts.get(conf.account);
+    const open = conf.previous === ZERO_HASH;
+    const consumed = open ? accounts.key(conf.account) : conf.previous;
+    if (known !== undefined && consumed !== undefined) {
+      const block = { hash: conf.hash, consumed, open, ...(conf.height === undefined ? {} : { height: conf.height }) };
+      const verdict = order(block, known);
+      if (verdict === 'newer') {
+        apply(conf.account, block);
+        outcome = 'new';
+      } else if (verdict === 'same') {
+        outcome = 'duplicate';
+      } else if (verdict === 'older') {
+        outcome = 'old';
+      } else if (node !== undefined && checking < MAX_CHECKS) {
+        check(conf.account, block, trigger);
+        outcome = undefined; // reported when the node has answered
+      }
+    }
+    // A send to a tracked account: that account's next block (the receive) can be made now.
+    const to = conf.destination;
+    if (to !== undefined && to !== conf.account && accounts.has(to)) {
+      scheduler.push({ key: `account:${to}`, account: to, target: network.receiveThreshold });
+      outcome = 'new';
+    }
+    if (outcome !== undefined) events.emit('confirmation', { trigger, outcome });
+  };
+
+  const socket =
+    config.node.websocket === undefined
+      ? undefined
+      : new NodeSocket({
+          url: config.node.websocket,
+          accounts: () => accounts.list(),
+          onConfirmation: (message) => {
+            const conf = fromWebsocket(message);
+            if (conf === undefined) events.emit('malformed', { trigger: 'websocket' });
+            else handle(conf, 'websocket');
+          },
+          reconnectDelay: options.reconnectDelay,
+          maxReconnectDelay: options.maxReconnectDelay,
+          pingInterval: options.pingInterval,
+          events,
+        });
+  accounts.onChange = (added, removed) => socket?.accountsChanged(added, removed);
+  events.on('websocket', (e) => {
+    if (e.state === 'connected') logger.info({ accounts: accounts.size }, 'node websocket subscribed');
+    else if (e.error !== undefined) logger.warn({ state: e.state, err: e.error }, 'node websocket trouble');
+    else if (e.state === 'disconnected') logger.warn('node websocket disconnected; reconnecting');
+  });
+
+  const onRequest = (e: { root: string; account?: string }): void => {
+    requests++;
+    if (e.account !== undefined) accounts.learn(e.account, e.root);
+  };
+  const onCache = (e: { outcome: string; precached?: boolean }): void => {
+    if (e.precached === true) hits++;
+  };
+  service.events.on('request', onRequest);
+  service.events.on('cache', onCache);
+
+  const sweep = setInterval(() => accounts.sweep(), Math.min(options.accountTtl / 10, 3_600_000));
+  sweep.unref();
+
+  let closed = false;
+  void (async () => {
+    try {
+      await withTimeout(accounts.load(), LOAD_TIMEOUT);
+    } catch (err) {
+      logger.warn({ err: describe(err) }, 'tracked accounts not loaded from the store; starting with the configured ones');
+    }
+    if (!closed) socket?.start();
+  })();
+
+  return {
+    events,
+    status: () => ({
+      enabled: true,
+      websocket: socket?.state ?? 'off',
+      trackedAccounts: accounts.size,
+      queueDepth: scheduler.depth,
+      jobs: { ...jobs },
+      hits,
+      requests,
+    }),
+    callback(raw) {
+      const { answer, confirmation } = readCallback(raw, forward);
+      if (confirmation !== undefined) handle(confirmation, 'callback');
+      else if (answer.error === Message.callbackNotBlock) events.emit('malformed', { trigger: 'callback' });
+      return answer;
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      service.events.off('request', onRequest);
+      service.events.off('cache', onCache);
+      socket?.close();
+      scheduler.close();
+      if (redis !== undefined) await closeRedis(redis.client);
+    },
+  };
+}
+
+/** Parses a callback body, forwarding any JSON the node sent before judging it. */
+function readCallback(raw: string, forward: ((raw: string) => void) | undefined): { answer: CallbackAnswer; confirmation?: Confirmation } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { answer: { ok: false, error: Message.callbackNotJson } };
+  }
+  forward?.(raw);
+  const confirmation = fromCallback(body);
+  return confirmation === undefined ? { answer: { ok: false, error: Message.callbackNotBlock } } : { answer: { ok: true }, confirmation };
+}
