@@ -4,6 +4,8 @@ import type { ChainKnowledge } from './order.js';
 /** The persisted form of one account: what is known of its chain, and until when it is tracked. */
 export interface StoredAccount extends ChainKnowledge {
   readonly expires: number;
+  /** Tracked by configuration where it was stored: another instance does not adopt it as learned. */
+  readonly configured?: true;
 }
 
 /** Where tracked accounts outlive the process and are shared (Redis); best-effort. */
@@ -143,7 +145,7 @@ export class TrackedAccounts {
       };
       if (configured !== undefined) {
         if (configured.known.confirmed === undefined && configured.known.frontier === undefined) configured.known = known;
-      } else if (!this.#learned.has(account) && this.#learned.size < this.#options.max) {
+      } else if (stored.configured !== true && !this.#learned.has(account) && this.#learned.size < this.#options.max) {
         this.#learned.set(account, { known, expires: stored.expires, savedAt: now });
         added.push(account);
       }
@@ -173,7 +175,8 @@ export class TrackedAccounts {
     const persistence = this.#options.persistence;
     if (persistence === undefined) return;
     entry.savedAt = now;
-    const expires = entry.expires === Infinity ? now + this.#options.ttl : entry.expires;
-    persistence.save(account, { ...entry.known, expires }, expires - now);
+    const configured = entry.expires === Infinity;
+    const expires = configured ? now + this.#options.ttl : entry.expires;
+    persistence.save(account, { ...entry.known, expires, ...(configured ? { configured: true as const } : {}) }, expires - now);
   }
 }

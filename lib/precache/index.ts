@@ -221,6 +221,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
   let closed = false;
   void (async () => {
     try {
+      if (redis !== undefined) await withTimeout(redis.connected, LOAD_TIMEOUT);
       await withTimeout(accounts.load(), LOAD_TIMEOUT);
     } catch (err) {
       logger.warn({ err: describe(err) }, 'tracked accounts not loaded from the store; starting with the configured ones');

@@ -64,6 +64,7 @@ function parse(text: unknown): StoredAccount | undefined {
       ...(typeof value.confirmed === 'string' ? { confirmed: value.confirmed } : {}),
       ...(typeof value.height === 'number' ? { height: value.height } : {}),
       ...(typeof value.frontier === 'string' ? { frontier: value.frontier } : {}),
+      ...(value.configured === true ? { configured: true as const } : {}),
     };
   } catch {
     return undefined;
