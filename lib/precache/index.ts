@@ -175,7 +175,8 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     }
     // A send to a tracked account: that account's next block (the receive) can be made now.
     const to = conf.destination;
-    if (to !== undefined && to !== conf.account && accounts.has(to)) {
+    // Without node.rpc the destination's root is only what a client told us.
+    if (to !== undefined && to !== conf.account && accounts.has(to) && (node !== undefined || accounts.get(to)?.frontier !== undefined)) {
       scheduler.push({ key: `account:${to}`, account: to, target: network.receiveThreshold });
       outcome = 'new';
     }

@@ -178,15 +178,23 @@ describe('precache from node websocket confirmations', function () {
     const gate = await start({ precache: { accounts: [a] } });
     await rpc(gate.url, { action: 'work_generate', hash: randomHash(), account: learned });
     await until(() => node.filters()[0]?.has(learned) === true, 'learned account in the filter');
+    const before = node.block(a);
+    node.confirm(before);
+    await until(() => gate.precache.status().jobs.done === 1, 'precached before the restart');
     await node.restart(300);
     await until(() => gate.precache.status().websocket === 'connected' && node.subscribers() === 1, 'resubscribed', 8000);
     const resubscribe = node.sent('subscribe').at(-1) as { options: { accounts: string[] } };
     expect(resubscribe.options.accounts).to.have.members([a, learned]);
     expect(await metric(gate, 'powgate_precache_websocket_reconnects_total')).to.be.at.least(1);
+    // The chains go on where they were: the next blocks are precached, the consumed root is not served.
+    const after = node.block(a);
     const block = node.block(learned);
+    node.confirm(after);
     node.confirm(block);
-    await until(() => gate.precache.status().jobs.done === 1, 'precached after the restart');
+    await until(() => gate.precache.status().jobs.done === 3, 'precached after the restart');
+    expect((await rpc(gate.url, { action: 'work_generate', hash: after.hash })).headers.get('x-powgate-source')).to.equal('cache');
     expect((await rpc(gate.url, { action: 'work_generate', hash: block.hash })).headers.get('x-powgate-source')).to.equal('cache');
+    expect((await rpc(gate.url, { action: 'work_generate', hash: before.hash })).headers.get('x-powgate-source')).to.equal('peer');
   });
 
   it('survives malformed and unexpected messages from the node', async () => {
