@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { bytesToHex, encodeAccount } from '../lib/pow/index.js';
+import { percentiles, post } from './load.js';
 
 export interface PrecacheRun {
   readonly requests: number;
@@ -63,31 +64,15 @@ export async function requestEach(url: string, roots: readonly string[], connect
   let fromPrecache = 0;
   let errors = 0;
   let next = 0;
-  const one = (root: string): Promise<{ source: string | undefined; text: string }> =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify({ action: 'work_generate', hash: root });
-      const req = http.request(
-        { host: target.hostname, port: target.port, path: '/', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ source: res.headers['x-powgate-source'] as string | undefined, text }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
   const worker = async (): Promise<void> => {
     while (next < roots.length) {
       const root = roots[next++] as string;
       const t0 = performance.now();
       try {
-        const { source, text } = await one(root);
+        const { text, headers } = await post(agent, target, JSON.stringify({ action: 'work_generate', hash: root }));
         latencies.push(performance.now() - t0);
         if (!text.includes('"work"')) errors++;
-        if (source === 'cache') fromPrecache++;
+        if (headers['x-powgate-source'] === 'cache') fromPrecache++;
       } catch {
         errors++;
       }
@@ -95,7 +80,5 @@ export async function requestEach(url: string, roots: readonly string[], connect
   };
   await Promise.all(Array.from({ length: connections }, worker));
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { requests: roots.length, fromPrecache, p50: at(0.5), p99: at(0.99), errors };
+  return { requests: roots.length, fromPrecache, ...percentiles(latencies), errors };
 }
