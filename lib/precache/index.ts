@@ -9,14 +9,12 @@ import { NETWORKS } from '../pow/index.js';
 import { Message } from '../rpc/messages.js';
 import type { PrecacheStatus } from '../status/types.js';
 import { TrackedAccounts } from './accounts.js';
-import { advance } from './advance.js';
-import { fromCallback, fromWebsocket, ZERO_HASH, type Confirmation } from './confirmation.js';
-import { PrecacheEmitter, type ConfirmationOutcome, type Trigger } from './events.js';
+import { fromCallback, fromWebsocket, type Confirmation } from './confirmation.js';
+import { PrecacheEmitter } from './events.js';
 import { callbackForwarder } from './forward.js';
+import { confirmationHandler } from './handler.js';
 import { NO_LOCK } from './lock.js';
 import { nodeLookup } from './node.js';
-import { order } from './order.js';
-import { RecentSet } from './recent.js';
 import { redisAccounts, redisLock } from './redis.js';
 import { PrecacheScheduler } from './scheduler.js';
 import { NodeSocket } from './websocket.js';
@@ -47,17 +45,15 @@ export interface Precache {
   close(): Promise<void>;
 }
 
-/** Confirmations whose order is checked with the node at once, at most. */
-const MAX_CHECKS = 8;
 /** How long start-up waits for the tracked accounts in Redis before subscribing without them. */
 const LOAD_TIMEOUT = 5000;
 
 /**
  * Precache: the next block's work for tracked accounts, made when their last
- * block confirms, so work_generate finds it in the cache. Confirmations come
- * from the node websocket and the node's HTTP callback; what to queue and what
- * went stale is decided by `order` and `advance`; the work runs through the
- * engine below client requests (PrecacheScheduler).
+ * block confirms, so work_generate finds it in the cache. Wires the triggers
+ * (node websocket, HTTP callback), the tracked accounts (learned from client
+ * requests), the confirmation handler and the scheduler that runs the work
+ * through the engine below client requests.
  */
 export function createPrecache(deps: PrecacheDeps): Precache {
   const { config, service, cache, logger } = deps;
@@ -112,76 +108,15 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     },
   });
 
-  /** `block` moves `account`'s frontier: its work goes first in line, the roots it consumed go. */
-  const apply = (account: string, block: { hash: string; consumed: string; height?: number }): void => {
-    const { stale, known } = advance(block, accounts.get(account));
-    for (const root of stale) {
-      scheduler.forget(root);
-      void cache.delete(root);
-    }
-    accounts.update(account, known);
-    scheduler.push({ key: block.hash, root: block.hash, account, target: network.sendThreshold });
-  };
-
-  // A block not linked to what is known: applied only if the node says it is the confirmed head.
-  let checking = 0;
-  const check = (account: string, block: { hash: string; consumed: string; height?: number; open: boolean }, trigger: Trigger): void => {
-    checking++;
-    const report = (outcome: ConfirmationOutcome): void => {
-      events.emit('confirmation', { trigger, outcome });
-    };
-    (node as NonNullable<typeof node>)
-      .accountInfo(account)
-      .then(
-        (info) => {
-          const known = accounts.get(account);
-          if (info?.confirmedFrontier !== block.hash || known === undefined) return report('old');
-          const height = block.height ?? info.confirmedHeight;
-          const checked = { ...block, ...(height === undefined ? {} : { height }) };
-          const verdict = order(checked, known);
-          if (verdict !== 'newer' && verdict !== 'unknown') return report('old');
-          apply(account, checked);
-          report('new');
-        },
-        () => report('ignored'),
-      )
-      .finally(() => checking--);
-  };
-
-  const recent = new RecentSet(Math.max(10_000, options.maxQueue * 4));
-  const handle = (conf: Confirmation, trigger: Trigger): void => {
-    if (!recent.add(conf.hash)) {
-      events.emit('confirmation', { trigger, outcome: 'duplicate' });
-      return;
-    }
-    let outcome: ConfirmationOutcome | undefined = 'ignored';
-    const known = accounts.get(conf.account);
-    const open = conf.previous === ZERO_HASH;
-    const consumed = open ? accounts.key(conf.account) : conf.previous;
-    if (known !== undefined && consumed !== undefined) {
-      const block = { hash: conf.hash, consumed, open, ...(conf.height === undefined ? {} : { height: conf.height }) };
-      const verdict = order(block, known);
-      if (verdict === 'newer') {
-        apply(conf.account, block);
-        outcome = 'new';
-      } else if (verdict === 'same') {
-        outcome = 'duplicate';
-      } else if (verdict === 'older') {
-        outcome = 'old';
-      } else if (node !== undefined && checking < MAX_CHECKS) {
-        check(conf.account, block, trigger);
-        outcome = undefined; // reported when the node has answered
-      }
-    }
-    // A send to a tracked account: that account's next block (the receive) can be made now.
-    const to = conf.destination;
-    // Without node.rpc the destination's root is only what a client told us.
-    if (to !== undefined && to !== conf.account && accounts.has(to) && (node !== undefined || accounts.get(to)?.frontier !== undefined)) {
-      scheduler.push({ key: `account:${to}`, account: to, target: network.receiveThreshold });
-      outcome = 'new';
-    }
-    if (outcome !== undefined) events.emit('confirmation', { trigger, outcome });
-  };
+  const handle = confirmationHandler({
+    accounts,
+    scheduler,
+    cache,
+    events,
+    ...(node === undefined ? {} : { node }),
+    thresholds: { next: network.sendThreshold, receive: network.receiveThreshold },
+    remember: Math.max(10_000, options.maxQueue * 4),
+  });
 
   const socket =
     config.node.websocket === undefined
