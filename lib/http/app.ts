@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { NodeError } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
 import { Message } from '../rpc/messages.js';
@@ -19,7 +20,7 @@ export interface AppDeps {
   /** False once shutdown has begun: new RPC requests are refused. */
   readonly accepting: () => boolean;
   /** The node's HTTP callback (POST /callback), a precache trigger. */
-  readonly callback?: (raw: string) => { readonly ok: boolean; readonly error?: string };
+  readonly callback?: (raw: string) => CallbackAnswer;
 }
 
 const MAX_JSON_DEPTH = 20;
@@ -115,7 +116,8 @@ async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps[
   }
   try {
     const result = callback(raw);
-    reply(result.ok ? 200 : 400, result.ok ? '{}' : JSON.stringify({ error: result.error }));
+    if (result.ok) reply(200, '{}');
+    else reply(400, JSON.stringify({ error: result.refused === 'not_json' ? Message.callbackNotJson : Message.callbackNotBlock }));
   } catch (err) {
     deps.logger.error({ err }, 'callback failed');
     reply(500, JSON.stringify({ error: 'Internal error' }));

@@ -6,7 +6,6 @@ import type { Config } from '../config/types.js';
 import type { WorkService } from '../engine/service.js';
 import { CacheError } from '../errors.js';
 import { NETWORKS } from '../pow/index.js';
-import { Message } from '../rpc/messages.js';
 import type { PrecacheStatus } from '../status/types.js';
 import { TrackedAccounts } from './accounts.js';
 import { fromCallback, fromWebsocket, type Confirmation } from './confirmation.js';
@@ -30,11 +29,8 @@ export interface PrecacheDeps {
   readonly onStoreError: (err: CacheError) => void;
 }
 
-export interface CallbackAnswer {
-  readonly ok: boolean;
-  /** Why the body was refused (a Message). */
-  readonly error?: string;
-}
+/** `not_json` / `not_block`: why a callback body was refused. */
+export type CallbackAnswer = { readonly ok: true } | { readonly ok: false; readonly refused: 'not_json' | 'not_block' };
 
 export interface Precache {
   readonly events: PrecacheEmitter;
@@ -179,7 +175,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     callback(raw) {
       const { answer, confirmation } = readCallback(raw, forward);
       if (confirmation !== undefined) handle(confirmation, 'callback');
-      else if (answer.error === Message.callbackNotBlock) events.emit('malformed', { trigger: 'callback' });
+      else if (!answer.ok && answer.refused === 'not_block') events.emit('malformed', { trigger: 'callback' });
       return answer;
     },
     async close() {
@@ -200,9 +196,9 @@ function readCallback(raw: string, forward: ((raw: string) => void) | undefined)
   try {
     body = JSON.parse(raw);
   } catch {
-    return { answer: { ok: false, error: Message.callbackNotJson } };
+    return { answer: { ok: false, refused: 'not_json' } };
   }
   forward?.(raw);
   const confirmation = fromCallback(body);
-  return confirmation === undefined ? { answer: { ok: false, error: Message.callbackNotBlock } } : { answer: { ok: true }, confirmation };
+  return confirmation === undefined ? { answer: { ok: false, refused: 'not_block' } } : { answer: { ok: true }, confirmation };
 }
