@@ -5,11 +5,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { DEFAULTS } from '../lib/config/defaults.js';
 import type { Config } from '../lib/config/types.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
 import { benchHashrate } from './hashrate.js';
 import { runLoad, type LoadResult } from './load.js';
 import { benchObservability } from './observability.js';
+import { confirmationStream, requestEach, type PrecacheRun } from './precache.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const DEV_ENTRY = 0xf000000000000000n;
@@ -40,20 +42,25 @@ async function spawnServer(message: object): Promise<Child> {
   return { url, proc, ask };
 }
 
-function config(backends: Config['backends'], observability = true): Config {
+function config(
+  backends: Config['backends'],
+  extra: { websocket?: string; precache?: Partial<Config['precache']>; observability?: boolean } = {},
+): Config {
+  const observability = extra.observability ?? true;
   return {
     network: 'nano-dev',
     listen: { host: '127.0.0.1', port: 0 },
-    node: { timeout: 10_000 },
+    node: { timeout: 10_000, ...(extra.websocket === undefined ? {} : { websocket: extra.websocket }) },
     rpc: { allow: [], bodyLimit: 65536 },
     cache: { url: 'memory', maxEntries: 100_000, ttl: 3_600_000 },
     work: { timeout: 30_000, maxMultiplier: 64 },
     breaker: { failures: 3, cooldown: 5000, maxCooldown: 300_000 },
     backends,
     tiers: [{ backends: Object.keys(backends) }],
+    precache: { ...DEFAULTS.precache, enabled: false, accounts: [], tiers: Object.keys(backends), callbackForward: [], ...extra.precache },
     log: { level: 'silent' },
-    metrics: { enabled: true },
-    dashboard: { enabled: true },
+    metrics: { enabled: observability },
+    dashboard: { enabled: observability },
   };
 }
 
@@ -69,6 +76,20 @@ function precompute(count: number): Array<[string, string, string]> {
     out.push([root, formatWorkHex(nonce), formatWorkHex(value)]);
   }
   return out;
+}
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`bench: condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One sample's value from Prometheus text, NaN when absent. */
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -135,8 +156,8 @@ async function main(): Promise<void> {
 
     // (5) What metrics and the dashboard cost on the cache-hit path.
     const local = { local: { type: 'local' as const, cpuThreads: 1 } };
-    const dark = await spawnServer({ mode: 'powgate', config: config(local, false), prime: [[hotRoot, hotWork, hotValue]] });
-    const lit = await spawnServer({ mode: 'powgate', config: config(local, true), prime: [[hotRoot, hotWork, hotValue]] });
+    const dark = await spawnServer({ mode: 'powgate', config: config(local, { observability: false }), prime: [[hotRoot, hotWork, hotValue]] });
+    const lit = await spawnServer({ mode: 'powgate', config: config(local, { observability: true }), prime: [[hotRoot, hotWork, hotValue]] });
     children.push(dark, lit);
     const obs = await benchObservability({ dark: dark.url, lit: lit.url, seconds: SECONDS, body: hitBody, check: (t) => t.includes(hotWork) });
     lines.push(
@@ -152,6 +173,66 @@ async function main(): Promise<void> {
       `scrapes answered: ${obs.scrapes}, dashboard polls answered: ${obs.polls}; cost while watched: ${fmt((1 - obs.watched.rps / obs.off.rps) * 100, 1)} %`,
     );
     results.observability = { ...obs, cost: 1 - obs.watched.rps / obs.off.rps };
+
+    // (6) Precache: confirmations for 1,000 tracked accounts, then work_generate for each next root,
+    // against a work source of 200 ms latency; beside the same stream with precache off.
+    const ACCOUNTS = 1000;
+    const CONNECTIONS = 32;
+    const stream = confirmationStream(ACCOUNTS, 2);
+    const node = await spawnServer({ mode: 'node' });
+    const slow = await spawnServer({ mode: 'peer', table: {}, delay: 200, compute: true });
+    children.push(node, slow);
+    const source = { slow: { type: 'rpc' as const, urls: [slow.url], sendAccount: true } };
+    const runs: Record<string, PrecacheRun & { precacheSeconds?: number }> = {};
+    for (const on of [false, true]) {
+      const gate = await spawnServer({
+        mode: 'powgate',
+        config: config(source, { websocket: node.url, precache: { enabled: on, accounts: stream.accounts, concurrency: 64, maxQueue: 4 * ACCOUNTS } }),
+      });
+      children.push(gate);
+      const t0 = performance.now();
+      if (on) {
+        await until(async () => (await node.ask<number>({ subscribers: true }, 'subscribers')) >= 1, 10_000);
+      }
+      await node.ask<number>({ confirm: stream.messages }, 'confirmed');
+      if (on) {
+        // Precache has settled when nothing is queued or running (and the stream has been read).
+        await until(async () => {
+          const text = await gate.ask<string>({ stats: true }, 'metrics');
+          const read = sample(text, 'powgate_precache_confirmations_total{trigger="websocket",outcome="new"}');
+          return read === stream.messages.length && sample(text, 'powgate_precache_queue_depth') === 0 && sample(text, 'powgate_jobs_in_flight') === 0;
+        }, 120_000);
+      }
+      const precacheSeconds = (performance.now() - t0) / 1000;
+      if (on) {
+        // First one request at a time (the latency of one answer), then as many connections as the baseline.
+        runs.on1 = { ...(await requestEach(gate.url, stream.heads, 1)), precacheSeconds };
+        runs.on = await requestEach(gate.url, stream.heads, CONNECTIONS);
+      } else {
+        // One at a time would take 1,000 x 200 ms: the baseline runs on CONNECTIONS only.
+        runs.off = await requestEach(gate.url, stream.heads, CONNECTIONS);
+      }
+      gate.proc.kill('SIGINT');
+    }
+    const off = runs.off as PrecacheRun;
+    const onMany = runs.on as PrecacheRun;
+    const onOne = runs.on1 as PrecacheRun & { precacheSeconds: number };
+    const share = (r: PrecacheRun): string => `${fmt((r.fromPrecache / r.requests) * 100, 1)} %`;
+    const precacheRow = (name: string, connections: number, r: PrecacheRun): string =>
+      row([name, String(connections), String(r.requests), share(r), fmt(r.p50, 3), fmt(r.p99, 3), String(r.errors)]);
+    lines.push(
+      '',
+      `## (6) precache: ${stream.messages.length} confirmations for ${ACCOUNTS} tracked accounts, then work_generate for each next root (work source: 200 ms latency)`,
+      '',
+      row(['precache', 'connections', 'requests', 'from precache', 'p50 ms', 'p99 ms', 'errors']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+      precacheRow('off (baseline)', CONNECTIONS, off),
+      precacheRow('on, first pass', 1, onOne),
+      precacheRow('on, same roots again', CONNECTIONS, onMany),
+      '',
+      `precache of the stream finished ${fmt(onOne.precacheSeconds, 1)} s after it was sent (precache.concurrency 64)`,
+    );
+    results.precache = runs;
   } finally {
     for (const child of children) child.proc.kill('SIGINT');
   }

@@ -7,13 +7,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../lib/config/types.js';
+import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { startPowgate } from '../lib/server.js';
 
 type Message =
   | { mode: 'bare' }
-  | { mode: 'peer'; table: Record<string, string>; delay?: number }
-  | { mode: 'powgate'; config: Config; prime?: Array<[string, string, string]> };
+  | { mode: 'peer'; table: Record<string, string>; delay?: number; compute?: boolean }
+  | { mode: 'powgate'; config: Config; prime?: Array<[string, string, string]> }
+  | { mode: 'node' };
 
 const send = (m: unknown): void => {
   process.send?.(m);
@@ -25,7 +28,51 @@ process.once('message', (m: Message) => {
   void start(m).then((url) => send({ url }));
 });
 
+/** Work for a root not in the table, found here (dev-network difficulties only). */
+function computeWork(root: string, difficulty: bigint): string {
+  const bytes = hexToBytes(root);
+  let nonce = BigInt(Math.floor(Math.random() * 2 ** 48));
+  while (workValue(bytes, nonce) < difficulty) nonce++;
+  return formatWorkHex(nonce);
+}
+
+/**
+ * A node websocket that is just enough for the bench: subscribe/update/ping
+ * with acks, an account filter, and confirmations replayed on command.
+ */
+async function startNode(): Promise<string> {
+  const filters = new Map<WebSocket, Set<string>>();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss.on('connection', (ws) => {
+    ws.on('close', () => filters.delete(ws));
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { action: string; id?: string; options?: { accounts?: string[]; accounts_add?: string[]; accounts_del?: string[] } };
+      if (m.action === 'subscribe') filters.set(ws, new Set(m.options?.accounts ?? []));
+      if (m.action === 'update') {
+        const filter = filters.get(ws);
+        for (const a of m.options?.accounts_add ?? []) filter?.add(a);
+        for (const a of m.options?.accounts_del ?? []) filter?.delete(a);
+      }
+      const ack = m.action === 'ping' ? 'pong' : m.action;
+      ws.send(JSON.stringify({ ack, time: String(Date.now()), ...(m.id === undefined ? {} : { id: m.id }) }));
+    });
+  });
+  process.on('message', (msg: { confirm?: Array<{ message: { account: string } }>; subscribers?: boolean }) => {
+    if (msg.subscribers) send({ subscribers: filters.size });
+    if (msg.confirm) {
+      for (const confirmation of msg.confirm) {
+        const text = JSON.stringify(confirmation);
+        for (const [ws, filter] of filters) if (filter.has(confirmation.message.account)) ws.send(text);
+      }
+      send({ confirmed: msg.confirm.length });
+    }
+  });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+}
+
 async function start(m: Message): Promise<string> {
+  if (m.mode === 'node') return startNode();
   if (m.mode === 'powgate') {
     const config = JSON.parse(JSON.stringify(m.config), (k, v: unknown) =>
       k === 'defaultDifficulty' && typeof v === 'string' ? BigInt(v) : v,
@@ -52,8 +99,11 @@ async function start(m: Message): Promise<string> {
           req.on('data', (c: Buffer) => chunks.push(c));
           req.on('end', () => {
             calls++;
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; hash: string };
-            const work = m.table[body.hash];
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; hash: string; difficulty?: string };
+            let work = m.table[body.hash];
+            if (work === undefined && m.compute && body.action === 'work_generate') {
+              work = computeWork(body.hash, parseWorkHex(body.difficulty ?? '') ?? 0xffc0000000000000n);
+            }
             const answer = body.action === 'work_generate' && work !== undefined ? JSON.stringify({ work }) : '{"error":"Cancelled"}';
             const reply = (): void => {
               res.writeHead(200, { 'content-type': 'application/json' }).end(answer);

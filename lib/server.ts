@@ -6,13 +6,15 @@ import { createBackend, type Backend } from './backends/index.js';
 import { isLocalBackend } from './backends/local.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
+import type { CacheError } from './errors.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
-import { createMetrics, type Metrics } from './metrics/index.js';
+import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
+import { createPrecache, type Precache } from './precache/index.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
 import { StatusCollector } from './status/collector.js';
@@ -43,6 +45,8 @@ export interface Powgate {
   readonly service: WorkService;
   readonly cache: WorkCache;
   readonly registry: Registry;
+  /** Precache state for the dashboard and /api/status: `precache.status()`. */
+  readonly precache: Precache;
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
   close(): Promise<void>;
 }
@@ -57,28 +61,37 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig));
   }
-  const tiers = config.tiers.map((tier) => ({
-    backends: tier.backends.map((name) => {
-      const backend = backends.get(name);
-      if (backend === undefined) throw new Error(`tier names unknown backend ${name}`);
-      return backend;
-    }),
-    ...(tier.hedgeAfter === undefined ? {} : { hedgeAfter: tier.hedgeAfter }),
-  }));
+  const tierList = (only?: ReadonlySet<string>) =>
+    config.tiers
+      .map((tier) => ({
+        backends: tier.backends
+          .filter((name) => only === undefined || only.has(name))
+          .map((name) => {
+            const backend = backends.get(name);
+            if (backend === undefined) throw new Error(`tier names unknown backend ${name}`);
+            return backend;
+          }),
+        ...(tier.hedgeAfter === undefined ? {} : { hedgeAfter: tier.hedgeAfter }),
+      }))
+      .filter((tier) => tier.backends.length > 0);
+  const tiers = tierList();
+  // Precache keeps the chain's order and tiers, restricted to the backends it may use.
+  const precacheTiers = tierList(new Set(config.precache.tiers));
 
   let service: WorkService | undefined;
-  const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, (err) => {
+  const onCacheError = (err: CacheError): void => {
     service?.events.emit('cache', { outcome: 'error', error: err });
     logger.warn({ err: err.message }, 'cache unavailable; serving as misses');
-  });
+  };
+  const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
-  service = new WorkService({ tiers, cache, timeout: config.work.timeout, breaker: config.breaker });
+  service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.timeout, breaker: config.breaker });
   const work = service;
+  const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
 
   const locals = [...backends.values()].filter(isLocalBackend);
   const hashCounters = new Map(locals.map((b) => [b.name, () => b.generator.hashes()] as const));
-  // Where precache reports its state once it is built here (a later issue).
-  const precacheStatus = options.precacheStatus;
+  const precacheStatus = options.precacheStatus ?? (() => precache.status());
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
   const collector = config.dashboard.enabled ? new StatusCollector({ events: work.events, hashCounters }) : undefined;
   const ticker = collector === undefined ? undefined : setInterval(() => collector.tick(), 1000).unref();
@@ -93,7 +106,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     inFlight: () => work.inFlight,
     generatorThreads: locals.reduce((sum, b) => sum + b.generator.threads, 0),
     generatorBackends: locals.map((b) => b.name),
-    ...(precacheStatus === undefined ? {} : { precache: precacheStatus }),
+    precache: precacheStatus,
     ...(collector === undefined ? {} : { collector }),
   });
   const metrics = createMetrics(registry, {
@@ -105,7 +118,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     localHashes: hashCounters,
     ready: async () => (await monitor.readiness()).ready,
     cacheReachable: () => monitor.cacheReachable(),
-    ...(precacheStatus === undefined ? {} : { precache: precacheStatus }),
+    precache: precacheStatus,
   });
   const recorder: Pick<Metrics, 'request'> =
     collector === undefined
@@ -116,6 +129,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
             collector.request(outcome);
           },
         };
+  createPrecacheMetrics(registry, { events: precache.events, engine: work.events, status: precacheStatus });
 
   service.events.on('backend', (e) => {
     if (e.outcome === 'failed' || e.outcome === 'invalid') {
@@ -147,7 +161,15 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     dashboardAtRoot: 'browsers',
   });
   let accepting = true;
-  const app = createApp({ rpc, routes, metrics: recorder, logger, bodyLimit: config.rpc.bodyLimit, accepting: () => accepting });
+  const app = createApp({
+    rpc,
+    routes,
+    metrics: recorder,
+    logger,
+    bodyLimit: config.rpc.bodyLimit,
+    accepting: () => accepting,
+    callback: (raw) => precache.callback(raw),
+  });
   const server = http.createServer(app.callback());
   let activeRequests = 0;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -202,6 +224,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Precache first: its jobs are nobody's request, so they are not worth the drain.
+      await precache.close();
       const monitorClosed = new Promise<void>((resolve) => (monitorServer === undefined ? resolve() : monitorServer.close(() => resolve())));
       // Nothing on the monitoring listener is worth waiting for.
       monitorServer?.closeAllConnections();
@@ -230,6 +254,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     service,
     cache,
     registry,
+    precache,
     close,
   };
 }

@@ -1,8 +1,9 @@
 import Keyv from 'keyv';
-import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import { CacheError } from '../errors.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { LruStore } from './lru.js';
+import { closeRedis, connectRedis, describe, withTimeout } from './redis.js';
 
 export interface CacheOptions {
   /** `memory` or a `redis://` / `rediss://` URL. */
@@ -21,7 +22,9 @@ export interface CacheOptions {
 export interface WorkCache {
   readonly kind: 'memory' | 'redis';
   get(root: string): Promise<bigint | undefined>;
-  set(root: string, work: bigint, value: bigint): Promise<void>;
+  /** The work and whether a precache job (rather than a client's request) produced it. */
+  getEntry(root: string): Promise<CachedWork | undefined>;
+  set(root: string, work: bigint, value: bigint, precached?: boolean): Promise<void>;
   delete(root: string): Promise<void>;
   /** Whether the store answers right now (used by readiness). */
   ping(): Promise<boolean>;
@@ -30,10 +33,17 @@ export interface WorkCache {
   close(): Promise<void>;
 }
 
+export interface CachedWork {
+  readonly work: bigint;
+  readonly precached: boolean;
+}
+
 interface StoredWork {
   work: string;
   /** The work's value when it was stored; informative, every read is re-validated. */
   difficulty: string;
+  /** Set when a precache job made it, so a later answer from it counts as a precache hit. */
+  precache?: true;
 }
 
 const NAMESPACE = 'powgate:work';
@@ -55,29 +65,7 @@ function createMemoryCache(options: CacheOptions, onError: (err: CacheError) => 
 }
 
 function createRedisCache(options: CacheOptions, onError: (err: CacheError) => void): WorkCache {
-  // Fail fast: no offline queue, short connect timeout, keep reconnecting in
-  // the background. A request never waits on a Redis that is away.
-  const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: 1000,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000),
-    },
-  });
-  let lastError = 0;
-  client.on('error', (err: unknown) => {
-    // The client emits an error per reconnect attempt; report at most one a second.
-    const now = Date.now();
-    if (now - lastError > 1000) {
-      lastError = now;
-      onError(new CacheError(`Redis: ${describe(err)}`, { cause: err }));
-    }
-  });
-  const connected = client.connect().then(
-    () => true,
-    () => false, // reported through the 'error' event; the client keeps retrying
-  );
+  const { client, connected } = connectRedis(options.url, onError);
   const store = new KeyvRedis<StoredWork>(client, { namespace: NAMESPACE, throwOnConnectError: true, throwOnErrors: true });
   const keyv = new Keyv<StoredWork>(store, { namespace: NAMESPACE, useKeyPrefix: false, ttl: options.ttl, throwOnErrors: true });
   // keyv re-emits adapter errors; the wrapper reports failures itself.
@@ -97,13 +85,7 @@ function createRedisCache(options: CacheOptions, onError: (err: CacheError) => v
       }
     },
     async (ms) => client.isReady || withTimeout(connected, ms).catch(() => false),
-    async () => {
-      try {
-        if (client.isOpen) await client.close();
-      } catch {
-        client.destroy();
-      }
-    },
+    () => closeRedis(client),
     timeout,
   );
 }
@@ -118,21 +100,28 @@ function wrapKeyv(
   timeout?: number,
 ): WorkCache {
   const bounded = <T>(p: Promise<T>): Promise<T> => (timeout === undefined ? p : withTimeout(p, timeout));
+  const getEntry = async (root: string): Promise<CachedWork | undefined> => {
+    try {
+      const stored = await bounded(keyv.get(root));
+      if (stored === undefined || typeof stored !== 'object' || stored === null || typeof stored.work !== 'string') return undefined;
+      const work = parseWorkHex(stored.work);
+      return work === undefined ? undefined : { work, precached: stored.precache === true };
+    } catch (err) {
+      onError(new CacheError(`cache get failed: ${describe(err)}`, { cause: err }));
+      return undefined;
+    }
+  };
   return {
     kind,
+    getEntry,
     async get(root) {
-      try {
-        const stored = await bounded(keyv.get(root));
-        if (stored === undefined || typeof stored !== 'object' || stored === null) return undefined;
-        return typeof stored.work === 'string' ? parseWorkHex(stored.work) : undefined;
-      } catch (err) {
-        onError(new CacheError(`cache get failed: ${describe(err)}`, { cause: err }));
-        return undefined;
-      }
+      return (await getEntry(root))?.work;
     },
-    async set(root, work, value) {
+    async set(root, work, value, precached = false) {
+      const stored: StoredWork = { work: formatWorkHex(work), difficulty: formatWorkHex(value) };
+      if (precached) stored.precache = true;
       try {
-        await bounded(keyv.set(root, { work: formatWorkHex(work), difficulty: formatWorkHex(value) }));
+        await bounded(keyv.set(root, stored));
       } catch (err) {
         onError(new CacheError(`cache set failed: ${describe(err)}`, { cause: err }));
       }
@@ -148,18 +137,4 @@ function wrapKeyv(
     ready,
     close,
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Error text without URLs: a Redis URL may carry a password. */
-function describe(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s]*/gi, '<url>');
 }

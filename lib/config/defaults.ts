@@ -67,6 +67,19 @@ export const DEFAULTS = deepFreeze({
   log: { level: 'info' },
   metrics: { enabled: true },
   dashboard: { enabled: true },
+  precache: {
+    enabled: true,
+    accountTtl: 30 * DAY,
+    maxAccounts: 10_000,
+    maxQueue: 1000,
+    concurrency: 2,
+    callbackTimeout: 5 * SECOND,
+    reconnectDelay: SECOND,
+    maxReconnectDelay: MINUTE,
+    pingInterval: 30 * SECOND,
+  },
+  /** Backend types precache leaves alone unless precache.tiers names them: shared services with quotas. */
+  precacheExcludedTypes: ['dpow', 'boompow'],
   /** hedge_after of each tier that powgate makes up when the config names no tiers. */
   hedgeAfter: 2 * SECOND,
   rpcBackend: { sendAccount: true },

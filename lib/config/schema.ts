@@ -19,10 +19,11 @@ import {
   type Parser,
 } from './parse.js';
 import { isUnset, optional, section, withDefault, type RawMap } from './shape.js';
+import { normalizePrecache } from './precache.js';
 import { defaultTiers, normalizeTiers } from './tiers.js';
 import type { Config } from './types.js';
 
-const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'log', 'metrics', 'dashboard'];
+const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'precache', 'log', 'metrics', 'dashboard'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Answered by powgate itself; listing one in rpc.allow would be a misunderstanding. */
 const OWN_ACTIONS = new Set(['work_generate', 'work_cancel', 'work_validate']);
@@ -76,9 +77,10 @@ export function normalizeConfig(raw: RawMap): Config {
   if (isUnset(top.backends)) throw new ConfigError('backends', 'expected a map of backends by name, found nothing');
   const backends = normalizeBackends(top.backends, 'backends');
   const tiers = isUnset(top.tiers) ? defaultTiers(backends) : normalizeTiers(top.tiers, 'tiers', backends, 'backends');
+  const networkName = withDefault(top, 'network', '', network, DEFAULTS.network);
 
   return {
-    network: withDefault(top, 'network', '', network, DEFAULTS.network),
+    network: networkName,
     listen,
     node: {
       ...(rpcUrl === undefined ? {} : { rpc: rpcUrl }),
@@ -106,6 +108,7 @@ export function normalizeConfig(raw: RawMap): Config {
     },
     backends,
     tiers,
+    precache: normalizePrecache(top.precache, 'precache', networkName, backends, 'backends'),
     log: { level: withDefault(log, 'level', 'log', oneOf(LOG_LEVELS), DEFAULTS.log.level) },
     metrics: {
       enabled: withDefault(metrics, 'enabled', 'metrics', boolean, DEFAULTS.metrics.enabled),

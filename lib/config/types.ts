@@ -10,7 +10,7 @@ export interface Config {
   readonly node: {
     /** node RPC URL that allowed non-work actions are forwarded to. */
     readonly rpc?: string;
-    /** node websocket URL (precache; a later issue). */
+    /** node websocket URL: block confirmations that trigger precaching. */
     readonly websocket?: string;
     /** Timeout of one forwarded RPC call. */
     readonly timeout: number;
@@ -44,6 +44,7 @@ export interface Config {
   };
   readonly backends: Readonly<Record<string, BackendConfig>>;
   readonly tiers: readonly TierConfig[];
+  readonly precache: PrecacheConfig;
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   readonly metrics: {
     /** Serve `/metrics`. */
@@ -58,6 +59,31 @@ export interface Config {
     /** Serve the dashboard page and `/api/status`. */
     readonly enabled: boolean;
   };
+}
+
+export interface PrecacheConfig {
+  /** Off: no websocket client, no learned accounts, no precache jobs (/callback still forwards). */
+  readonly enabled: boolean;
+  /** Always tracked, re-encoded with the network's first prefix. */
+  readonly accounts: readonly string[];
+  /** How long a learned account stays tracked after its last work_generate. */
+  readonly accountTtl: number;
+  /** Most learned accounts; the least recently seen goes first. */
+  readonly maxAccounts: number;
+  /** Most queued precache jobs; the oldest is dropped first. */
+  readonly maxQueue: number;
+  /** Precache jobs running at once (only while no client job runs). */
+  readonly concurrency: number;
+  /** Backends precache jobs may use, in the order and tiers of `tiers`. */
+  readonly tiers: readonly string[];
+  /** URLs the node's HTTP callback body is forwarded to. */
+  readonly callbackForward: readonly string[];
+  readonly callbackTimeout: number;
+  /** First websocket reconnect delay; doubles (with jitter) up to maxReconnectDelay. */
+  readonly reconnectDelay: number;
+  readonly maxReconnectDelay: number;
+  /** How often the websocket is pinged; no answer within the interval means reconnect. */
+  readonly pingInterval: number;
 }
 
 export interface TierConfig {

@@ -4,7 +4,7 @@ import { CancelledError, PowgateError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
 import { runAttempt, type Tier } from './attempt.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
-import { EngineEmitter } from './events.js';
+import { EngineEmitter, type Priority } from './events.js';
 
 export interface WorkRequest {
   /** 64 upper-case hex characters. */
@@ -18,6 +18,15 @@ export interface WorkRequest {
   readonly signal?: AbortSignal;
 }
 
+export interface GenerateOptions {
+  /**
+   * `precache` (default `demand`): run on the precache tiers, count as no
+   * client request, and leave the job to any client that asks for the same
+   * root, which moves it onto the full chain.
+   */
+  readonly priority?: Priority;
+}
+
 export interface WorkResult {
   readonly work: bigint;
   readonly value: bigint;
@@ -25,8 +34,12 @@ export interface WorkResult {
   readonly source: string;
 }
 
+export type TierList = ReadonlyArray<{ readonly backends: readonly Backend[]; readonly hedgeAfter?: number }>;
+
 export interface WorkServiceOptions {
-  readonly tiers: ReadonlyArray<{ readonly backends: readonly Backend[]; readonly hedgeAfter?: number }>;
+  readonly tiers: TierList;
+  /** The chain precache jobs use (default: `tiers`). */
+  readonly precacheTiers?: TierList;
   readonly cache: WorkCache;
   /** Per-request deadline in ms. */
   readonly timeout: number;
@@ -37,6 +50,8 @@ export interface WorkServiceOptions {
 
 interface Waiter {
   readonly target: bigint;
+  /** A client (not a precache job) waits. */
+  readonly demand: boolean;
   readonly resolve: (result: WorkResult) => void;
   readonly reject: (err: Error) => void;
   cleanup(): void;
@@ -48,35 +63,49 @@ interface Job {
   target: bigint;
   account?: string;
   readonly waiters: Set<Waiter>;
-  /** Aborts the running attempt; replaced when the job is raised. */
+  /** Aborts the running attempt; replaced when the job is raised or promoted. */
   attempt: AbortController;
   readonly started: number;
+  /** The chain the running attempt walks: the precache tiers until a client waits. */
+  tiers: readonly Tier[];
+  /** Client waiters right now. */
+  demand: number;
+  /** Whether a client ever waited: work nobody asked for is marked precached in the cache. */
+  demanded: boolean;
 }
 
 /**
  * The work_generate path: cache, then an in-flight job for the same root, then
  * the tier chain. One job per root: N identical concurrent requests cause one
  * upstream job, and a request for a higher target raises the job for everyone.
+ * Precache jobs share the same path, cache and validation on their own chain.
  */
 export class WorkService {
   readonly events: EngineEmitter;
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly #tiers: readonly Tier[];
+  readonly #precacheTiers: readonly Tier[];
   readonly #cache: WorkCache;
   readonly #timeout: number;
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
+  #demandJobs = 0;
   #closed = false;
 
   constructor(options: WorkServiceOptions) {
     this.events = options.events ?? new EngineEmitter();
-    this.#tiers = options.tiers.map((t) => ({ backends: [...t.backends], ...(t.hedgeAfter === undefined ? {} : { hedgeAfter: t.hedgeAfter }) }));
+    this.#tiers = copyTiers(options.tiers);
+    const precache = options.precacheTiers === undefined ? this.#tiers : copyTiers(options.precacheTiers);
+    // The same chain must be the same array: promotion compares by identity and restarts only on a change.
+    this.#precacheTiers = sameTiers(precache, this.#tiers) ? this.#tiers : precache;
     this.#cache = options.cache;
     this.#timeout = options.timeout;
     this.#now = options.now ?? Date.now;
     const breakers = new Map<string, CircuitBreaker>();
-    for (const tier of this.#tiers) {
-      for (const backend of tier.backends) breakers.set(backend.name, new CircuitBreaker(options.breaker, this.#now));
+    for (const tier of [...this.#tiers, ...this.#precacheTiers]) {
+      for (const backend of tier.backends) {
+        if (!breakers.has(backend.name)) breakers.set(backend.name, new CircuitBreaker(options.breaker, this.#now));
+      }
     }
     this.breakers = breakers;
   }
@@ -86,27 +115,35 @@ export class WorkService {
     return this.#jobs.size;
   }
 
+  /** Jobs a client waits on; precache work runs only while this is 0. */
+  get demandInFlight(): number {
+    return this.#demandJobs;
+  }
+
   /** Roots with a running job, for cancellation and the dashboard. */
   get roots(): IterableIterator<string> {
     return this.#jobs.keys();
   }
 
-  async generate(request: WorkRequest): Promise<WorkResult> {
+  async generate(request: WorkRequest, options?: GenerateOptions): Promise<WorkResult> {
     if (this.#closed) throw new CancelledError();
+    const demand = options?.priority !== 'precache';
+    // The request itself is the payload: no allocation on the hot path.
+    if (demand) this.events.emit('request', request);
     const rootBytes = hexToBytes(request.root);
-    const cached = await this.#cache.get(request.root);
+    const cached = await this.#cache.getEntry(request.root);
     if (cached !== undefined) {
       // Re-validated on every read: a shared cache is not trusted blindly.
-      const value = workValue(rootBytes, cached);
+      const value = workValue(rootBytes, cached.work);
       if (value >= request.target) {
-        this.events.emit('cache', { outcome: 'hit' });
-        return { work: cached, value, source: 'cache' };
+        if (demand) this.events.emit('cache', cached.precached ? PRECACHED_HIT : HIT);
+        return { work: cached.work, value, source: 'cache' };
       }
     }
-    this.events.emit('cache', { outcome: 'miss' });
+    if (demand) this.events.emit('cache', MISS);
     const signal = request.signal;
     if (signal?.aborted || this.#closed) throw new CancelledError();
-    return this.#wait(request, rootBytes, signal);
+    return this.#wait(request, rootBytes, signal, demand);
   }
 
   /** Answers every pending request for `root` with `Cancelled` and stops its job. Returns how many were waiting. */
@@ -135,10 +172,10 @@ export class WorkService {
     for (const root of [...this.#jobs.keys()]) this.cancel(root);
   }
 
-  #wait(request: WorkRequest, rootBytes: Uint8Array, signal: AbortSignal | undefined): Promise<WorkResult> {
-    let job = this.#jobs.get(request.root);
+  #wait(request: WorkRequest, rootBytes: Uint8Array, signal: AbortSignal | undefined, demand: boolean): Promise<WorkResult> {
+    const job = this.#jobs.get(request.root);
     if (job === undefined) {
-      job = {
+      const created: Job = {
         root: request.root,
         rootBytes,
         target: request.target,
@@ -146,18 +183,28 @@ export class WorkService {
         waiters: new Set(),
         attempt: new AbortController(),
         started: this.#now(),
+        tiers: demand ? this.#tiers : this.#precacheTiers,
+        demand: 0,
+        demanded: demand,
       };
-      this.#jobs.set(job.root, job);
-      this.events.emit('job', { phase: 'start', root: job.root, target: job.target });
-      this.#start(job);
-    } else {
-      if (job.account === undefined && request.account !== undefined) job.account = request.account;
-      if (request.target > job.target) this.#raise(job, request.target);
+      this.#jobs.set(created.root, created);
+      this.events.emit('job', { phase: 'start', root: created.root, target: created.target, priority: demand ? 'demand' : 'precache' });
+      // The waiter first: a new demand job makes precache step aside before its backends start.
+      const answer = this.#addWaiter(created, request.target, signal, demand);
+      this.#start(created);
+      return answer;
     }
-    return this.#addWaiter(job, request.target, signal);
+    if (job.account === undefined && request.account !== undefined) job.account = request.account;
+    // A client must not wait on the cheap precache tiers: the job moves onto the full chain.
+    const promote = demand && job.tiers !== this.#tiers;
+    const answer = this.#addWaiter(job, request.target, signal, demand);
+    if (promote || request.target > job.target) {
+      this.#restart(job, request.target > job.target ? request.target : job.target, promote ? this.#tiers : job.tiers);
+    }
+    return answer;
   }
 
-  #addWaiter(job: Job, target: bigint, signal: AbortSignal | undefined): Promise<WorkResult> {
+  #addWaiter(job: Job, target: bigint, signal: AbortSignal | undefined, demand: boolean): Promise<WorkResult> {
     return new Promise<WorkResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         leave();
@@ -169,6 +216,7 @@ export class WorkService {
       };
       const waiter: Waiter = {
         target,
+        demand,
         resolve,
         reject,
         cleanup: () => {
@@ -178,21 +226,36 @@ export class WorkService {
       };
       const leave = (): void => {
         waiter.cleanup();
-        job.waiters.delete(waiter);
+        if (!job.waiters.delete(waiter) || this.#jobs.get(job.root) !== job) return;
+        if (demand) this.#lessDemand(job);
         // A job nobody waits for any more is stopped, so its backends stop too.
-        if (job.waiters.size === 0 && this.#jobs.get(job.root) === job) {
-          this.#end(job, signal?.aborted ? 'cancelled' : 'timeout');
-        }
+        if (job.waiters.size === 0) this.#end(job, signal?.aborted ? 'cancelled' : 'timeout');
       };
       job.waiters.add(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (demand) this.#moreDemand(job);
     });
+  }
+
+  #moreDemand(job: Job): void {
+    job.demanded = true;
+    if (job.demand++ === 0) {
+      this.#demandJobs++;
+      this.events.emit('demand', { jobs: this.#demandJobs });
+    }
+  }
+
+  #lessDemand(job: Job): void {
+    if (--job.demand === 0) {
+      this.#demandJobs--;
+      this.events.emit('demand', { jobs: this.#demandJobs });
+    }
   }
 
   #start(job: Job): void {
     const attempt = job.attempt;
     runAttempt(
-      { tiers: this.#tiers, breakers: this.breakers, events: this.events, now: this.#now },
+      { tiers: job.tiers, breakers: this.breakers, events: this.events, now: this.#now },
       { root: job.root, rootBytes: job.rootBytes, target: job.target, ...(job.account === undefined ? {} : { account: job.account }) },
       attempt.signal,
     ).then(
@@ -200,7 +263,7 @@ export class WorkService {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
         this.#end(job, 'won', win.backend);
         // Written before answering so a request that follows the answer hits.
-        await this.#cache.set(job.root, win.work, win.value);
+        await this.#cache.set(job.root, win.work, win.value, !job.demanded);
         const result: WorkResult = { work: win.work, value: win.value, source: win.backend };
         for (const waiter of job.waiters) {
           waiter.cleanup();
@@ -222,13 +285,14 @@ export class WorkService {
   }
 
   /**
-   * A higher target restarts the job at that target. Nonce search is
-   * memoryless, so nothing is lost; the new attempt starts before the old one
-   * is aborted so peers shared by both get no work_cancel in between.
+   * A higher target, or a move onto the full chain, restarts the job. Nonce
+   * search is memoryless, so nothing is lost; the new attempt starts before
+   * the old one is aborted so peers shared by both get no work_cancel in between.
    */
-  #raise(job: Job, target: bigint): void {
+  #restart(job: Job, target: bigint, tiers: readonly Tier[]): void {
     const old = job.attempt;
     job.target = target;
+    job.tiers = tiers;
     job.attempt = new AbortController();
     this.#start(job);
     old.abort(new CancelledError('raised'));
@@ -239,6 +303,11 @@ export class WorkService {
     this.#jobs.delete(job.root);
     // A won or failed attempt has already stopped its backends.
     if (outcome === 'cancelled' || outcome === 'timeout') job.attempt.abort(new CancelledError());
+    if (job.demand > 0) {
+      job.demand = 0;
+      this.#demandJobs--;
+      this.events.emit('demand', { jobs: this.#demandJobs });
+    }
     this.events.emit('job', {
       phase: 'end',
       root: job.root,
@@ -246,6 +315,30 @@ export class WorkService {
       outcome,
       ...(source === undefined ? {} : { source }),
       seconds: (this.#now() - job.started) / 1000,
+      priority: job.demanded ? 'demand' : 'precache',
     });
   }
+}
+
+const HIT = { outcome: 'hit' } as const;
+const PRECACHED_HIT = { outcome: 'hit', precached: true } as const;
+const MISS = { outcome: 'miss' } as const;
+
+function copyTiers(tiers: TierList): Tier[] {
+  return tiers.map((t) => ({ backends: [...t.backends], ...(t.hedgeAfter === undefined ? {} : { hedgeAfter: t.hedgeAfter }) }));
+}
+
+function sameTiers(a: readonly Tier[], b: readonly Tier[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((tier, i) => {
+      const other = b[i];
+      return (
+        other !== undefined &&
+        tier.hedgeAfter === other.hedgeAfter &&
+        tier.backends.length === other.backends.length &&
+        tier.backends.every((backend, j) => backend === other.backends[j])
+      );
+    })
+  );
 }

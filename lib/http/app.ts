@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { NodeError } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
 import { Message } from '../rpc/messages.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly bodyLimit: number;
   /** False once shutdown has begun: new RPC requests are refused. */
   readonly accepting: () => boolean;
+  /** The node's HTTP callback (POST /callback), a precache trigger. */
+  readonly callback?: (raw: string) => CallbackAnswer;
 }
 
 const MAX_JSON_DEPTH = 20;
@@ -41,6 +44,12 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
 
   app.use(async (ctx, next) => {
+    // Before the RPC catch-all, which takes every other POST. A string test: this runs for every request.
+    if (deps.callback !== undefined && ctx.method === 'POST' && isCallbackUrl(ctx.req.url)) {
+      ctx.respond = false;
+      await callbackEndpoint(ctx, deps.callback, deps);
+      return;
+    }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       // The RPC endpoint writes its own answer: no koa respond step on the hot path.
       ctx.respond = false;
@@ -72,6 +81,38 @@ function answer(res: ServerResponse, body: string, extra?: readonly string[]): v
   headers.push('Content-Length', String(Buffer.byteLength(body)));
   res.writeHead(200, headers);
   res.end(body);
+}
+
+function isCallbackUrl(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/callback') && (url.length === 9 || url[9] === '?');
+}
+
+/**
+ * The node's block callback. Not node RPC, so a refused body gets HTTP 400 (the
+ * node only logs the status); the answer never waits for forwarding.
+ */
+async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps['callback']>, deps: AppDeps): Promise<void> {
+  const reply = (status: number, body: string): void => {
+    const res = ctx.res;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  let raw: string;
+  try {
+    raw = await readBody(ctx.req, deps.bodyLimit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return reply(413, JSON.stringify({ error: Message.bodyTooLarge(deps.bodyLimit) }));
+    return; // the client went away mid-body
+  }
+  try {
+    const result = callback(raw);
+    if (result.ok) reply(200, '{}');
+    else reply(400, JSON.stringify({ error: result.refused === 'not_json' ? Message.callbackNotJson : Message.callbackNotBlock }));
+  } catch (err) {
+    deps.logger.error({ err }, 'callback failed');
+    reply(500, JSON.stringify({ error: 'Internal error' }));
+  }
 }
 
 async function rpcEndpoint(ctx: Koa.Context, deps: AppDeps): Promise<void> {

@@ -2,12 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backends/types.js';
 import type { EngineEmitter } from '../engine/events.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
+import type { PrecacheEmitter } from '../precache/events.js';
 import type { PrecacheStatus } from '../status/types.js';
 import { registerProcessMetrics } from './process.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const HEALTH_VALUE = { ok: 0, degraded: 1, down: 2, config_error: 3 } as const;
-const PRECACHE_JOB_OUTCOMES = ['queued', 'done', 'failed', 'dropped'] as const;
 
 export interface MetricsSources {
   readonly events: EngineEmitter;
@@ -167,21 +167,7 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
     });
   };
   precacheGauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
-  precacheGauge('powgate_precache_websocket_connected', '1 while the node websocket is connected and subscribed', (s) => (s.websocket === 'connected' ? 1 : 0));
-  precacheGauge('powgate_precache_tracked_accounts', 'Accounts whose next work is precached (configured and learned)', (s) => s.trackedAccounts);
-  precacheGauge('powgate_precache_queue_depth', 'Precache jobs waiting to run', (s) => s.queueDepth);
-  new Counter({
-    name: 'powgate_precache_jobs_total',
-    help: 'Precache jobs by outcome: queued, done, failed, dropped',
-    labelNames: ['outcome'] as const,
-    registers,
-    collect() {
-      this.reset();
-      if (precache === undefined) return;
-      const jobs = precache().jobs;
-      for (const outcome of PRECACHE_JOB_OUTCOMES) this.inc({ outcome }, jobs[outcome]);
-    },
-  });
+  // Queue, accounts, websocket, jobs and hits come from createPrecacheMetrics, which follows precache events.
   const precacheCounter = (name: string, help: string, read: (s: PrecacheStatus) => number): void => {
     new Counter({
       name,
@@ -193,7 +179,6 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
       },
     });
   };
-  precacheCounter('powgate_precache_hits_total', 'work_generate requests answered with precached work', (s) => s.hits);
   precacheCounter('powgate_precache_requests_total', 'work_generate requests seen by the precache module', (s) => s.requests);
   registerProcessMetrics(registry);
 
@@ -237,3 +222,80 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface PrecacheMetricsSources {
+  readonly events: PrecacheEmitter;
+  /** Engine events: precache hits are client cache hits on precached work. */
+  readonly engine: EngineEmitter;
+  readonly status: () => PrecacheStatus;
+}
+
+/** The precache metrics, on the same registry: counters follow events, gauges read the state at scrape time. */
+export function createPrecacheMetrics(registry: Registry, sources: PrecacheMetricsSources): void {
+  const registers = [registry];
+  const confirmations = new Counter({
+    name: 'powgate_precache_confirmations_total',
+    help: 'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored)',
+    labelNames: ['trigger', 'outcome'] as const,
+    registers,
+  });
+  const malformed = new Counter({
+    name: 'powgate_precache_malformed_total',
+    help: 'Websocket messages or callbacks that were not a readable block confirmation',
+    labelNames: ['trigger'] as const,
+    registers,
+  });
+  const jobs = new Counter({
+    name: 'powgate_precache_jobs_total',
+    help: 'Precache jobs by outcome: queued, done, failed, dropped (queue full or root stale), skipped (another instance has it)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const hits = new Counter({ name: 'powgate_precache_hits_total', help: 'work_generate requests answered from precached work', registers });
+  const reconnects = new Counter({
+    name: 'powgate_precache_websocket_reconnects_total',
+    help: 'Reconnects of the node websocket, after it closed or an attempt failed',
+    registers,
+  });
+  const forwards = new Counter({
+    name: 'powgate_precache_callback_forwards_total',
+    help: 'Node callbacks forwarded, by outcome (ok, failed, dropped)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'powgate_precache_queue_depth',
+    help: 'Precache jobs waiting to run',
+    registers,
+    collect() {
+      this.set(sources.status().queueDepth);
+    },
+  });
+  new Gauge({
+    name: 'powgate_precache_tracked_accounts',
+    help: 'Accounts precache serves (configured and learned)',
+    registers,
+    collect() {
+      this.set(sources.status().trackedAccounts);
+    },
+  });
+  new Gauge({
+    name: 'powgate_precache_websocket_connected',
+    help: '1 while the node websocket is connected and subscribed, else 0',
+    registers,
+    collect() {
+      this.set(sources.status().websocket === 'connected' ? 1 : 0);
+    },
+  });
+
+  sources.events.on('confirmation', (e) => confirmations.inc({ trigger: e.trigger, outcome: e.outcome }));
+  sources.events.on('malformed', (e) => malformed.inc({ trigger: e.trigger }));
+  sources.events.on('task', (e) => jobs.inc({ outcome: e.outcome }));
+  sources.events.on('websocket', (e) => {
+    if (e.state === 'disconnected' && e.error === undefined) reconnects.inc();
+  });
+  sources.events.on('forward', (e) => forwards.inc({ outcome: e.outcome }));
+  sources.engine.on('cache', (e) => {
+    if (e.precached === true) hits.inc();
+  });
+}

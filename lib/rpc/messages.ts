@@ -11,4 +11,6 @@ export const Message = {
   nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
   bodyTooLarge: (limit: number) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
   shuttingDown: 'powgate is shutting down',
+  callbackNotJson: 'Callback body is not JSON',
+  callbackNotBlock: 'Callback body is not a node block callback: expected account, hash and block',
 } as const;

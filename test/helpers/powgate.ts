@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
-import type { BackendConfig, Config, TierConfig } from '../../lib/config/types.js';
+import { DEFAULTS } from '../../lib/config/defaults.js';
+import type { BackendConfig, Config, PrecacheConfig, TierConfig } from '../../lib/config/types.js';
 import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.js';
 
 export interface TestConfig {
@@ -11,7 +12,9 @@ export interface TestConfig {
   timeout?: number;
   allow?: string[];
   nodeRpc?: string;
+  nodeWs?: string;
   cacheUrl?: string;
+  precache?: Partial<PrecacheConfig>;
   breaker?: Partial<Config['breaker']>;
   defaultDifficulty?: bigint;
   metrics?: Config['metrics'];
@@ -24,7 +27,11 @@ export function testConfig(t: TestConfig = {}): Config {
   return {
     network: t.network ?? 'nano-dev',
     listen: { host: '127.0.0.1', port: 0 },
-    node: { timeout: 2000, ...(t.nodeRpc === undefined ? {} : { rpc: t.nodeRpc }) },
+    node: {
+      timeout: 2000,
+      ...(t.nodeRpc === undefined ? {} : { rpc: t.nodeRpc }),
+      ...(t.nodeWs === undefined ? {} : { websocket: t.nodeWs }),
+    },
     rpc: { allow: t.allow ?? ['account_info', 'block_info', 'process'], bodyLimit: 64 * 1024 },
     cache: { url: t.cacheUrl ?? 'memory', maxEntries: 1000, ttl: 60_000 },
     work: {
@@ -35,6 +42,13 @@ export function testConfig(t: TestConfig = {}): Config {
     breaker: { failures: 3, cooldown: 5000, maxCooldown: 60_000, ...t.breaker },
     backends,
     tiers: t.tiers ?? [{ backends: Object.keys(backends) }],
+    precache: {
+      ...DEFAULTS.precache,
+      accounts: [],
+      tiers: Object.keys(backends),
+      callbackForward: [],
+      ...t.precache,
+    },
     log: { level: 'silent' },
     metrics: t.metrics ?? { enabled: true },
     dashboard: t.dashboard ?? { enabled: true },

@@ -56,7 +56,8 @@ describe('GET /api/status', () => {
     expect(s.backends[0]?.endpoints).to.deep.equal([peer.url]);
     expect(s.cache).to.deep.equal({ kind: 'memory', reachable: true });
     expect(s.generator).to.include({ threads: 1 });
-    expect(s.precache).to.include({ enabled: false, websocket: 'off' });
+    // On by default, but with no node websocket configured.
+    expect(s.precache).to.include({ enabled: true, websocket: 'off' });
     expect(s.recentJobs).to.deep.equal([]);
     expect(s.inFlight).to.equal(0);
   });

@@ -1,0 +1,61 @@
+import { createClient } from '@keyv/redis';
+import { CacheError } from '../errors.js';
+
+function create(url: string) {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 1000,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000),
+    },
+  });
+}
+
+export type RedisClient = ReturnType<typeof create>;
+
+/**
+ * A Redis client that fails fast: no offline queue, a short connect timeout,
+ * reconnecting in the background. A request never waits on a Redis that is
+ * away. Shared by the work cache and the precache store and lock.
+ */
+export function connectRedis(url: string, onError: (err: CacheError) => void): { client: RedisClient; connected: Promise<boolean> } {
+  const client = create(url);
+  let lastError = 0;
+  client.on('error', (err: unknown) => {
+    // The client emits an error per reconnect attempt; report at most one a second.
+    const now = Date.now();
+    if (now - lastError > 1000) {
+      lastError = now;
+      onError(new CacheError(`Redis: ${describe(err)}`, { cause: err }));
+    }
+  });
+  const connected = client.connect().then(
+    () => true,
+    () => false, // reported through the 'error' event; the client keeps retrying
+  );
+  return { client, connected };
+}
+
+/** Closes a client whatever state it is in. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  try {
+    if (client.isOpen) await client.close();
+  } catch {
+    client.destroy();
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Error text without URLs: a Redis URL may carry a password. */
+export function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s]*/gi, '<url>');
+}

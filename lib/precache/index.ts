@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WorkCache } from '../cache/index.js';
+import { closeRedis, connectRedis, describe, withTimeout } from '../cache/redis.js';
+import type { Config } from '../config/types.js';
+import type { WorkService } from '../engine/service.js';
+import { CacheError } from '../errors.js';
+import { NETWORKS } from '../pow/index.js';
+import type { PrecacheStatus } from '../status/types.js';
+import { TrackedAccounts } from './accounts.js';
+import { fromCallback, fromWebsocket, type Confirmation } from './confirmation.js';
+import { PrecacheEmitter } from './events.js';
+import { callbackForwarder } from './forward.js';
+import { confirmationHandler } from './handler.js';
+import { NO_LOCK } from './lock.js';
+import { nodeLookup } from './node.js';
+import { redisAccounts, redisLock } from './redis.js';
+import { PrecacheScheduler } from './scheduler.js';
+import { NodeSocket } from './websocket.js';
+
+export { PrecacheEmitter } from './events.js';
+
+export interface PrecacheDeps {
+  readonly config: Config;
+  readonly service: WorkService;
+  readonly cache: WorkCache;
+  readonly logger: Logger;
+  /** Redis trouble of the account store and lock, reported like the cache's own. */
+  readonly onStoreError: (err: CacheError) => void;
+}
+
+/** `not_json` / `not_block`: why a callback body was refused. */
+export type CallbackAnswer = { readonly ok: true } | { readonly ok: false; readonly refused: 'not_json' | 'not_block' };
+
+export interface Precache {
+  readonly events: PrecacheEmitter;
+  /** What the dashboard and /api/status show. */
+  status(): PrecacheStatus;
+  /** The node's HTTP callback: forwarded as is, and a precache trigger. */
+  callback(raw: string): CallbackAnswer;
+  close(): Promise<void>;
+}
+
+/** How long start-up waits for the tracked accounts in Redis before subscribing without them. */
+const LOAD_TIMEOUT = 5000;
+
+/**
+ * Precache: the next block's work for tracked accounts, made when their last
+ * block confirms, so work_generate finds it in the cache. Wires the triggers
+ * (node websocket, HTTP callback), the tracked accounts (learned from client
+ * requests), the confirmation handler and the scheduler that runs the work
+ * through the engine below client requests.
+ */
+export function createPrecache(deps: PrecacheDeps): Precache {
+  const { config, service, cache, logger } = deps;
+  const options = config.precache;
+  const network = NETWORKS[config.network];
+  const events = new PrecacheEmitter();
+  const jobs = { queued: 0, done: 0, failed: 0, dropped: 0 };
+  let hits = 0;
+  let requests = 0;
+
+  events.on('task', ({ outcome }) => {
+    if (outcome !== 'skipped') jobs[outcome]++;
+  });
+  events.on('forward', (e) => {
+    if (e.outcome !== 'ok') logger.warn({ url: e.url, outcome: e.outcome, err: e.error }, 'callback forward failed');
+  });
+  const forward = options.callbackForward.length > 0 ? callbackForwarder(options.callbackForward, options.callbackTimeout, events) : undefined;
+
+  const enabled = options.enabled && options.tiers.length > 0;
+  if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.tiers)');
+  if (!enabled) {
+    return {
+      events,
+      status: () => ({ enabled: false, websocket: 'off', trackedAccounts: 0, queueDepth: 0, jobs: { ...jobs }, hits, requests }),
+      callback: (raw) => readCallback(raw, forward).answer,
+      close: async () => {},
+    };
+  }
+
+  const redis = config.cache.url === 'memory' ? undefined : connectRedis(config.cache.url, deps.onStoreError);
+  const storeError = (err: unknown): void => deps.onStoreError(new CacheError(`precache store: ${describe(err)}`, { cause: err }));
+  const accounts = new TrackedAccounts({
+    configured: options.accounts,
+    ttl: options.accountTtl,
+    max: options.maxAccounts,
+    prefixes: network.prefixes,
+    ...(redis === undefined ? {} : { persistence: redisAccounts(redis.client, storeError) }),
+  });
+  const node = config.node.rpc === undefined ? undefined : nodeLookup(new URL(config.node.rpc), config.node.timeout);
+  const scheduler = new PrecacheScheduler({
+    service,
+    events,
+    lock: redis === undefined ? NO_LOCK : redisLock(redis.client, randomUUID(), storeError),
+    lockMs: config.work.timeout,
+    maxQueue: options.maxQueue,
+    concurrency: options.concurrency,
+    // A destination's next root: its head block, or its key while it is unopened.
+    frontierOf: async (account, signal) => {
+      if (node === undefined) return accounts.get(account)?.frontier;
+      const info = await node.accountInfo(account, signal);
+      return info === undefined ? accounts.key(account) : info.frontier;
+    },
+  });
+
+  const handle = confirmationHandler({
+    accounts,
+    scheduler,
+    cache,
+    events,
+    ...(node === undefined ? {} : { node }),
+    thresholds: { next: network.sendThreshold, receive: network.receiveThreshold },
+    remember: Math.max(10_000, options.maxQueue * 4),
+  });
+
+  const socket =
+    config.node.websocket === undefined
+      ? undefined
+      : new NodeSocket({
+          url: config.node.websocket,
+          accounts: () => accounts.list(),
+          onConfirmation: (message) => {
+            const conf = fromWebsocket(message);
+            if (conf === undefined) events.emit('malformed', { trigger: 'websocket' });
+            else handle(conf, 'websocket');
+          },
+          reconnectDelay: options.reconnectDelay,
+          maxReconnectDelay: options.maxReconnectDelay,
+          pingInterval: options.pingInterval,
+          events,
+        });
+  accounts.onChange = (added, removed) => socket?.accountsChanged(added, removed);
+  events.on('websocket', (e) => {
+    if (e.state === 'connected') logger.info({ accounts: accounts.size }, 'node websocket subscribed');
+    else if (e.error !== undefined) logger.warn({ state: e.state, err: e.error }, 'node websocket trouble');
+    else if (e.state === 'disconnected') logger.warn('node websocket disconnected; reconnecting');
+  });
+
+  const onRequest = (e: { root: string; account?: string }): void => {
+    requests++;
+    if (e.account !== undefined) accounts.learn(e.account, e.root);
+  };
+  const onCache = (e: { outcome: string; precached?: boolean }): void => {
+    if (e.precached === true) hits++;
+  };
+  service.events.on('request', onRequest);
+  service.events.on('cache', onCache);
+
+  const sweep = setInterval(() => accounts.sweep(), Math.min(options.accountTtl / 10, 3_600_000));
+  sweep.unref();
+
+  let closed = false;
+  void (async () => {
+    try {
+      if (redis !== undefined) await withTimeout(redis.connected, LOAD_TIMEOUT);
+      await withTimeout(accounts.load(), LOAD_TIMEOUT);
+    } catch (err) {
+      logger.warn({ err: describe(err) }, 'tracked accounts not loaded from the store; starting with the configured ones');
+    }
+    if (!closed) socket?.start();
+  })();
+
+  return {
+    events,
+    status: () => ({
+      enabled: true,
+      websocket: socket?.state ?? 'off',
+      trackedAccounts: accounts.size,
+      queueDepth: scheduler.depth,
+      jobs: { ...jobs },
+      hits,
+      requests,
+    }),
+    callback(raw) {
+      const { answer, confirmation } = readCallback(raw, forward);
+      if (confirmation !== undefined) handle(confirmation, 'callback');
+      else if (!answer.ok && answer.refused === 'not_block') events.emit('malformed', { trigger: 'callback' });
+      return answer;
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      service.events.off('request', onRequest);
+      service.events.off('cache', onCache);
+      socket?.close();
+      scheduler.close();
+      if (redis !== undefined) await closeRedis(redis.client);
+    },
+  };
+}
+
+/** Parses a callback body, forwarding any JSON the node sent before judging it. */
+function readCallback(raw: string, forward: ((raw: string) => void) | undefined): { answer: CallbackAnswer; confirmation?: Confirmation } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { answer: { ok: false, refused: 'not_json' } };
+  }
+  forward?.(raw);
+  const confirmation = fromCallback(body);
+  return confirmation === undefined ? { answer: { ok: false, refused: 'not_block' } } : { answer: { ok: true }, confirmation };
+}

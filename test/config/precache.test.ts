@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { loadError, loadYaml } from './helpers.js';
+
+const NANO = 'nano_11a41e41c3i9316in4re3n91y61j4abja7ap4we3k8iu5igjw9s1qndbjhtg';
+const XRB = 'xrb_11a41e41c3i9316in4re3n91y61j4abja7ap4we3k8iu5igjw9s1qndbjhtg';
+const BAN = 'ban_11a41e41c3i9316in4re3n91y61j4abja7ap4we3k8iu5igjw9s1qndbjhtg';
+const BACKENDS = 'backends: { peers: { type: rpc, urls: [http://p] }, local: { type: local, cpu_threads: 1 } }\n';
+
+async function rejects(yaml: string, path: string, ...fragments: string[]): Promise<void> {
+  const err = await loadError(loadYaml(yaml));
+  expect(err.path).to.equal(path);
+  expect(err.message.startsWith(`${path}: `), err.message).to.equal(true);
+  for (const fragment of fragments) expect(err.message).to.include(fragment);
+}
+
+describe('config: precache', () => {
+  it('reads every key', async () => {
+    const { precache } = await loadYaml(`${BACKENDS}
+precache:
+  enabled: false
+  accounts: [${NANO}]
+  account_ttl: 2d
+  max_accounts: 50
+  max_queue: 20
+  concurrency: 3
+  tiers: [local]
+  callback_forward: [http://a.example/cb, https://b.example/cb]
+  callback_timeout: 250ms
+  reconnect_delay: 50ms
+  max_reconnect_delay: 2s
+  ping_interval: 1s
+`);
+    expect(precache).to.deep.equal({
+      enabled: false,
+      accounts: [NANO],
+      accountTtl: 2 * 24 * 3600 * 1000,
+      maxAccounts: 50,
+      maxQueue: 20,
+      concurrency: 3,
+      tiers: ['local'],
+      callbackForward: ['http://a.example/cb', 'https://b.example/cb'],
+      callbackTimeout: 250,
+      reconnectDelay: 50,
+      maxReconnectDelay: 2000,
+      pingInterval: 1000,
+    });
+  });
+
+  it('re-encodes accounts with the network prefix the node sends, and drops repeats', async () => {
+    const { precache } = await loadYaml(`precache: { accounts: [${XRB}, ${NANO}] }`);
+    expect(precache.accounts).to.deep.equal([NANO]);
+    const banano = await loadYaml(`network: banano\nprecache: { accounts: [${BAN}] }`);
+    expect(banano.precache.accounts).to.deep.equal([BAN]);
+  });
+
+  it('takes accounts from the environment as a comma-separated list', async () => {
+    const config = await loadYaml('', { env: { POWGATE_PRECACHE__ACCOUNTS: `${NANO}, ${XRB}` } });
+    expect(config.precache.accounts).to.deep.equal([NANO]);
+  });
+
+  it('defaults its tiers to every backend but the shared services', async () => {
+    expect((await loadYaml(BACKENDS)).precache.tiers).to.deep.equal(['peers', 'local']);
+  });
+
+  it('rejects a bad account, naming the item', () =>
+    rejects(`precache: { accounts: [${NANO}, "${NANO.slice(0, -1)}1"] }`, 'precache.accounts[1]', 'valid checksum'));
+  it('rejects an account of another network', () => rejects(`network: banano\nprecache: { accounts: [${NANO}] }`, 'precache.accounts[0]', 'ban_'));
+  it('rejects an unknown backend in tiers', () => rejects(`${BACKENDS}precache: { tiers: [local, gpu] }`, 'precache.tiers[1]', 'unknown backend "gpu"', 'peers, local'));
+  it('rejects a backend listed twice', () => rejects(`${BACKENDS}precache: { tiers: [local, local] }`, 'precache.tiers[1]', 'twice'));
+  it('rejects an empty tier list', () => rejects(`${BACKENDS}precache: { tiers: [] }`, 'precache.tiers', 'at least 1'));
+  it('rejects a callback URL that is not http', () =>
+    rejects('precache: { callback_forward: ["ws://x"] }', 'precache.callback_forward[0]', 'http://'));
+  it('rejects a queue of zero', () => rejects('precache: { max_queue: 0 }', 'precache.max_queue', 'from 1'));
+  it('rejects a max reconnect delay below the first', () =>
+    rejects('precache: { reconnect_delay: 5s, max_reconnect_delay: 1s }', 'precache.max_reconnect_delay', 'reconnect_delay'));
+  it('rejects an unknown key with a suggestion', () => rejects('precache: { max_queu: 5 }', 'precache.max_queu', 'did you mean max_queue?'));
+});
