@@ -7,6 +7,7 @@ import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
+import { logBackendEvents } from './logs/backend-events.js';
 import { createMetrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
@@ -60,11 +61,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   service = new WorkService({ tiers, cache, timeout: config.work.timeout, breaker: config.breaker });
   const metrics = createMetrics(registry, { events: service.events, inFlight: () => service.inFlight, breakers: service.breakers });
 
-  service.events.on('backend', (e) => {
-    if (e.outcome === 'failed' || e.outcome === 'invalid') {
-      logger.warn({ backend: e.backend, outcome: e.outcome, err: e.error instanceof Error ? e.error.message : e.error }, 'backend failed');
-    }
-  });
+  logBackendEvents(service.events, logger, service.breakers);
 
   const network = NETWORKS[config.network];
   const limits = workLimits(network, {
