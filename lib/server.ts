@@ -39,9 +39,10 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const registry = options.registry ?? new Registry();
   if (options.registry === undefined) collectDefaultMetrics({ register: registry, prefix: 'powgate_' });
 
+  const network = NETWORKS[config.network];
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
-    for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig));
+    for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig, { network }));
   }
   const tiers = config.tiers.map((tier) => ({
     backends: tier.backends.map((name) => {
@@ -63,7 +64,6 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
 
   logBackendEvents(service.events, logger, service.breakers);
 
-  const network = NETWORKS[config.network];
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,
     ...(config.work.defaultDifficulty === undefined ? {} : { defaultDifficulty: config.work.defaultDifficulty }),

@@ -12,7 +12,15 @@ import type { Config } from './types.js';
 export { parseArgs, USAGE, type CliArgs } from './cli.js';
 export { DEFAULT_RPC_ALLOW } from './defaults.js';
 export { redactConfig } from './redact.js';
-export type { Config, BackendConfig, RpcBackendConfig, LocalBackendConfig, TierConfig } from './types.js';
+export type {
+  Config,
+  BackendConfig,
+  RpcBackendConfig,
+  LocalBackendConfig,
+  DpowBackendConfig,
+  BoompowBackendConfig,
+  TierConfig,
+} from './types.js';
 
 export interface LoadConfigOptions {
   /** Command-line arguments without node and the script. */
