@@ -1,6 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { loadConfig, redactConfig } from '../../lib/config/index.js';
 import { loadError, loadYaml } from './helpers.js';
+
+const EXAMPLE = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
+
+/** config.example.yaml with its commented-out dpow and boompow entries (and their tiers) switched on. */
+function exampleWithServices(): string {
+  let inBlock = false;
+  return EXAMPLE.split('\n')
+    .map((line) => {
+      if (/^ {2}# (dpow:|boompow:|- backends: \[(dpow|boompow)\])$/.test(line)) inBlock = true;
+      else if (!/^ {2}# {3}/.test(line)) inBlock = false;
+      return inBlock ? line.replace(/^ {2}# /, '  ') : line;
+    })
+    .join('\n');
+}
 
 const KEY = 'dpow-key-5f0c1e9a-do-not-show';
 const TOKEN = 'service:3f1c6a52-0b8e-4c1d-9d55-1a2b3c4d5e6f';
@@ -22,6 +37,13 @@ backends:
 `;
 
 describe('config: dpow and boompow backends', () => {
+  it('the commented dpow and boompow entries of config.example.yaml load once switched on', async () => {
+    const config = await loadYaml(exampleWithServices(), { env: { DPOW_API_KEY: KEY, BOOMPOW_TOKEN: TOKEN } });
+    expect(config.backends.dpow).to.deep.include({ type: 'dpow', apiKey: KEY, url: 'wss://dpow-api.nanos.cc/service_ws/', sockets: 4, timeout: 5000 });
+    expect(config.backends.boompow).to.deep.include({ type: 'boompow', token: TOKEN, blockAward: true, timeout: 10_000 });
+    expect(config.tiers.map((t) => t.backends)).to.deep.equal([['dpow'], ['boompow'], ['peers'], ['local']]);
+  });
+
   it('normalises a dpow backend with its defaults, the key from the environment', async () => {
     const config = await loadYaml(DPOW, { env: { DPOW_API_KEY: KEY } });
     expect(config.backends.dpow).to.deep.equal({
