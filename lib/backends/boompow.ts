@@ -4,6 +4,7 @@ import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkParams } from '../pow/index.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
+import { withDeadline, type Deadline } from './deadline.js';
 import { readBoompowReply } from './boompow-reply.js';
 import { abortError, errorText, upstreamText } from './error-text.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
@@ -63,8 +64,17 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
       query: MUTATION,
       variables: { hash: job.root.toUpperCase(), multiplier, award: options.blockAward },
     });
-    const deadline = AbortSignal.timeout(options.timeout);
-    const signal = AbortSignal.any([job.signal, deadline]);
+    const deadline = withDeadline(job.signal, options.timeout);
+    try {
+      return await attempts(job, body, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  };
+
+  /** Asks until work, a verdict, or the deadline: `timeout` and 429 are asked again after a pause. */
+  const attempts = async (job: WorkJob, body: string, deadline: Deadline): Promise<bigint> => {
+    const signal = deadline.signal;
     let miss: string | undefined;
     const timedOut = (): PowgateError =>
       new PowgateError(
@@ -77,7 +87,7 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
         res = await postJson(url, body, { signal, headers: { authorization: options.token }, maxBytes: 64 * 1024 });
       } catch (err) {
         if (job.signal.aborted) throw abortError(job.signal);
-        if (deadline.aborted) throw timedOut();
+        if (deadline.expired()) throw timedOut();
         unreachable = upstreamText(errorText(err), secrets);
         throw new BackendUnavailableError(`${name}: BoomPoW ${label}: ${unreachable}`, { cause: err });
       }

@@ -8,6 +8,7 @@ import {
 import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkName } from '../pow/index.js';
 import type { BackoffOptions } from './backoff.js';
+import { withDeadline } from './deadline.js';
 import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';
 import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
@@ -72,15 +73,17 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
   );
 
   const post = async (frame: string, signal: AbortSignal): Promise<DpowReply> => {
-    const deadline = AbortSignal.timeout(replyWithin);
+    const deadline = withDeadline(signal, replyWithin);
     let res;
     try {
-      res = await postJson(postUrl, frame, { signal: AbortSignal.any([signal, deadline]), maxBytes: 64 * 1024 });
+      res = await postJson(postUrl, frame, { signal: deadline.signal, maxBytes: 64 * 1024 });
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       postFailing = true;
-      if (deadline.aborted) throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
+      if (deadline.expired()) throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
       throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${upstreamText(errorText(err), secrets)}`, { cause: err });
+    } finally {
+      deadline.dispose();
     }
     postFailing = false;
     if (res.status !== 200) {

@@ -320,30 +320,31 @@ describe('dpow backend through powgate', function () {
   });
 
   it('keepalive pings never kill a socket while a request is in flight; a silent idle socket is replaced', async () => {
-    const fake = (await dpow()).behave('valid', 400);
-    const backend = createDpowBackend('dpow', options(fake, { sockets: 1, pingInterval: 20, pongTimeout: 40 }));
+    // Pings every 25 ms, 250 ms to answer: a busy socket pinged to death would go long before the 800 ms reply.
+    const fake = (await dpow()).behave('valid', 800);
+    const backend = createDpowBackend('dpow', options(fake, { sockets: 1, pingInterval: 25, pongTimeout: 250 }));
     const gate = await start({ dpow: backend });
     await until(() => fake.openSockets === 1);
     const root = randomRoot();
     const { json } = await ask(gate, root);
     expect(meets(root, json.work)).to.equal(true);
-    // The fake answered no ping for 400 ms (it pongs only between requests), yet the socket stayed.
+    // The fake answered no ping for 800 ms (it pongs only between requests), yet the socket stayed.
     expect(fake.callsFor(root).map((c) => c.transport)).to.deep.equal(['ws']);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
     expect(fake.connections).to.equal(1);
     fake.ignorePings = true;
     await until(() => fake.connections === 2);
   });
 
   it('answers the server\'s heartbeat pings; a request longer than the heartbeat loses its socket and goes by POST', async () => {
-    const fake = (await dpow({ heartbeat: 40, heartbeatTimeout: 40 })).behave('valid', 0);
+    const fake = (await dpow({ heartbeat: 40, heartbeatTimeout: 200 })).behave('valid', 0);
     const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { sockets: 1 })) });
     await until(() => fake.openSockets === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.heartbeatDrops).to.equal(0);
     expect(fake.connections).to.equal(1);
-    // aiohttp counts the pong only at the handler's next read: a 300 ms request outlives 40 + 40 ms.
-    fake.behave('valid', 300);
+    // aiohttp counts the pong only at the handler's next read: a 600 ms request outlives 40 + 200 ms.
+    fake.behave('valid', 600);
     const root = randomRoot();
     const { json } = await ask(gate, root);
     expect(meets(root, json.work)).to.equal(true);
