@@ -100,6 +100,68 @@ function loadRow(name: string, conns: number, r: LoadResult, baseline?: LoadResu
   return row([name, String(conns), fmt(r.rps), fmt(r.p50, 3), fmt(r.p99, 3), String(r.errors), ratio]);
 }
 
+const DPOW_LATENCY_MS = 50;
+const DPOW_SOCKETS = 4;
+
+async function benchDpow(table: Array<[string, string, string]>, lines: string[], children: Child[]): Promise<unknown> {
+  const user = 'bench';
+  const apiKey = 'bench-key';
+  const fake = await spawnServer({ mode: 'dpow', table: Object.fromEntries(table.map(([r, w]) => [r, w])), latency: DPOW_LATENCY_MS, user, apiKey });
+  children.push(fake);
+  const port = new URL(fake.url).port;
+  const gate = await spawnServer({
+    mode: 'powgate',
+    config: config({
+      dpow: {
+        type: 'dpow',
+        url: `ws://127.0.0.1:${port}/service_ws/`,
+        postUrl: `http://127.0.0.1:${port}/service/`,
+        user,
+        apiKey,
+        sockets: DPOW_SOCKETS,
+        timeout: 5000,
+        sendAccount: true,
+      },
+    }),
+  });
+  children.push(gate);
+  // Let the pool connect before measuring, or the first requests all go by POST.
+  await new Promise((r) => setTimeout(r, 500));
+  const perSocket = 1000 / DPOW_LATENCY_MS;
+  lines.push(
+    '',
+    `## (7) powgate -> DPoW stand-in (${DPOW_SOCKETS}-socket pool, ${DPOW_LATENCY_MS} ms service latency, new root each request)`,
+    '',
+    `ideal (sockets) = min(clients, ${DPOW_SOCKETS} sockets) / ${DPOW_LATENCY_MS} ms, the pool alone; a request that finds every socket busy goes by POST at once,`,
+    `so with more clients than sockets the reachable ideal is clients / ${DPOW_LATENCY_MS} ms (ideal with POST), which "vs ideal" compares against`,
+    '',
+    row(['clients', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ideal (sockets)', 'ideal with POST', 'vs ideal', 'by ws / POST']),
+    row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+  );
+  const out: Record<string, unknown> = {};
+  let next = 0;
+  let before = await fake.ask<{ ws: number; post: number; pipelined: number }>({ calls: true }, 'calls');
+  for (const clients of [1, 4, 16]) {
+    const r = await runLoad({
+      url: gate.url,
+      connections: clients,
+      seconds: SECONDS,
+      body: () => JSON.stringify({ action: 'work_generate', hash: table[next++ % table.length]?.[0], difficulty: DIFFICULTY }),
+      check: (t) => t.includes('"work"'),
+    });
+    const after = await fake.ask<{ ws: number; post: number; pipelined: number }>({ calls: true }, 'calls');
+    const ws = after.ws - before.ws;
+    const post = after.post - before.post;
+    before = after;
+    const ideal = Math.min(clients, DPOW_SOCKETS) * perSocket;
+    const idealAll = clients * perSocket;
+    lines.push(row([String(clients), fmt(r.rps), fmt(r.p50, 1), fmt(r.p99, 1), String(r.errors), fmt(ideal), fmt(idealAll), `${fmt((r.rps / idealAll) * 100)} %`, `${ws} / ${post}`]));
+    out[`c${clients}`] = { ...r, idealSockets: ideal, idealWithPost: idealAll, ws, post };
+  }
+  lines.push('', `requests pipelined on a busy socket (must be 0): ${before.pipelined}`);
+  return out;
+}
+
 async function main(): Promise<void> {
   const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
   const lines: string[] = [];
@@ -233,6 +295,9 @@ async function main(): Promise<void> {
       `precache of the stream finished ${fmt(onOne.precacheSeconds, 1)} s after it was sent (precache.concurrency 64)`,
     );
     results.precache = runs;
+
+    // (7) Through powgate to DPoW: a 4-socket pool against a service with a fixed 50 ms latency.
+    results.dpow = await benchDpow(table.slice(2), lines, children);
   } finally {
     for (const child of children) child.proc.kill('SIGINT');
   }

@@ -1,7 +1,8 @@
 /**
  * Child-process entry for the benchmark, so servers and the load generator do
  * not share one event loop. Modes: `bare` (node:http, fixed JSON), `peer`
- * (instant work peer answering from a precomputed table), `powgate`.
+ * (instant work peer answering from a precomputed table), `powgate`, `dpow`
+ * (a DPoW service answering from a table after a fixed latency).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,8 @@ type Message =
   | { mode: 'bare' }
   | { mode: 'peer'; table: Record<string, string>; delay?: number; compute?: boolean }
   | { mode: 'powgate'; config: Config; prime?: Array<[string, string, string]> }
-  | { mode: 'node' };
+  | { mode: 'node' }
+  | { mode: 'dpow'; table: Record<string, string>; latency: number; user: string; apiKey: string };
 
 const send = (m: unknown): void => {
   process.send?.(m);
@@ -73,6 +75,7 @@ async function startNode(): Promise<string> {
 
 async function start(m: Message): Promise<string> {
   if (m.mode === 'node') return startNode();
+  if (m.mode === 'dpow') return startDpow(m);
   if (m.mode === 'powgate') {
     const config = JSON.parse(JSON.stringify(m.config), (k, v: unknown) =>
       k === 'defaultDifficulty' && typeof v === 'string' ? BigInt(v) : v,
@@ -114,6 +117,57 @@ async function start(m: Message): Promise<string> {
         });
   process.on('message', (msg: { calls?: boolean }) => {
     if (msg.calls) send({ calls });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A DPoW service reduced to what bounds throughput: each websocket handled one
+ * request at a time, POST on the same port, replies after a fixed latency,
+ * `id` echoed. (The faithful fake lives with the tests, outside the build.)
+ */
+async function startDpow(m: Extract<Message, { mode: 'dpow' }>): Promise<string> {
+  const counts = { ws: 0, post: 0, pipelined: 0 };
+  const answer = (body: Record<string, unknown>): Promise<string> =>
+    new Promise((resolve) => {
+      const reply = (r: Record<string, unknown>): void => resolve(JSON.stringify(body.id ? { ...r, id: body.id } : r));
+      if (body.user !== m.user || body.api_key !== m.apiKey) return reply({ error: 'Invalid credentials' });
+      const hash = String(body.hash).toUpperCase();
+      const work = m.table[hash];
+      setTimeout(() => reply(work === undefined ? { error: 'Timeout reached without work', timeout: true } : { work, hash }), m.latency);
+    });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      counts.post++;
+      void answer(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>).then((text) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+      });
+    });
+  });
+  const wss = new WebSocketServer({ server, path: '/service_ws/', maxPayload: 2048 });
+  wss.on('connection', (ws) => {
+    const queue: string[] = [];
+    let busy = false;
+    const pump = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      for (let frame = queue.shift(); frame !== undefined; frame = queue.shift()) {
+        counts.ws++;
+        ws.send(await answer(JSON.parse(frame) as Record<string, unknown>));
+      }
+      busy = false;
+    };
+    ws.on('message', (data) => {
+      if (busy) counts.pipelined++;
+      queue.push(data.toString());
+      void pump();
+    });
+  });
+  process.on('message', (msg: { calls?: boolean }) => {
+    if (msg.calls) send({ calls: { ...counts } });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

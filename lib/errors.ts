@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_TIMEOUT'
+  | 'BACKEND_CONFIG'
   | 'BAD_UPSTREAM_REPLY'
   | 'INVALID_WORK'
   | 'CACHE'
@@ -77,6 +78,20 @@ export class TimeoutError extends PowgateError {
 export class BackendUnavailableError extends PowgateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * The upstream refused our credentials (a rejected api key or token). No retry
+ * can fix that until an operator acts, so the engine opens the backend's
+ * circuit for its longest cool-down at once. `key` names the config key to
+ * check, never its value.
+ */
+export class BackendConfigError extends PowgateError {
+  readonly key: string;
+  constructor(message: string, key: string) {
+    super('BACKEND_CONFIG', message);
+    this.key = key;
   }
 }
 

@@ -11,6 +11,7 @@ import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
+import { logBackendEvents } from './logs/backend-events.js';
 import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
@@ -57,9 +58,10 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? pino({ level: config.log.level, base: { name: 'powgate' } });
   const registry = options.registry ?? new Registry();
 
+  const network = NETWORKS[config.network];
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
-    for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig));
+    for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig, { network }));
   }
   const tierList = (only?: ReadonlySet<string>) =>
     config.tiers
@@ -131,13 +133,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
         };
   createPrecacheMetrics(registry, { events: precache.events, engine: work.events, status: precacheStatus });
 
-  service.events.on('backend', (e) => {
-    if (e.outcome === 'failed' || e.outcome === 'invalid') {
-      logger.warn({ backend: e.backend, outcome: e.outcome, err: e.error instanceof Error ? e.error.message : e.error }, 'backend failed');
-    }
-  });
+  logBackendEvents(service.events, logger, service.breakers);
 
-  const network = NETWORKS[config.network];
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,
     ...(config.work.defaultDifficulty === undefined ? {} : { defaultDifficulty: config.work.defaultDifficulty }),

@@ -1,11 +1,22 @@
 import type { BackendConfig } from '../config/types.js';
+import type { NetworkParams } from '../pow/index.js';
+import { createBoompowBackend } from './boompow.js';
+import { createDpowBackend } from './dpow.js';
 import { createLocalBackend } from './local.js';
 import { createRpcBackend } from './rpc.js';
 import type { Backend } from './types.js';
 
-export type { Backend, WorkJob } from './types.js';
+export type { Backend, BackendStatus, WorkJob } from './types.js';
 
-type Factories = { [T in BackendConfig['type']]: (name: string, config: Extract<BackendConfig, { type: T }>) => Backend };
+/** What a backend may need besides its own config section. */
+export interface BackendContext {
+  /** DPoW serves Nano only; BoomPoW's multiplier base follows the network. */
+  readonly network: NetworkParams;
+}
+
+type Factories = {
+  [T in BackendConfig['type']]: (name: string, config: Extract<BackendConfig, { type: T }>, context: BackendContext) => Backend;
+};
 
 /** One entry per backend type: a new work source is one file plus one line here. */
 const FACTORIES: Factories = {
@@ -16,9 +27,28 @@ const FACTORIES: Factories = {
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
     }),
   local: (name, config) => createLocalBackend(name, { cpuThreads: config.cpuThreads }),
+  dpow: (name, config, { network }) =>
+    createDpowBackend(name, {
+      url: config.url,
+      postUrl: config.postUrl,
+      user: config.user,
+      apiKey: config.apiKey,
+      sockets: config.sockets,
+      timeout: config.timeout,
+      sendAccount: config.sendAccount,
+      network: network.name,
+    }),
+  boompow: (name, config, { network }) =>
+    createBoompowBackend(name, {
+      url: config.url,
+      token: config.token,
+      blockAward: config.blockAward,
+      timeout: config.timeout,
+      network,
+    }),
 };
 
-export function createBackend(name: string, config: BackendConfig): Backend {
-  const factory = FACTORIES[config.type] as (name: string, config: BackendConfig) => Backend;
-  return factory(name, config);
+export function createBackend(name: string, config: BackendConfig, context: BackendContext): Backend {
+  const factory = FACTORIES[config.type] as (name: string, config: BackendConfig, context: BackendContext) => Backend;
+  return factory(name, config, context);
 }

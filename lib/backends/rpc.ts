@@ -1,6 +1,7 @@
 import { BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { formatWorkHex, meetsTarget, parseWorkHex } from '../pow/index.js';
+import { abortError, errorText } from './error-text.js';
 import type { Backend, WorkJob } from './types.js';
 
 export interface RpcBackendOptions {
@@ -130,16 +131,4 @@ function parseReply(label: string, text: string): bigint {
   }
   if (typeof error === 'string') throw new BadUpstreamReplyError(`${label}: ${error.slice(0, 200)}`);
   throw new BadUpstreamReplyError(`${label}: reply has no work`);
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code !== undefined && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
-  }
-  return String(err);
 }

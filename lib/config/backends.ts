@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
-import { boolean, duration, integer, list, MAX_TIMER_MS, url, type Parser } from './parse.js';
+import { boolean, duration, fail, integer, list, MAX_TIMER_MS, pattern, url, type Parser } from './parse.js';
 import { child } from './path.js';
 import { describe } from './describe.js';
 import { isMap, isUnset, section, withDefault, optional, type RawMap } from './shape.js';
-import type { BackendConfig, LocalBackendConfig, RpcBackendConfig } from './types.js';
+import type { BackendConfig, BoompowBackendConfig, DpowBackendConfig, LocalBackendConfig, RpcBackendConfig } from './types.js';
 
 type BackendType = BackendConfig['type'];
 type BackendOf<T extends BackendType> = Extract<BackendConfig, { type: T }>;
@@ -16,6 +16,8 @@ type BackendOf<T extends BackendType> = Extract<BackendConfig, { type: T }>;
 export const BACKEND_TYPES: { readonly [T in BackendType]: (raw: RawMap, path: string) => BackendOf<T> } = {
   rpc: normalizeRpcBackend,
   local: normalizeLocalBackend,
+  dpow: normalizeDpowBackend,
+  boompow: normalizeBoompowBackend,
 };
 
 const BACKEND_NAME = /^[a-z0-9_-]+$/;
@@ -75,5 +77,61 @@ function normalizeLocalBackend(raw: RawMap, path: string): LocalBackendConfig {
   return {
     type: 'local',
     cpuThreads: withDefault(map, 'cpu_threads', path, integer(1, 1024), DEFAULTS.localBackend.cpuThreads),
+  };
+}
+
+/** The URL with a `/` ending its path: DPoW's server redirects `/service` to `/service/`, and neither POST nor a websocket follows that. */
+function withTrailingSlash(parse: Parser<string>): Parser<string> {
+  return (value, path) => {
+    const text = parse(value, path);
+    const parsed = new URL(text);
+    if (parsed.pathname.endsWith('/')) return text;
+    parsed.pathname += '/';
+    return parsed.toString();
+  };
+}
+
+/** DPoW's server reads `timeout` as whole seconds and allows 1..30; above 25 its heartbeat can drop a busy websocket. */
+const dpowTimeout: Parser<number> = (value, path) => {
+  const ms = duration(1000, 25_000)(value, path);
+  if (ms % 1000 !== 0) fail(path, 'whole seconds from 1s to 25s (DPoW reads the timeout as an integer)', value);
+  return ms;
+};
+
+const nonEmpty = (what: string): Parser<string> => pattern(/\S/, what);
+
+function required<T>(map: RawMap, key: string, path: string, parse: Parser<T>, expected: string): T {
+  const value = optional(map, key, path, parse);
+  if (value === undefined) throw new ConfigError(child(path, key), `expected ${expected}, found nothing`);
+  return value;
+}
+
+function normalizeDpowBackend(raw: RawMap, path: string): DpowBackendConfig {
+  const map = section(raw, path, ['type', 'url', 'post_url', 'user', 'api_key', 'sockets', 'timeout', 'send_account']);
+  const defaults = DEFAULTS.dpowBackend;
+  return {
+    type: 'dpow',
+    url: required(map, 'url', path, withTrailingSlash(url(['ws', 'wss'])), 'the DPoW websocket URL such as wss://dpow-api.nanos.cc/service_ws/'),
+    postUrl: required(map, 'post_url', path, withTrailingSlash(httpUrl), 'the DPoW POST URL such as https://dpow-api.nanos.cc/service/'),
+    user: required(map, 'user', path, nonEmpty('a DPoW service name'), 'the DPoW service name (user)'),
+    apiKey: required(map, 'api_key', path, nonEmpty('a DPoW api key'), 'the DPoW api key, e.g. ${DPOW_API_KEY}'),
+    sockets: withDefault(map, 'sockets', path, integer(0, 64), defaults.sockets),
+    timeout: withDefault(map, 'timeout', path, dpowTimeout, defaults.timeout),
+    sendAccount: withDefault(map, 'send_account', path, boolean, defaults.sendAccount),
+  };
+}
+
+/** BoomPoW's workGenerate accepts only service tokens; a login JWT or a bare uuid is refused. */
+const serviceToken = pattern(/^service:\S+$/, 'a BoomPoW service token such as service:<uuid>');
+
+function normalizeBoompowBackend(raw: RawMap, path: string): BoompowBackendConfig {
+  const map = section(raw, path, ['type', 'url', 'token', 'block_award', 'timeout']);
+  const defaults = DEFAULTS.boompowBackend;
+  return {
+    type: 'boompow',
+    url: withDefault(map, 'url', path, httpUrl, defaults.url),
+    token: required(map, 'token', path, serviceToken, 'a BoomPoW service token such as ${BOOMPOW_TOKEN} (service:<uuid>)'),
+    blockAward: withDefault(map, 'block_award', path, boolean, defaults.blockAward),
+    timeout: withDefault(map, 'timeout', path, duration(1000, 5 * 60_000), defaults.timeout),
   };
 }

@@ -84,6 +84,8 @@ export const DEFAULTS = deepFreeze({
   hedgeAfter: 2 * SECOND,
   rpcBackend: { sendAccount: true },
   localBackend: { cpuThreads: availableParallelism() },
+  dpowBackend: { sockets: 4, timeout: 5 * SECOND, sendAccount: true },
+  boompowBackend: { url: 'https://boompow.banano.cc/graphql', blockAward: true, timeout: 10 * SECOND },
 } as const);
 
 /**

@@ -12,7 +12,16 @@ import type { Config } from './types.js';
 export { parseArgs, USAGE, type CliArgs } from './cli.js';
 export { DEFAULT_RPC_ALLOW } from './defaults.js';
 export { redactConfig } from './redact.js';
-export type { Config, BackendConfig, RpcBackendConfig, LocalBackendConfig, TierConfig, PrecacheConfig } from './types.js';
+export type {
+  Config,
+  BackendConfig,
+  RpcBackendConfig,
+  LocalBackendConfig,
+  DpowBackendConfig,
+  BoompowBackendConfig,
+  TierConfig,
+  PrecacheConfig,
+} from './types.js';
 
 export interface LoadConfigOptions {
   /** Command-line arguments without node and the script. */

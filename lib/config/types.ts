@@ -92,7 +92,7 @@ export interface TierConfig {
   readonly hedgeAfter?: number;
 }
 
-export type BackendConfig = RpcBackendConfig | LocalBackendConfig;
+export type BackendConfig = RpcBackendConfig | LocalBackendConfig | DpowBackendConfig | BoompowBackendConfig;
 
 export interface RpcBackendConfig {
   readonly type: 'rpc';
@@ -108,4 +108,33 @@ export interface LocalBackendConfig {
   readonly type: 'local';
   /** Worker threads for the CPU generator. */
   readonly cpuThreads: number;
+}
+
+export interface DpowBackendConfig {
+  readonly type: 'dpow';
+  /** Service websocket, `wss://…/service_ws/` (a trailing slash is added: the server redirects without it). */
+  readonly url: string;
+  /** Service POST endpoint, `https://…/service/`, used when every socket is busy or down. */
+  readonly postUrl: string;
+  readonly user: string;
+  /** Secret: never logged, shown or sent anywhere but to DPoW. */
+  readonly apiKey: string;
+  /** Persistent websockets; the server answers each one serially. 0 = POST only. */
+  readonly sockets: number;
+  /** How long the server may look for work (whole seconds, 1 to 25 s), in ms. */
+  readonly timeout: number;
+  /** Send the client's `account` (DPoW uses it for precache bookkeeping). */
+  readonly sendAccount: boolean;
+}
+
+export interface BoompowBackendConfig {
+  readonly type: 'boompow';
+  /** GraphQL endpoint. */
+  readonly url: string;
+  /** Secret `service:<uuid>` token, sent verbatim as the Authorization header. */
+  readonly token: string;
+  /** Let BoomPoW credit its workers for our requests. */
+  readonly blockAward: boolean;
+  /** Our own deadline per request, retries included (the server itself waits 30 s). */
+  readonly timeout: number;
 }

@@ -148,7 +148,8 @@ export function runAttempt(
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
             return;
           }
-          breaker?.failure();
+          if (err instanceof PowgateError && err.code === 'BACKEND_CONFIG') breaker?.trip();
+          else breaker?.failure();
           const invalid = err instanceof PowgateError && err.code === 'INVALID_WORK';
           failures.push(`${backend.name}: ${invalid ? 'invalid work' : describe(err)}`);
           ctx.events.emit('backend', {

@@ -66,6 +66,18 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * A failure that no retry can fix (rejected credentials): open at once for
+   * the longest cool-down, and stay there after each failed probe, so a
+   * misconfigured backend costs one request per max_cooldown, not three.
+   */
+  trip(): void {
+    this.#consecutive++;
+    this.#probing = false;
+    this.#cooldown = this.#options.maxCooldown;
+    this.#open();
+  }
+
   /** A probe that ended without a verdict (aborted because another backend won). */
   release(): void {
     this.#probing = false;

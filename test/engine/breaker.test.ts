@@ -55,4 +55,24 @@ describe('CircuitBreaker', () => {
     b.release();
     expect(b.tryAcquire()).to.equal(true);
   });
+
+  it('trip() opens at once for the longest cool-down, failed probes keep it there, success resets', () => {
+    const b = make();
+    b.trip();
+    expect(b.state).to.equal('open');
+    expect(b.retryIn).to.equal(4000);
+    now += 4000;
+    expect(b.tryAcquire()).to.equal(true);
+    b.failure();
+    expect(b.retryIn).to.equal(4000);
+    now += 4000;
+    expect(b.tryAcquire()).to.equal(true);
+    b.trip();
+    expect(b.retryIn).to.equal(4000);
+    now += 4000;
+    expect(b.tryAcquire()).to.equal(true);
+    b.success();
+    for (let i = 0; i < 3; i++) b.failure();
+    expect(b.retryIn).to.equal(1000);
+  });
 });

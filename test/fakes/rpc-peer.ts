@@ -26,6 +26,8 @@ export class FakeRpcPeer {
   /** Roots of work_generate requests whose client closed the connection before the answer. */
   readonly disconnects: string[] = [];
   behaviour: PeerBehaviour = { mode: 'valid', delay: 0 };
+  /** Precomputed work by upper-case root, answered in `valid` mode for difficulties too high to search here. */
+  readonly works = new Map<string, bigint>();
   #server = http.createServer((req, res) => void this.#handle(req, res));
   #pending = new Map<string, Set<() => void>>();
   url = '';
@@ -102,7 +104,7 @@ export class FakeRpcPeer {
     };
     switch (mode) {
       case 'valid': {
-        const work = findWork(root, difficulty);
+        const work = this.works.get(root) ?? findWork(root, difficulty);
         const value = workValue(hexToBytes(root), work);
         return send(200, JSON.stringify({ work: formatWorkHex(work), difficulty: value.toString(16), multiplier: '1' }));
       }

@@ -1,4 +1,5 @@
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
 import { DEFAULTS } from '../../lib/config/defaults.js';
@@ -58,10 +59,10 @@ export function testConfig(t: TestConfig = {}): Config {
 export async function startTestPowgate(
   t: TestConfig = {},
   backends?: ReadonlyMap<string, Backend>,
-  options: Pick<StartOptions, 'precacheStatus'> = {},
+  options: Pick<StartOptions, 'precacheStatus' | 'logger'> = {},
 ): Promise<Powgate> {
   return startPowgate(testConfig(t), {
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     registry: new Registry(),
     drainTimeout: 200,
     ...(backends === undefined ? {} : { backends }),
@@ -97,4 +98,16 @@ export async function rpc(url: string, body: unknown, init: { signal?: AbortSign
 /** A random 64-hex root. */
 export function randomRoot(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex').toUpperCase();
+}
+
+/** A logger at `level` whose JSON lines are kept in `lines`, for tests that read what powgate logs. */
+export function captureLogs(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { NETWORKS } from '../../lib/pow/index.js';
 import { createBackend } from '../../lib/backends/index.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { BackendUnavailableError } from '../../lib/errors.js';
@@ -36,9 +37,9 @@ describe('no secret from the config in any monitoring output', () => {
     };
     const config = testConfig(t);
     const backends = new Map<string, Backend>([
-      ['peers', createBackend('peers', config.backends.peers as never)],
+      ['peers', createBackend('peers', config.backends.peers as never, { network: NETWORKS[config.network] })],
       ['leaky', leakyBackend()],
-      ['local', createBackend('local', config.backends.local as never)],
+      ['local', createBackend('local', config.backends.local as never, { network: NETWORKS[config.network] })],
     ]);
     gate = await startTestPowgate(t, backends);
     // Traffic, so counts, recent jobs and failure paths all have something to show.

@@ -1,0 +1,182 @@
+import {
+  BackendConfigError,
+  BackendUnavailableError,
+  BadUpstreamReplyError,
+  InvalidWorkError,
+  PowgateError,
+} from '../errors.js';
+import { postJson } from '../net/post-json.js';
+import { meetsTarget, type NetworkName } from '../pow/index.js';
+import type { BackoffOptions } from './backoff.js';
+import { withDeadline } from './deadline.js';
+import { dpowServes } from './dpow-serves.js';
+import { readDpowReply } from './dpow-reply.js';
+import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
+import { abortError, errorText, upstreamText } from './error-text.js';
+import type { Backend, BackendStatus, WorkJob } from './types.js';
+
+export interface DpowBackendOptions {
+  /** `wss://…/service_ws/` */
+  readonly url: string;
+  /** `https://…/service/` */
+  readonly postUrl: string;
+  readonly user: string;
+  readonly apiKey: string;
+  /** Persistent websockets; 0 sends everything by POST. */
+  readonly sockets: number;
+  /** Server-side search time in ms (whole seconds, 1 to 25 s). */
+  readonly timeout: number;
+  readonly sendAccount: boolean;
+  readonly network: NetworkName;
+  /** Keepalive and reconnect tuning; the defaults suit the real service. */
+  readonly pingInterval?: number;
+  readonly pongTimeout?: number;
+  readonly reconnect?: BackoffOptions;
+  /** How long past `timeout` a reply may take (server throttling queues requests) before the socket is presumed dead. */
+  readonly replyGrace?: number;
+}
+
+const DEFAULTS = {
+  pingInterval: 30_000,
+  pongTimeout: 10_000,
+  reconnect: { base: 500, max: 30_000 },
+  replyGrace: 30_000,
+} as const;
+
+/**
+ * DPoW (nano-dpow service API): a pool of persistent websockets, each carrying
+ * one request at a time because the server answers each socket serially, and
+ * POST for whatever finds every socket busy or down. DPoW serves the Nano
+ * send base only; every reply is checked against the job's target.
+ */
+export function createDpowBackend(name: string, options: DpowBackendOptions): Backend {
+  const seconds = Math.max(1, Math.floor(options.timeout / 1000));
+  const replyWithin = seconds * 1000 + (options.replyGrace ?? DEFAULTS.replyGrace);
+  const postUrl = new URL(options.postUrl);
+  const postLabel = `${postUrl.protocol}//${postUrl.host}`;
+  const secrets = [options.apiKey];
+  const credentialsKey = `backends.${name}.api_key`;
+  let nextId = 0;
+  let closed = false;
+  let configError: string | undefined;
+  let postFailing = false;
+
+  const sockets = Array.from(
+    { length: options.sockets },
+    () =>
+      new DpowSocket({
+        url: options.url,
+        reconnect: options.reconnect ?? DEFAULTS.reconnect,
+        pingInterval: options.pingInterval ?? DEFAULTS.pingInterval,
+        pongTimeout: options.pongTimeout ?? DEFAULTS.pongTimeout,
+      }),
+  );
+
+  const post = async (frame: string, signal: AbortSignal): Promise<DpowReply> => {
+    const deadline = withDeadline(signal, replyWithin);
+    let res;
+    try {
+      res = await postJson(postUrl, frame, { signal: deadline.signal, maxBytes: 64 * 1024 });
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      postFailing = true;
+      if (deadline.expired()) throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
+      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${upstreamText(errorText(err), secrets)}`, { cause: err });
+    } finally {
+      deadline.dispose();
+    }
+    postFailing = false;
+    if (res.status !== 200) {
+      // The server answers 200 even for errors; anything else is a proxy or a URL without its trailing slash.
+      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel} answered HTTP ${res.status}`);
+    }
+    let reply: unknown;
+    try {
+      reply = JSON.parse(res.body);
+    } catch {
+      throw new BadUpstreamReplyError(`${name}: DPoW POST reply is not JSON`);
+    }
+    if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+      throw new BadUpstreamReplyError(`${name}: DPoW POST reply is not an object`);
+    }
+    return reply as DpowReply;
+  };
+
+  /** One request: an idle socket if there is one, else POST; a socket lost mid-request hands it to POST. */
+  const ask = async (job: WorkJob): Promise<DpowReply> => {
+    if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+    const id = ++nextId;
+    const frame = JSON.stringify({
+      user: options.user,
+      api_key: options.apiKey,
+      hash: job.root.toUpperCase(),
+      ...(options.sendAccount && job.account !== undefined ? { account: job.account } : {}),
+      id,
+      timeout: seconds,
+    });
+    const socket = sockets.find((s) => s.idle);
+    if (socket !== undefined) {
+      try {
+        return await socket.request(id, frame, job.signal, replyWithin);
+      } catch (err) {
+        if (!(err instanceof SocketLostError)) throw err;
+        if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+      }
+    }
+    return post(frame, job.signal);
+  };
+
+  const status = (): BackendStatus => {
+    if (configError !== undefined) return { state: 'config_error', detail: configError };
+    const lost = sockets.filter((s) => s.state === 'reconnecting').length;
+    if (sockets.length > 0 && lost === sockets.length) {
+      return postFailing
+        ? { state: 'down', detail: `all ${sockets.length} websockets down and POST failing` }
+        : { state: 'degraded', detail: `all ${sockets.length} websockets down; requests go by POST` };
+    }
+    if (postFailing && sockets.length === 0) return { state: 'down', detail: 'POST failing' };
+    if (lost > 0) return { state: 'degraded', detail: `${lost} of ${sockets.length} websockets reconnecting` };
+    return { state: 'ok' };
+  };
+
+  return {
+    name,
+    type: 'dpow',
+    supports: (target) => dpowServes(target, options.network),
+    async generate(job: WorkJob): Promise<bigint> {
+      if (job.signal.aborted) throw abortError(job.signal);
+      // One immediate retry after a timeout: the server keeps late results, so
+      // the second ask often finds the work already there.
+      for (let attempt = 0; ; attempt++) {
+        const verdict = readDpowReply(await ask(job));
+        if (verdict.kind === 'credentials') {
+          configError = `DPoW rejected the credentials: check backends.${name}.user and ${credentialsKey}`;
+          throw new BackendConfigError(`${name}: ${configError}`, credentialsKey);
+        }
+        // Anything else was answered past the credential check.
+        configError = undefined;
+        switch (verdict.kind) {
+          case 'work':
+            if (!meetsTarget(job.rootBytes, verdict.work, job.target)) {
+              throw new InvalidWorkError(`${name}: DPoW returned work below the target`);
+            }
+            return verdict.work;
+          case 'pending':
+            // "0" is what the server stores while work is pending; it is real work only by chance.
+            if (meetsTarget(job.rootBytes, 0n, job.target)) return 0n;
+            throw new InvalidWorkError(`${name}: DPoW returned work "0" (its pending marker)`);
+          case 'timeout':
+            if (attempt === 0) continue;
+            throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW found no work within ${seconds}s, twice`);
+          case 'error':
+            throw new BadUpstreamReplyError(`${name}: DPoW error: ${upstreamText(verdict.message, secrets)}`);
+        }
+      }
+    },
+    status,
+    async close(): Promise<void> {
+      closed = true;
+      for (const socket of sockets) socket.close();
+    },
+  };
+}

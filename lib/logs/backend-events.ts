@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { CircuitBreaker } from '../engine/breaker.js';
+import type { EngineEmitter } from '../engine/events.js';
+import { BackendConfigError } from '../errors.js';
+
+/**
+ * Log lines for backend outcomes. A failure is one warning per request, but a
+ * rejected credential is one error line until the backend works again: it
+ * repeats on every probe, and an operator needs to read it once, not per request.
+ */
+export function logBackendEvents(events: EngineEmitter, logger: Logger, breakers: ReadonlyMap<string, CircuitBreaker>): void {
+  const misconfigured = new Set<string>();
+  events.on('backend', (e) => {
+    if (e.outcome === 'won') misconfigured.delete(e.backend);
+    if (e.outcome !== 'failed' && e.outcome !== 'invalid') return;
+    if (e.error instanceof BackendConfigError) {
+      if (misconfigured.has(e.backend)) return;
+      misconfigured.add(e.backend);
+      const retryIn = Math.round((breakers.get(e.backend)?.retryIn ?? 0) / 1000);
+      logger.error(
+        { backend: e.backend, key: e.error.key, retryInSeconds: retryIn },
+        `backend configuration error: ${e.error.message}; skipping ${e.backend} for ${retryIn}s between probes`,
+      );
+      return;
+    }
+    logger.warn({ backend: e.backend, outcome: e.outcome, err: e.error instanceof Error ? e.error.message : e.error }, 'backend failed');
+  });
+}
