@@ -180,6 +180,20 @@ describe('dpow backend through powgate', function () {
     expect(lines.join('\n')).to.not.include(API_KEY);
   });
 
+  it('a credentials error is visible on /readyz and /api/status, never the key', async () => {
+    const fake = await dpow({ services: { svc: 'the-right-key' } });
+    const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { sockets: 0 })) });
+    expect((await fetch(`${gate.url}/readyz`)).status).to.equal(200);
+    await ask(gate, randomRoot());
+    const ready = await fetch(`${gate.url}/readyz`);
+    const text = await ready.text();
+    expect(ready.status).to.equal(503);
+    expect(text).to.include('dpow').and.not.include(API_KEY);
+    const status = await (await fetch(`${gate.url}/api/status`)).text();
+    expect(status).to.include('config_error').and.not.include(API_KEY);
+    expect(await metrics(gate)).to.not.include(API_KEY);
+  });
+
   it('the credentials error clears once DPoW answers past its credential check', async () => {
     const fake = await dpow({ services: { svc: 'other' } });
     const backend = createDpowBackend('dpow', options(fake, { sockets: 0 }));
