@@ -160,7 +160,7 @@ export const DASHBOARD_JS = `'use strict';
     setText('jobs-failed', count(s.totals.jobs.failed));
     if (s.generator) {
       setText('hash-rate', hashes(s.generator.hashesPerSecond));
-      setText('generator', s.generator.threads + ' threads · ' + count(s.generator.hashes) + ' hashes');
+      setText('generator', s.generator.threads + (s.generator.threads === 1 ? ' thread · ' : ' threads · ') + count(s.generator.hashes) + ' hashes');
     } else {
       setText('hash-rate', 'off');
       setText('generator', 'no local backend');
