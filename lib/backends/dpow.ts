@@ -13,20 +13,11 @@ import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';
 import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
 import { abortError, errorText, upstreamText } from './error-text.js';
+import type { DpowBackendConfig } from '../config/types.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
-export interface DpowBackendOptions {
-  /** `wss://…/service_ws/` */
-  readonly url: string;
-  /** `https://…/service/` */
-  readonly postUrl: string;
-  readonly user: string;
-  readonly apiKey: string;
-  /** Persistent websockets; 0 sends everything by POST. */
-  readonly sockets: number;
-  /** Server-side search time in ms (whole seconds, 1 to 25 s). */
-  readonly timeout: number;
-  readonly sendAccount: boolean;
+/** The config entry (lib/config/types.ts) plus what the factory adds. */
+export interface DpowBackendOptions extends Omit<DpowBackendConfig, 'type'> {
   readonly network: NetworkName;
   /** Keepalive and reconnect tuning; the defaults suit the real service. */
   readonly pingInterval?: number;
