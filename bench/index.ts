@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     const table = precompute(30_000);
     const [hotRoot, hotWork, hotValue] = table[0] as [string, string, string];
     const bare = await spawnServer({ mode: 'bare' });
-    const hot = await spawnServer({ mode: 'powgate', config: config({ local: { type: 'local', cpuThreads: 1 } }), prime: [[hotRoot, hotWork, hotValue]] });
+    const hot = await spawnServer({ mode: 'powgate', config: config({ local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } }), prime: [[hotRoot, hotWork, hotValue]] });
     children.push(bare, hot);
     const hitBody = JSON.stringify({ action: 'work_generate', hash: hotRoot, difficulty: DIFFICULTY });
     lines.push('## (1) cache-hit work_generate vs bare node:http', '', row(['server', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs bare']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     results.hashrate = rate;
 
     // (5) What metrics and the dashboard cost on the cache-hit path.
-    const local = { local: { type: 'local' as const, cpuThreads: 1 } };
+    const local = { local: { type: 'local' as const, cpuThreads: 1, cpuImpl: 'auto' as const } };
     const dark = await spawnServer({ mode: 'powgate', config: config(local, { observability: false }), prime: [[hotRoot, hotWork, hotValue]] });
     const lit = await spawnServer({ mode: 'powgate', config: config(local, { observability: true }), prime: [[hotRoot, hotWork, hotValue]] });
     children.push(dark, lit);
