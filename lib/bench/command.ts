@@ -38,6 +38,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag !== '--seconds' && flag !== '--threads' && flag !== '--network') {
+      throw new ConfigError('', `unknown option ${flag}; run 'powgate bench --help'`);
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError('', `option ${flag} needs a value; run 'powgate bench --help'`);
     if (flag === '--seconds' || flag === '--threads') {
@@ -46,11 +49,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       if (!ok) throw new ConfigError('', `${flag} expects ${flag === '--seconds' ? 'seconds in (0, 600]' : 'an integer 1..1024'}, found ${JSON.stringify(value)}`);
       if (flag === '--seconds') args.seconds = n;
       else args.threads = n;
-    } else if (flag === '--network') {
+    } else {
       if (!isNetworkName(value)) throw new ConfigError('', `--network expects nano, banano, nano-beta or nano-dev, found ${JSON.stringify(value)}`);
       args.network = value;
-    } else {
-      throw new ConfigError('', `unknown option ${flag}; run 'powgate bench --help'`);
     }
   }
   return args;
