@@ -5,7 +5,7 @@
  * main event loop and nothing needs its own threads.
  *
  *   search(root: Uint8Array(32), target: bigint, start: bigint, count: number, isa: number): bigint | null
- *   values(root: Uint8Array(32), start: bigint, isa: number): bigint[]   (one kernel call, all lanes)
+ *   values(root: Uint8Array(32), start: bigint, isa: number): bigint[]   (one search step's kernel call, all lanes)
  *   baseline(root: Uint8Array(32), target: bigint, start: bigint, count: number): number
  *   isas: string[]  (names by index: scalar, avx2, avx512)
  *   supported: number[]  (indexes this processor runs, best last)
@@ -95,7 +95,7 @@ static napi_value values(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "values(root, start, isa)");
     return NULL;
   }
-  uint64_t root[4], start, out[8];
+  uint64_t root[4], start, out[16];
   enum work_isa isa;
   if (!read_root(env, argv[0], root) || !read_u64(env, argv[1], "start", &start) || !read_isa(env, argv[2], &isa)) {
     return NULL;

@@ -6,7 +6,7 @@
 
 enum work_isa { WORK_SCALAR = 0, WORK_AVX2 = 1, WORK_AVX512 = 2, WORK_ISA_COUNT = 3 };
 
-/* Nonces hashed per kernel call for each instruction set. */
+/* Nonces hashed per search step (one kernel call) for each instruction set. */
 extern const unsigned work_lanes[WORK_ISA_COUNT];
 extern const char *const work_isa_names[WORK_ISA_COUNT];
 
@@ -21,7 +21,7 @@ int work_isa_supported(enum work_isa isa);
  */
 int work_search(enum work_isa isa, const uint64_t root[4], uint64_t target, uint64_t start, uint64_t count, uint64_t *found);
 
-/* The values of nonces start .. start + work_lanes[isa] - 1 from one kernel call. */
+/* The values of nonces start .. start + work_lanes[isa] - 1 from one call of the search step's kernel (out holds 16). */
 void work_values(enum work_isa isa, const uint64_t root[4], uint64_t start, uint64_t *out);
 
 /*

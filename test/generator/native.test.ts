@@ -80,7 +80,7 @@ describe('generator/native: the C kernels', function () {
       if (why || !native) return this.skip();
       const root = hexBytes(ROOTS[0]!);
       const first = referenceFirst(root, 0xfff0000000000000n, 0n, COUNT)!;
-      for (const count of [0, 1, Number(first), Number(first) + 1]) {
+      for (const count of [0, 1, 9, 17, Number(first), Number(first) + 1, Number(first) + 8, Number(first) + 17]) {
         const got = native.addon.search(root, 0xfff0000000000000n, 0n, count, isaIndex(isa));
         assert.equal(got, count > Number(first) ? first : null, `count ${count}`);
       }
