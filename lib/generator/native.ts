@@ -43,9 +43,10 @@ const CANDIDATES = ['../../build/Release/powgate_work.node', '../../../build/Rel
 let cached: NativeLoad | undefined;
 
 /**
- * The addon, loaded once per process. POWGATE_NATIVE=0 makes it count as not
- * built: the switch CI uses to run the whole suite through the WASM path (the
- * server itself chooses with `backends.<name>.cpu_impl`).
+ * The addon, loaded once per process. DISABLE_POWGATE_NATIVE=1 makes it count
+ * as not built: the switch CI uses to run the whole suite through the WASM path
+ * (the server itself chooses with `backends.<name>.cpu_impl`). Not a POWGATE_*
+ * name: every POWGATE_* variable is a config setting, and an unknown one fails.
  */
 export function loadNative(): NativeLoad {
   cached ??= tryLoad();
@@ -57,7 +58,7 @@ export function isaIndex(isa: Isa): number {
 }
 
 function tryLoad(): NativeLoad {
-  if (process.env.POWGATE_NATIVE === '0') return { ok: false, reason: 'disabled by POWGATE_NATIVE=0' };
+  if (process.env.DISABLE_POWGATE_NATIVE === '1') return { ok: false, reason: 'disabled by DISABLE_POWGATE_NATIVE=1' };
   const path = CANDIDATES.map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((p) => existsSync(p));
   if (path === undefined) return { ok: false, reason: 'build/Release/powgate_work.node not found (the addon did not build at install)' };
   try {
