@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# A C toolchain for the native nonce kernels (node-gyp uses the image's own Node headers).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # No scripts yet: `prepare` builds, and the sources are not here until the next step.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -8,7 +11,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY lib ./lib
 COPY bench ./bench
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+COPY binding.gyp ./
+COPY native ./native
+# The addon is optional at run time (WASM fallback), but the image should have it: fail here if it does not build.
+RUN npx node-gyp rebuild --nodedir=/usr/local && npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -16,6 +22,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/powgate_work.node ./build/Release/powgate_work.node
 COPY package.json config.example.yaml ./
 COPY config ./config
 USER node

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
+import { runBenchCommand } from '../lib/bench/command.js';
 import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { startPowgate } from '../lib/server.js';
 import { powgateVersion } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'bench') {
+    try {
+      return await runBenchCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`powgate bench: ${err.message}\n`);
+      return 2;
+    }
+  }
   let config;
   try {
     const args = parseArgs(argv);

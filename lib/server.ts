@@ -92,6 +92,10 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
 
   const locals = [...backends.values()].filter(isLocalBackend);
+  // Once per process: several local backends share the same addon and the same reason.
+  const fallback = locals.find((b) => b.generator.fallbackReason !== undefined)?.generator.fallbackReason;
+  if (fallback !== undefined) logger.warn({ reason: fallback }, 'native CPU kernels unavailable; the local generator uses WASM');
+  for (const b of locals) logger.debug({ backend: b.name, kernel: b.generator.implementation, threads: b.generator.threads }, 'local generator');
   const hashCounters = new Map(locals.map((b) => [b.name, () => b.generator.hashes()] as const));
   const precacheStatus = options.precacheStatus ?? (() => precache.status());
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.

@@ -26,7 +26,7 @@ const FACTORIES: Factories = {
       sendAccount: config.sendAccount,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
     }),
-  local: (name, config) => createLocalBackend(name, { cpuThreads: config.cpuThreads }),
+  local: (name, config) => createLocalBackend(name, { cpuThreads: config.cpuThreads, cpuImpl: config.cpuImpl }),
   dpow: (name, config, { network }) =>
     createDpowBackend(name, {
       url: config.url,

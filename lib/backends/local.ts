@@ -5,12 +5,14 @@
  */
 
 import { BackendUnavailableError, isAbortError } from '../errors.js';
-import { createCpuGenerator, type CpuGenerator } from '../generator/pool.js';
+import { createCpuGenerator, type CpuGenerator, type CpuImpl } from '../generator/pool.js';
 import type { Backend, WorkJob } from './types.js';
 
 export interface LocalBackendOptions {
   /** Worker threads for the CPU generator. */
   readonly cpuThreads: number;
+  /** Which kernel (default auto: native when the addon loads, else WASM; see generator.fallbackReason). */
+  readonly cpuImpl?: CpuImpl;
 }
 
 export interface LocalBackend extends Backend {
@@ -22,7 +24,7 @@ export interface LocalBackend extends Backend {
 export function createLocalBackend(name: string, options: LocalBackendOptions): LocalBackend {
   // Started here rather than on the first job: compiling the kernel and booting
   // the threads then happens at start-up, not inside a client's request.
-  const generator = createCpuGenerator({ threads: options.cpuThreads });
+  const generator = createCpuGenerator({ threads: options.cpuThreads, impl: options.cpuImpl ?? 'auto' });
   let closed = false;
 
   return {

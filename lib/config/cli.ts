@@ -12,6 +12,7 @@ const option = (name: string, help: string): string => `  ${name.padEnd(OPTION_W
 
 export const USAGE = [
   'Usage: powgate [options]',
+  '       powgate bench [--seconds S] [--threads N] [--network NAME]   hash rate per device',
   '',
   'Options:',
   option('--config FILE', 'YAML config file (env POWGATE_CONFIG); see config.example.yaml'),

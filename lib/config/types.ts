@@ -108,6 +108,8 @@ export interface LocalBackendConfig {
   readonly type: 'local';
   /** Worker threads for the CPU generator. */
   readonly cpuThreads: number;
+  /** Kernel: native (AVX-512/AVX2/scalar addon), wasm, or auto (native when it loads, else WASM). */
+  readonly cpuImpl: 'auto' | 'native' | 'wasm';
 }
 
 export interface DpowBackendConfig {

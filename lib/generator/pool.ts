@@ -1,6 +1,7 @@
 /**
- * The CPU work generator: a fixed set of worker threads running the WASM
- * kernel, fed through a slot table in shared memory (shared-layout.ts).
+ * The CPU work generator: a fixed set of worker threads running the native
+ * kernels (native.ts: AVX-512, AVX2 or scalar, the best this processor has) or,
+ * without the addon, the WASM kernel; fed through a slot table in shared memory (shared-layout.ts).
  *
  * The main thread only writes a job into a free slot, or clears it on abort;
  * each is a handful of atomic stores, so the event loop never does hashing or
@@ -30,6 +31,7 @@ import {
   statusOf,
   type FoundMessage,
 } from './shared-layout.js';
+import { isaIndex, ISAS, loadNative, type Isa, type NativeKernels } from './native.js';
 import { searchModule } from './wasm.js';
 import { WORKER_SOURCE, type WorkerData } from './worker-source.js';
 
@@ -42,6 +44,10 @@ export interface CpuGenerator {
    * the generator is closed.
    */
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint>;
+  /** The kernel the threads run: 'native avx512', 'native avx2', 'native scalar' or 'wasm'. */
+  readonly implementation: string;
+  /** Why the native kernels are not used although `impl` allowed them (auto only); absent otherwise. */
+  readonly fallbackReason?: string;
   /** Nonces tried since creation, by all threads and jobs (for hash-rate figures). */
   hashes(): number;
   /** Terminates the workers and rejects every pending job. */
@@ -58,7 +64,16 @@ export interface CpuGeneratorOptions {
   readonly maxConcurrentJobs?: number;
   /** Target duration of one slice, i.e. the worst-case delay before a worker sees an abort. Default 2 ms. */
   readonly sliceMs?: number;
+  /**
+   * Which kernel: 'native' (fails if the addon is missing), 'wasm', or 'auto'
+   * (native when it loads, else WASM with `fallbackReason` set). Default auto.
+   */
+  readonly impl?: CpuImpl;
+  /** Native only: this instruction set instead of the best one (tests, benchmarks). */
+  readonly isa?: Isa;
 }
+
+export type CpuImpl = 'auto' | 'native' | 'wasm';
 
 export function createCpuGenerator(options: CpuGeneratorOptions): CpuGenerator {
   return new CpuPool(options);
@@ -99,8 +114,29 @@ function rootWords(root: Uint8Array): bigint[] {
   return [0, 1, 2, 3].map((i) => view.getBigInt64(8 * i, true));
 }
 
+/** The native kernels to use for `options`, or why not (auto); throws when they are required and missing. */
+function chooseKernel(options: CpuGeneratorOptions): { native?: NativeKernels; isa?: Isa; fallbackReason?: string } {
+  const { impl = 'auto', isa } = options;
+  if (impl === 'wasm') {
+    if (isa !== undefined) throw new RangeError(`isa ${isa} needs the native kernels, but impl is wasm`);
+    return {};
+  }
+  const load = loadNative();
+  if (!load.ok) {
+    if (impl === 'native' || isa !== undefined) throw new BackendUnavailableError(`native CPU kernels unavailable: ${load.reason}`);
+    return { fallbackReason: load.reason };
+  }
+  if (isa !== undefined && !load.native.isas.includes(isa)) {
+    throw new RangeError(`this processor cannot run the ${isa} kernel (it runs ${load.native.isas.join(', ')})`);
+  }
+  return { native: load.native, isa: isa ?? load.native.best };
+}
+
 class CpuPool implements CpuGenerator {
   readonly threads: number;
+  readonly implementation: string;
+  readonly fallbackReason?: string;
+  private readonly native: WorkerData['native'];
   private readonly shared: SharedArrayBuffer;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
@@ -124,6 +160,11 @@ class CpuPool implements CpuGenerator {
     if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1) {
       throw new RangeError(`maxConcurrentJobs must be a positive integer, got ${maxConcurrentJobs}`);
     }
+    if (options.isa !== undefined && !ISAS.includes(options.isa)) throw new RangeError(`unknown isa ${String(options.isa)}`);
+    const kernel = chooseKernel(options);
+    this.native = kernel.native && kernel.isa ? { path: kernel.native.path, isa: isaIndex(kernel.isa) } : undefined;
+    this.implementation = kernel.isa ? `native ${kernel.isa}` : 'wasm';
+    if (kernel.fallbackReason !== undefined) this.fallbackReason = kernel.fallbackReason;
     this.threads = threads;
     this.sliceMs = sliceMs;
     this.slots = new Array<Job | undefined>(maxConcurrentJobs).fill(undefined);
@@ -260,7 +301,13 @@ class CpuPool implements CpuGenerator {
   }
 
   private spawn(id: number): void {
-    const data: WorkerData = { module: this.module, shared: this.shared, workerId: id, sliceMs: this.sliceMs };
+    const data: WorkerData = {
+      module: this.module,
+      ...(this.native ? { native: this.native } : {}),
+      shared: this.shared,
+      workerId: id,
+      sliceMs: this.sliceMs,
+    };
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
     const thread: Thread = { worker, startedAt: performance.now() };
     this.threadsById[id] = thread;

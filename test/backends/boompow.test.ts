@@ -57,7 +57,7 @@ describe('boompow backend through powgate', function () {
     const names = Object.keys(backends);
     pg = await startTestPowgate(
       {
-        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1 }])),
+        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }])),
         tiers: names.map((n) => ({ backends: [n] })),
         ...t,
       },

@@ -36,7 +36,7 @@ describe('dpow, boompow, an rpc peer and local in one chain', function () {
     dpow: { type: 'dpow', url: dpow.wsUrl, postUrl: dpow.postUrl, user: 'svc', apiKey: over.apiKey ?? API_KEY, sockets: 2, timeout: 1000, sendAccount: true },
     boompow: { type: 'boompow', url: boompow.url, token: over.token ?? TOKEN, blockAward: true, timeout: 300 },
     peers: { type: 'rpc', urls: [peer.url], sendAccount: true },
-    local: { type: 'local', cpuThreads: 1 },
+    local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' },
   });
   const tiers = [
     { backends: ['dpow'], hedgeAfter: 60_000 },

@@ -83,7 +83,7 @@ describe('dpow backend through powgate', function () {
     pg = await startTestPowgate(
       {
         // Only the names and tiers matter: the backends themselves are given.
-        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1 }])),
+        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }])),
         tiers: names.map((n) => ({ backends: [n] })),
         ...t,
       },

@@ -91,7 +91,7 @@ describe('dashboard in headless Chromium', function () {
         backends: {
           peer: { type: 'rpc', urls: [peer.url], sendAccount: true },
           flaky: { type: 'rpc', urls: [flaky.url], sendAccount: true },
-          local: { type: 'local', cpuThreads: 1 },
+          local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' },
         },
         tiers: [{ backends: ['peer', 'flaky'] }, { backends: ['local'] }],
         breaker: { failures: 3, cooldown: 60_000, maxCooldown: 60_000 },

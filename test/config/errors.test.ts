@@ -51,6 +51,7 @@ describe('config errors', () => {
   describe('backends and tiers', () => {
     it('unknown backend type', () => rejects('backends: { gpu: { type: cuda } }', 'backends.gpu.type', 'rpc, local', '"cuda"'));
     it('missing backend type', () => rejects('backends: { gpu: { cpu_threads: 1 } }', 'backends.gpu.type', 'found nothing'));
+    it('unknown cpu_impl', () => rejects('backends: { local: { type: local, cpu_impl: gpu } }', 'backends.local.cpu_impl', 'native', '"gpu"'));
     it('rpc backend without urls', () => rejects('backends: { p: { type: rpc } }', 'backends.p.urls', 'found nothing'));
     it('bad backend name', () => rejects('backends: { My.Peers: { type: local } }', 'backends.My.Peers', 'a-z'));
     it('no backends', () => rejects('backends: {}', 'backends', 'at least one'));

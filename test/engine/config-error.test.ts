@@ -35,7 +35,7 @@ describe('engine: a backend configuration error', () => {
     const { logger, lines } = captureLogs('info');
     const gate = (pg = await startTestPowgate(
       {
-        backends: { svc: { type: 'local', cpuThreads: 1 }, local: { type: 'local', cpuThreads: 1 } },
+        backends: { svc: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }, local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
         tiers: [{ backends: ['svc'], hedgeAfter: 60_000 }, { backends: ['local'] }],
         breaker: { failures: 3, cooldown: 1000, maxCooldown: 120_000 },
       },

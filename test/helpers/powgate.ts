@@ -24,7 +24,7 @@ export interface TestConfig {
 
 /** A full Config for tests: loopback, port 0, memory cache, silent logs. */
 export function testConfig(t: TestConfig = {}): Config {
-  const backends = t.backends ?? { local: { type: 'local', cpuThreads: 1 } };
+  const backends = t.backends ?? { local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } };
   return {
     network: t.network ?? 'nano-dev',
     listen: { host: '127.0.0.1', port: 0 },

@@ -32,7 +32,7 @@ describe('GET /metrics', () => {
   before(async () => {
     peer = await new FakeRpcPeer().start();
     gate = await startTestPowgate({
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true }, local: { type: 'local', cpuThreads: 1 } },
+      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true }, local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
       tiers: [{ backends: ['peer'] }, { backends: ['local'] }],
     });
   });

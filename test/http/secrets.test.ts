@@ -29,7 +29,7 @@ describe('no secret from the config in any monitoring output', () => {
     const t = {
       backends: {
         peers: { type: 'rpc' as const, urls: [secretUrl, 'http://admin:SECRET_DEAD@127.0.0.1:1'], sendAccount: true },
-        local: { type: 'local' as const, cpuThreads: 1 },
+        local: { type: 'local' as const, cpuThreads: 1, cpuImpl: 'auto' as const },
       },
       tiers: [{ backends: ['peers'] }, { backends: ['leaky'] }, { backends: ['local'] }],
       // Unreachable on purpose: its failure reasons must not carry the password either.

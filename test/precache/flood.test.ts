@@ -37,7 +37,7 @@ describe('precache under a flood of confirmations', function () {
     gate = await startTestPowgate(
       {
         nodeWs: node.wsUrl,
-        backends: { gpu: { type: 'local', cpuThreads: 1 } },
+        backends: { gpu: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
         precache: { accounts, maxQueue: 100, concurrency: 1, pingInterval: 2000 },
       },
       new Map([['gpu', device]]),
