@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
-import { boolean, duration, fail, integer, list, MAX_TIMER_MS, pattern, url, type Parser } from './parse.js';
+import { boolean, duration, fail, integer, list, MAX_TIMER_MS, oneOf, pattern, url, type Parser } from './parse.js';
 import { child } from './path.js';
 import { describe } from './describe.js';
 import { isMap, isUnset, section, withDefault, optional, type RawMap } from './shape.js';
@@ -73,10 +73,17 @@ function normalizeRpcBackend(raw: RawMap, path: string): RpcBackendConfig {
 }
 
 function normalizeLocalBackend(raw: RawMap, path: string): LocalBackendConfig {
-  const map = section(raw, path, ['type', 'cpu_threads']);
+  const map = section(raw, path, ['type', 'cpu_threads', 'gpu', 'gpu_adapter', 'gpu_backend']);
+  // The GPU keys stay out of the result when unset; the backend factory applies DEFAULTS.localBackend.
+  const gpu = optional(map, 'gpu', path, oneOf(['auto', 'off', 'on']));
+  const gpuAdapter = optional(map, 'gpu_adapter', path, nonEmpty('an adapter name'));
+  const gpuBackend = optional(map, 'gpu_backend', path, oneOf(['auto', 'opengl', 'vulkan']));
   return {
     type: 'local',
     cpuThreads: withDefault(map, 'cpu_threads', path, integer(1, 1024), DEFAULTS.localBackend.cpuThreads),
+    ...(gpu === undefined ? {} : { gpu }),
+    ...(gpuAdapter === undefined ? {} : { gpuAdapter }),
+    ...(gpuBackend === undefined ? {} : { gpuBackend }),
   };
 }
 

@@ -14,6 +14,8 @@
  */
 
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 export type GpuBackendChoice = 'auto' | 'opengl' | 'vulkan';
 export type GpuBackend = 'opengl' | 'vulkan';
@@ -24,6 +26,8 @@ export interface GpuOpenOptions {
   readonly backend?: GpuBackendChoice | undefined;
   /** Bound on discovery in the child and on opening here. Default 20 s (llvmpipe's first shader cache fill is slow). */
   readonly timeoutMs?: number | undefined;
+  /** Refuse software rasterisers (llvmpipe and kin): they only take cores from the CPU workers. */
+  readonly hardwareOnly?: boolean | undefined;
 }
 
 export interface GpuAdapterInfo {
@@ -111,13 +115,30 @@ function loadError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs discovery in a child process; resolves with the first backend that has an adapter. */
+const probes = new Map<string, Promise<GpuAdapterInfo | GpuUnavailable>>();
+
+/**
+ * Runs discovery in a child process; resolves with the first backend that has
+ * an adapter. Remembered per process and choice: the hardware does not change
+ * while we run, and every server start in one process then pays only once.
+ */
 export function probeGpu(options: GpuOpenOptions = {}): Promise<GpuAdapterInfo | GpuUnavailable> {
+  const key = JSON.stringify([options.backend ?? 'auto', options.adapter ?? '']);
+  let probe = probes.get(key);
+  if (!probe) {
+    probe = runProbe(options);
+    probes.set(key, probe);
+  }
+  return probe;
+}
+
+function runProbe(options: GpuOpenOptions): Promise<GpuAdapterInfo | GpuUnavailable> {
   const backends = backendsFor(options.backend ?? 'auto');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let url: string;
   try {
-    url = import.meta.resolve('webgpu');
+    // createRequire rather than import.meta.resolve: the test runner's transform lacks the latter.
+    url = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (err) {
     return Promise.resolve({ unavailable: `the webgpu package is not installed (${loadError(err)})` });
   }
@@ -186,6 +207,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export async function openGpu(options: GpuOpenOptions = {}): Promise<OpenedGpu | GpuUnavailable> {
   const probed = await probeGpu(options);
   if ('unavailable' in probed) return probed;
+  if (options.hardwareOnly && probed.software) return { unavailable: `only a software adapter was found (${probed.name})` };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { backend } = probed;
   try {

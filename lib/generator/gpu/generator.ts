@@ -45,8 +45,6 @@ export interface GpuGeneratorOptions extends GpuOpenOptions {
   readonly depth?: number | undefined;
   /** First dispatch size before any timing is known. Default 65,536. */
   readonly initialBatch?: number | undefined;
-  /** Refuse software rasterisers (llvmpipe): they only compete with the CPU workers for the same cores. Default false. */
-  readonly hardwareOnly?: boolean | undefined;
   /** Called when the kernel reports a nonce that does not validate (a kernel bug). */
   readonly onInvalid?: ((detail: { root: Uint8Array; nonce: bigint; target: bigint }) => void) | undefined;
 }
@@ -55,10 +53,6 @@ export interface GpuGeneratorOptions extends GpuOpenOptions {
 export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
   const opened = await openGpu(options);
   if ('unavailable' in opened) return opened;
-  if (options.hardwareOnly && opened.info.software) {
-    opened.device.destroy();
-    return { unavailable: `only a software adapter was found (${opened.info.name})` };
-  }
   try {
     const kernel = await GpuKernel.create(opened.device, options.depth ?? 2);
     return new GpuRunner(opened, kernel, options);
