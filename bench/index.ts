@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { DEFAULTS } from '../lib/config/defaults.js';
 import type { Config } from '../lib/config/types.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
+import { benchGpu } from './gpu.js';
 import { benchHashrate } from './hashrate.js';
 import { runLoad, type LoadResult } from './load.js';
 import { benchObservability } from './observability.js';
@@ -215,6 +216,15 @@ async function main(): Promise<void> {
     lines.push('', `## (4) local CPU generator (${threads} threads)`, '', row(['implementation', 'MH/s']), row(['---', '---:']));
     lines.push(row([`WASM pool, ${threads} threads`, fmt(rate.wasmMHs, 2)]), row(['WASM per thread', fmt(rate.wasmMHsPerThread, 2)]), row(['JS reference, 1 thread (baseline)', fmt(rate.baselineMHs, 2)]));
     results.hashrate = rate;
+    // The GPU, when Dawn finds an adapter (on a machine without a GPU: Mesa's llvmpipe, on the same cores).
+    const gpu = await benchGpu(SECONDS);
+    if ('unavailable' in gpu) {
+      lines.push('', `GPU: unavailable (${gpu.unavailable})`);
+    } else {
+      const kind = `${gpu.backend}${gpu.software ? ', software' : ''}`;
+      lines.push(row([`GPU: ${gpu.adapter} (${kind})`, fmt(gpu.mhs, 2)]));
+    }
+    results.gpu = gpu;
 
     // (5) What metrics and the dashboard cost on the cache-hit path.
     const local = { local: { type: 'local' as const, cpuThreads: 1 } };
