@@ -68,17 +68,19 @@ export class GpuKernel {
     return new GpuKernel(device, pipeline, source, lanes);
   }
 
-  /** Nonces one dispatch can cover with one pass per invocation. */
-  get invocationsLimit(): number {
-    return this.maxWorkgroups * WORKGROUP_SIZE;
+  /** Nonces one dispatch can cover: one per invocation on a maxWorkgroups² grid. */
+  get maxCount(): number {
+    return Math.min(NO_HIT - 1, this.maxWorkgroups * this.maxWorkgroups * WORKGROUP_SIZE);
   }
 
   async dispatch(req: DispatchRequest): Promise<number | undefined> {
     const { count } = req;
-    if (!Number.isInteger(count) || count < 1 || count > NO_HIT - 1) throw new RangeError(`count out of range: ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count > this.maxCount) throw new RangeError(`count out of range: ${count}`);
     const lane = await this.acquire();
     try {
-      const workgroups = Math.min(this.maxWorkgroups, Math.ceil(count / WORKGROUP_SIZE));
+      const needed = Math.ceil(count / WORKGROUP_SIZE);
+      const workgroups = Math.min(this.maxWorkgroups, needed);
+      const rows = Math.ceil(needed / workgroups);
       const stride = workgroups * WORKGROUP_SIZE;
       const params = new Uint32Array(this.source.paramBytes / 4);
       const base = req.base & U64;
@@ -88,7 +90,6 @@ export class GpuKernel {
       params[3] = Number((req.target >> 32n) & 0xffffffffn);
       params[4] = count;
       params[5] = stride;
-      params[6] = Math.ceil(count / stride);
       params.set(req.frontier.subarray(0, params.length - PARAM_HEADER_WORDS), PARAM_HEADER_WORDS);
 
       const { queue } = this.device;
@@ -98,7 +99,7 @@ export class GpuKernel {
       const pass = encoder.beginComputePass();
       pass.setPipeline(this.pipeline);
       pass.setBindGroup(0, lane.bindGroup);
-      pass.dispatchWorkgroups(workgroups);
+      pass.dispatchWorkgroups(workgroups, rows);
       pass.end();
       encoder.copyBufferToBuffer(lane.result, 0, lane.readback, 0, 4);
       queue.submit([encoder.finish()]);

@@ -10,9 +10,12 @@
  *   rotr 32: swap; rotr 24 / 16: a shift-or pair per half; rotr 63 (rotl 1):
  *   (lo << 1 | hi >> 31, hi << 1 | lo >> 31).
  *
- * Invocation i of a dispatch tries offsets i, i + stride, ... below `count`
- * (nonce = base + offset mod 2^64) and compares the full 64-bit value with
- * `>=` (high words first, then low words). Hits meet in one atomicMin on the
+ * Each invocation tries one nonce: offset = x + y * stride below `count`
+ * (a 2D grid of workgroups: WebGPU allows at most 65,535 per dimension), nonce
+ * = base + offset mod 2^64, and compares the full 64-bit value with `>=`
+ * (high words first, then low words). No loop in the shader: on llvmpipe a
+ * loop with a data-dependent exit runs every lane under a mask and halves the
+ * rate. Hits meet in one atomicMin on the
  * offset, so a dispatch reports the lowest hit offset: "the first nonce from
  * base" is deterministic, whatever the scheduling order.
  */
@@ -26,7 +29,7 @@ export const NO_HIT = 0xffffffff;
 
 /**
  * Uniform layout (u32 words): base lo, base hi, target lo, target hi, count,
- * stride, iterations, pad; then the root frontier as vec4s (two 64-bit values
+ * stride (invocations per grid row), two pads; then the root frontier as vec4s (two 64-bit values
  * each, lo/hi pairs).
  */
 export const PARAM_HEADER_WORDS = 8;
@@ -116,8 +119,8 @@ struct Params {
   threshold: vec2<u32>,
   count: u32,
   stride: u32,
-  iterations: u32,
-  pad: u32,
+  pad0: u32,
+  pad1: u32,
   root: array<vec4<u32>, ${vec4s}>,
 }
 
@@ -131,9 +134,9 @@ fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
 
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  for (var k = 0u; k < p.iterations; k++) {
-    let offset = gid.x + k * p.stride;
-    if (offset >= p.count) { break; }
+  {
+    let offset = gid.x + gid.y * p.stride;
+    if (offset >= p.count) { return; }
     let lo = p.base.x + offset;
     let nonce = vec2<u32>(lo, p.base.y + select(0u, 1u, lo < offset));
 ${body.join('\n')}
