@@ -11,7 +11,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GpuBackendChoice } from '../lib/generator/gpu/device.js';
-import { openGpuGenerator } from '../lib/generator/gpu/generator.js';
+import { openGpuGenerator } from '../lib/generator/gpu/threaded.js';
 
 export interface GpuBenchResult {
   readonly adapter: string;

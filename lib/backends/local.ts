@@ -11,7 +11,7 @@
 
 import { BackendUnavailableError, isAbortError } from '../errors.js';
 import type { GpuAdapterInfo, GpuBackendChoice } from '../generator/gpu/device.js';
-import { openGpuGenerator, type GpuGenerator } from '../generator/gpu/generator.js';
+import { openGpuGenerator, type GpuGenerator } from '../generator/gpu/threaded.js';
 import { createCpuGenerator, type CpuGenerator } from '../generator/pool.js';
 import type { Backend, WorkJob } from './types.js';
 

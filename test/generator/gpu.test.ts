@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
 import { probeGpu } from '../../lib/generator/gpu/device.js';
-import { openGpuGenerator, type GpuGenerator } from '../../lib/generator/gpu/generator.js';
+import { openGpuGenerator, type GpuGenerator } from '../../lib/generator/gpu/threaded.js';
 import { buildKernelSource, rootFrontier } from '../../lib/generator/gpu/wgsl.js';
 import { inHalf, randomStart, rangeStart } from '../../lib/generator/nonce-space.js';
 import { isAbortError } from '../../lib/errors.js';
@@ -127,6 +127,14 @@ describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine wi
     }
   });
 
+  it('covers a dispatch larger than one grid row (2D grid, rows of 65,535 workgroups)', async () => {
+    // V8's nonce placed 4.5 M nonces into a 5 M range: beyond the first row of 4,194,240 invocations.
+    const [rootText, work, value] = VECTORS[5]!;
+    const root = hexBytes(rootText);
+    const found = await gen!.searchRange(root, value, work - 4_500_000n, 5_000_000);
+    assert.equal(found, work);
+  });
+
   it('generates work that validates, from the GPU half of the nonce space', async () => {
     for (const target of [DEV_BASE, DEV_RECEIVE, DEV_BASE]) {
       const root = randomRoot();
@@ -180,6 +188,12 @@ describe('backends/local with a GPU', function () {
       const work = await backend.generate({ root: rootHex(rootBytes), rootBytes, target, signal: new AbortController().signal });
       assert.ok(oracleMeets(rootBytes, work, target));
     }
+    // Dev thresholds take microseconds: a job long enough for GPU dispatches to complete (mean 2^22 nonces).
+    const rootBytes0 = randomRoot();
+    const hard = 0xfffffc0000000000n;
+    const work = await backend.generate({ root: rootHex(rootBytes0), rootBytes: rootBytes0, target: hard, signal: new AbortController().signal });
+    assert.ok(oracleMeets(rootBytes0, work, hard));
+    await sleep(150); // the worker publishes its count every 50 ms
     assert.ok(backend.hashes() > backend.generator.hashes(), 'the GPU searched too');
     const ac = new AbortController();
     const rootBytes = randomRoot();

@@ -59,6 +59,16 @@ function eglEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, EGL_PLATFORM: 'surfaceless' };
 }
 
+/**
+ * Sets EGL_PLATFORM=surfaceless for Mesa when there is no display. Call it on
+ * the main thread before starting a worker that opens the GPU: a worker's
+ * process.env is a private copy, which native code never sees.
+ */
+export function prepareEglEnv(): void {
+  const env = eglEnv(process.env);
+  if (env.EGL_PLATFORM && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = env.EGL_PLATFORM;
+}
+
 function dawnFlags(backend: GpuBackend, adapter: string | undefined): string[] {
   const flags = [`backend=${backend}`];
   if (adapter) flags.push(`adapter=${adapter}`);
@@ -211,10 +221,7 @@ export async function openGpu(options: GpuOpenOptions = {}): Promise<OpenedGpu |
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { backend } = probed;
   try {
-    if (!process.env.EGL_PLATFORM && backend === 'opengl') {
-      const env = eglEnv(process.env);
-      if (env.EGL_PLATFORM) process.env.EGL_PLATFORM = env.EGL_PLATFORM;
-    }
+    if (backend === 'opengl') prepareEglEnv();
     const { create } = await import('webgpu');
     const gpu = create(dawnFlags(backend, options.adapter));
     const adapter = await withTimeout(gpu.requestAdapter(adapterOptions(backend)), timeoutMs, 'requestAdapter');

@@ -49,8 +49,12 @@ export interface GpuGeneratorOptions extends GpuOpenOptions {
   readonly onInvalid?: ((detail: { root: Uint8Array; nonce: bigint; target: bigint }) => void) | undefined;
 }
 
-/** Opens the GPU, or says why there is none. */
-export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
+/**
+ * Opens the GPU in this thread, or says why there is none. On Dawn's OpenGL
+ * backend a dispatch runs inside queue.submit(), blocking the thread for its
+ * whole duration: the server uses the worker-thread host (./threaded.ts).
+ */
+export async function openGpuGeneratorHere(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
   const opened = await openGpu(options);
   if ('unavailable' in opened) return opened;
   try {
@@ -62,11 +66,6 @@ export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promi
   }
 }
 
-/** As openGpuGenerator, with undefined for "no usable adapter". */
-export async function createGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | undefined> {
-  const gen = await openGpuGenerator(options);
-  return 'unavailable' in gen ? undefined : gen;
-}
 
 const U64_MAX = (1n << 64n) - 1n;
 const MIN_BATCH = 4096;
