@@ -28,6 +28,8 @@ export interface GpuOpenOptions {
   readonly timeoutMs?: number | undefined;
   /** Refuse software rasterisers (llvmpipe and kin): they only take cores from the CPU workers. */
   readonly hardwareOnly?: boolean | undefined;
+  /** A probe already run (by the main thread, for a worker): skips probing again. */
+  readonly probed?: GpuAdapterInfo | undefined;
 }
 
 export interface GpuAdapterInfo {
@@ -215,7 +217,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * `{ unavailable }` (and a reason) rather than throwing when there is no GPU.
  */
 export async function openGpu(options: GpuOpenOptions = {}): Promise<OpenedGpu | GpuUnavailable> {
-  const probed = await probeGpu(options);
+  const probed = options.probed ?? (await probeGpu(options));
   if ('unavailable' in probed) return probed;
   if (options.hardwareOnly && probed.software) return { unavailable: `only a software adapter was found (${probed.name})` };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

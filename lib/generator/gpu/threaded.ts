@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../../errors.js';
-import { prepareEglEnv, type GpuAdapterInfo, type GpuUnavailable } from './device.js';
+import { prepareEglEnv, probeGpu, type GpuAdapterInfo, type GpuUnavailable } from './device.js';
 import type { GpuGenerator, GpuGeneratorOptions } from './generator.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
@@ -47,15 +47,20 @@ function startWorker(workerData: unknown): Worker {
 }
 
 /** Starts the worker and opens the GPU there; resolves with the generator or why there is none. */
-export function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
+export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
+  // Probed here (once per process) so that a machine without a usable GPU never starts the worker.
+  const probed = await probeGpu(options);
+  if ('unavailable' in probed) return probed;
+  if (options.hardwareOnly && probed.software) return { unavailable: `only a software adapter was found (${probed.name})` };
   prepareEglEnv();
-  const { onInvalid, ...cloneable } = options;
+  const { onInvalid, ...rest } = options;
+  const cloneable: GpuGeneratorOptions = { ...rest, probed };
   const shared = new SharedArrayBuffer(16);
   let worker: Worker;
   try {
     worker = startWorker({ options: cloneable, shared });
   } catch (err) {
-    return Promise.resolve({ unavailable: `could not start the GPU worker: ${err instanceof Error ? err.message : String(err)}` });
+    return { unavailable: `could not start the GPU worker: ${err instanceof Error ? err.message : String(err)}` };
   }
   return new Promise((resolve) => {
     const early = (message: FromWorker): void => {
