@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { DEFAULTS } from '../lib/config/defaults.js';
 import type { Config } from '../lib/config/types.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
+import { benchGpu } from './gpu.js';
 import { benchHashrate } from './hashrate.js';
 import { runLoad, type LoadResult } from './load.js';
 import { benchObservability } from './observability.js';
@@ -214,6 +215,10 @@ async function main(): Promise<void> {
     const rate = await benchHashrate({ seconds: Math.min(SECONDS, 2), threads });
     lines.push('', `## (4) local CPU generator per kernel, 1 and ${threads} threads, vs a plain scalar C BLAKE2b loop`, '', rate.table);
     results.hashrate = { baselineMHs: rate.baselineMHs, rows: rate.rows };
+    // The GPU, when Dawn finds an adapter (on a machine without a GPU: Mesa's llvmpipe, on the same cores).
+    const gpu = await benchGpu(Math.min(SECONDS, 3));
+    lines.push('', 'unavailable' in gpu ? `GPU: unavailable (${gpu.unavailable})` : `GPU: ${gpu.adapter} (${gpu.backend}${gpu.software ? ', software' : ''}): ${fmt(gpu.mhs, 2)} MH/s`);
+    results.gpu = gpu;
 
     // (5) What metrics and the dashboard cost on the cache-hit path.
     const local = { local: { type: 'local' as const, cpuThreads: 1, cpuImpl: 'auto' as const } };

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createBackend, type Backend } from './backends/index.js';
-import { isLocalBackend } from './backends/local.js';
+import { isLocalBackend, type LocalBackend } from './backends/local.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
-import type { CacheError } from './errors.js';
+import { ConfigError, type CacheError } from './errors.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
@@ -63,6 +63,10 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig, { network }));
   }
+  await settleGpus([...backends.values()].filter(isLocalBackend), logger, async () => {
+    // Only what was built here: backends passed in belong to the caller.
+    if (options.backends === undefined) await Promise.all([...backends.values()].map((b) => b.close()));
+  });
   const tierList = (only?: ReadonlySet<string>) =>
     config.tiers
       .map((tier) => ({
@@ -96,7 +100,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const fallback = locals.find((b) => b.generator.fallbackReason !== undefined)?.generator.fallbackReason;
   if (fallback !== undefined) logger.warn({ reason: fallback }, 'native CPU kernels unavailable; the local generator uses WASM');
   for (const b of locals) logger.debug({ backend: b.name, kernel: b.generator.implementation, threads: b.generator.threads }, 'local generator');
-  const hashCounters = new Map(locals.map((b) => [b.name, () => b.generator.hashes()] as const));
+  const hashCounters = new Map(locals.map((b) => [b.name, () => b.hashes()] as const));
   const precacheStatus = options.precacheStatus ?? (() => precache.status());
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
   const collector = config.dashboard.enabled ? new StatusCollector({ events: work.events, hashCounters }) : undefined;
@@ -271,4 +275,24 @@ async function listen(server: http.Server, address: { readonly host: string; rea
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return `http://${host}:${bound.port}`;
+}
+
+/**
+ * Waits until every local backend knows whether it has a GPU, and says so once
+ * per backend. `gpu: on` without a usable adapter stops start-up (after
+ * `release` has closed what was built); `auto` goes on with the CPU alone.
+ */
+async function settleGpus(locals: readonly LocalBackend[], logger: Logger, release: () => Promise<void>): Promise<void> {
+  const states = await Promise.all(locals.map(async (b) => [b.name, await b.gpu] as const));
+  for (const [name, state] of states) {
+    if (state.mode === 'off') continue;
+    if ('info' in state) {
+      logger.info({ backend: name, adapter: state.info.name, gpuBackend: state.info.backend, software: state.info.software }, 'GPU generator ready: CPU and GPU search together');
+    } else if (state.mode === 'on') {
+      await release();
+      throw new ConfigError(`backends.${name}.gpu`, `gpu is on but no GPU could be used: ${state.unavailable}`);
+    } else {
+      logger.info({ backend: name, reason: state.unavailable }, 'no usable GPU; the local generator runs on the CPU only');
+    }
+  }
 }

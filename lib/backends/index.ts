@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import type { BackendConfig } from '../config/types.js';
 import type { NetworkParams } from '../pow/index.js';
 import { createBoompowBackend } from './boompow.js';
@@ -26,7 +27,14 @@ const FACTORIES: Factories = {
       sendAccount: config.sendAccount,
       ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
     }),
-  local: (name, config) => createLocalBackend(name, { cpuThreads: config.cpuThreads, cpuImpl: config.cpuImpl }),
+  local: (name, config) =>
+    createLocalBackend(name, {
+      cpuThreads: config.cpuThreads,
+      cpuImpl: config.cpuImpl,
+      gpu: config.gpu ?? DEFAULTS.localBackend.gpu,
+      gpuAdapter: config.gpuAdapter,
+      gpuBackend: config.gpuBackend ?? DEFAULTS.localBackend.gpuBackend,
+    }),
   dpow: (name, config, { network }) =>
     createDpowBackend(name, {
       url: config.url,

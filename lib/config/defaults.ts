@@ -83,7 +83,7 @@ export const DEFAULTS = deepFreeze({
   /** hedge_after of each tier that powgate makes up when the config names no tiers. */
   hedgeAfter: 2 * SECOND,
   rpcBackend: { sendAccount: true },
-  localBackend: { cpuThreads: availableParallelism(), cpuImpl: 'auto' },
+  localBackend: { cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
   dpowBackend: { sockets: 4, timeout: 5 * SECOND, sendAccount: true },
   boompowBackend: { url: 'https://boompow.banano.cc/graphql', blockAward: true, timeout: 10 * SECOND },
 } as const);

@@ -8,7 +8,7 @@
  * waits for it. Workers serve the active slots round-robin, slice by slice.
  */
 
-import { getRandomValues } from 'node:crypto';
+import { randomStart } from './nonce-space.js';
 import { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../errors.js';
 import {
@@ -105,9 +105,6 @@ function abortReason(signal: AbortSignal): Error {
   return reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError');
 }
 
-function randomU64(): bigint {
-  return getRandomValues(new BigUint64Array(1))[0]!;
-}
 
 function rootWords(root: Uint8Array): bigint[] {
   const view = new DataView(root.buffer, root.byteOffset, 32);
@@ -246,7 +243,10 @@ class CpuPool implements CpuGenerator {
     const gen = (genOf(Atomics.load(i32, si)) + 1) & GEN_MASK;
     // Fill the slot before publishing it as active; workers read it only after
     // seeing ACTIVE, and re-check the state afterwards.
-    Atomics.store(i64, word + SLOT_NEXT, BigInt.asIntN(64, randomU64()));
+    // The CPU searches the half of the nonce space with bit 63 clear; the GPU
+    // has the other half (nonce-space.ts). From a random start in its half the
+    // CPU would need 2^63 nonces to reach the GPU's.
+    Atomics.store(i64, word + SLOT_NEXT, BigInt.asIntN(64, randomStart('cpu')));
     Atomics.store(i64, word + SLOT_TARGET, BigInt.asIntN(64, job.target));
     job.words.forEach((w, j) => Atomics.store(i64, word + SLOT_ROOT + j, w));
     Atomics.store(i32, si, makeState(gen, Status.Active));

@@ -71,7 +71,7 @@ describe('loadConfig', () => {
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
-        local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto' },
+        local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
       precache: {

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
+import { probeGpu } from '../../lib/generator/gpu/device.js';
+import { openGpuGenerator, type GpuGenerator } from '../../lib/generator/gpu/threaded.js';
+import { buildKernelSource, rootFrontier } from '../../lib/generator/gpu/wgsl.js';
+import { inHalf, randomStart, rangeStart } from '../../lib/generator/nonce-space.js';
+import { isAbortError } from '../../lib/errors.js';
+import { workValue } from '../../lib/pow/index.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep } from './helpers.js';
+
+const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+const U64 = (1n << 64n) - 1n;
+
+/** spec/node-rpc.md §6: root, work, value. */
+const VECTORS: readonly [string, bigint, bigint][] = [
+  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2b3d689bbcb21dcan, 0xfffffff93c41ec94n],
+  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2bf29ef00786a6bcn, 0xffffffd21c3933f4n],
+  ['E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA', 0x62f05417dd3fb691n, 0xfffffff4000d3dacn],
+  ['2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E', 0xfa055f79fa56abcfn, 0xfffffffcc19540e9n],
+  ['C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', 0x64277ffb135de20cn, 0xfffffffa780aff94n],
+  ['3F93C5CD2E314FA16702189041E68E68C07B27961BF37F0B7705145BEFBA3AA3', 0x205452237a9b01f4n, 0xffffffff287741bfn],
+  ['F1C59E6C738BB82221E082910740BADC58301F8F32291E07CCC4CDBEEAD44348', 0x205452237a9b01f4n, 0xe4b415cbdd3dc067n],
+  ['E2D8BD730E1512568378EC61A2367431F8AC35E66C46508CD0F9F3BCD94DE29B', 0x0000000000000000n, 0xfffffe969af69900n],
+  ['9DB2961B2D01D49C53AE6C9E513BC51AC04273CD4DAC4277F82B44B4F084A91A', 0xb2ff948c874e7d62n, 0xfffffffb301de30fn],
+  ['3ED191EC702F384514BA35E1F9081148DF5A9AB48FE0F604B6E5B9F7177CEE32', 0xbb6737f2daf01a2cn, 0x74bbaa4490886de7n],
+];
+
+/** Fixed roots: the same cases on every run. */
+const FIXED_ROOTS = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF',
+  '718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2',
+  '2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E',
+].map(hexBytes);
+
+/** The CPU reference: the first nonce in [base, base + count) whose value reaches target. */
+function referenceScan(root: Uint8Array, target: bigint, base: bigint, count: number): bigint | undefined {
+  for (let i = 0; i < count; i++) {
+    const nonce = (base + BigInt(i)) & U64;
+    if (workValue(root, nonce) >= target) return nonce;
+  }
+  return undefined;
+}
+
+/** .ci/run sets REQUIRE_GPU_TESTS=1 after installing Mesa: there a missing adapter is a failure, not a skip. */
+const REQUIRED = process.env.REQUIRE_GPU_TESTS === '1';
+
+describe('generator/nonce-space', () => {
+  it('keeps the GPU on bit 63 set and the CPU on bit 63 clear', () => {
+    for (let i = 0; i < 100; i++) {
+      assert.ok(inHalf('gpu', randomStart('gpu')));
+      assert.ok(inHalf('cpu', randomStart('cpu')));
+    }
+    assert.equal(rangeStart('gpu', 0x8000000000001000n, 10), 0x8000000000001000n);
+    assert.equal(rangeStart('gpu', 0x1000n, 10), 1n << 63n, 'a base in the CPU half moves to the GPU half');
+    assert.equal(rangeStart('gpu', U64 - 5n, 10), 1n << 63n, 'a range that would wrap into the CPU half restarts');
+    assert.equal(rangeStart('gpu', U64 - 9n, 10), U64 - 9n, 'a range ending exactly at 2^64 fits');
+    assert.equal(rangeStart('cpu', (1n << 63n) - 5n, 10), 0n);
+  });
+});
+
+describe('generator/gpu: the WGSL kernel source', () => {
+  it('folds the root-only values into a small per-job frontier', () => {
+    const source = buildKernelSource();
+    assert.ok(source.frontier.length > 0 && source.frontier.length <= 32, `${source.frontier.length} frontier values`);
+    assert.match(source.code, /atomicMin/);
+    assert.equal(rootFrontier(source, new Uint8Array(32)).length * 4 + 32 <= source.paramBytes, true);
+  });
+});
+
+describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine without a GPU)', function () {
+  this.timeout(60_000);
+  let gen: GpuGenerator | undefined;
+
+  before(async function () {
+    // `on` semantics: any adapter, software included (that is how CI runs the GPU path).
+    const opened = await openGpuGenerator({ backend: 'auto', dispatchMs: 10 });
+    if ('unavailable' in opened) {
+      if (REQUIRED) throw new Error(`REQUIRE_GPU_TESTS=1 but ${opened.unavailable}`);
+      console.log(`      (skipped: ${opened.unavailable})`);
+      this.skip();
+    }
+    gen = opened;
+    console.log(`      adapter: ${gen.describe().name} (${gen.describe().backend})`);
+  });
+  after(async () => {
+    await gen?.close();
+  });
+
+  it('finds the same first nonce from a base as a CPU scan, for fixed roots at low thresholds', async () => {
+    const bases = [
+      0x8000000000000000n,
+      0x80000000fffff000n, // the low word carries into the high word inside the range
+      0xfffffffffffff000n, // the range wraps past 2^64
+      0x0123456789abcdefn,
+    ];
+    const targets = [0xff00000000000000n, 0xfff0000000000000n, 0xfffe000000000000n];
+    for (const root of FIXED_ROOTS) {
+      for (const [i, base] of bases.entries()) {
+        const target = targets[i % targets.length]!;
+        const count = 8192;
+        const expected = referenceScan(root, target, base, count);
+        const got = await gen!.searchRange(root, target, base, count);
+        assert.equal(got, expected, `root ${rootHex(root)} base ${base.toString(16)} target ${target.toString(16)}`);
+      }
+    }
+  });
+
+  it('reports no nonce when none in the range reaches the target', async () => {
+    const root = FIXED_ROOTS[2]!;
+    const base = 0x8000000000000000n;
+    const first = referenceScan(root, 0xfff0000000000000n, base, 8192);
+    assert.ok(first !== undefined);
+    const count = Number(first - base); // stops just before the first hit
+    if (count > 0) assert.equal(await gen!.searchRange(root, 0xfff0000000000000n, base, count), undefined);
+    assert.equal(await gen!.searchRange(root, IMPOSSIBLE, base, 65_536), undefined);
+  });
+
+  it('validates every spec vector with an exact 64-bit >= (value passes, value + 1 does not)', async () => {
+    for (const [rootText, work, value] of VECTORS) {
+      const root = hexBytes(rootText);
+      assert.equal(await gen!.searchRange(root, value, work, 1), work, `${rootText} meets its own value`);
+      if (value < U64) assert.equal(await gen!.searchRange(root, value + 1n, work, 1), undefined, `${rootText} misses value + 1`);
+      // Equal high words, low word one below / above: the comparison must not look at the high word alone.
+      const hiOnly = value & 0xffffffff00000000n;
+      assert.equal(await gen!.searchRange(root, hiOnly, work, 1), work, `${rootText} meets its high word with a zero low word`);
+    }
+  });
+
+  it('covers a dispatch larger than one grid row (2D grid, rows of 65,535 workgroups)', async () => {
+    // V8's nonce placed 4.5 M nonces into a 5 M range: beyond the first row of 4,194,240 invocations.
+    const [rootText, work, value] = VECTORS[5]!;
+    const root = hexBytes(rootText);
+    const found = await gen!.searchRange(root, value, work - 4_500_000n, 5_000_000);
+    assert.equal(found, work);
+  });
+
+  it('generates work that validates, from the GPU half of the nonce space', async () => {
+    for (const target of [DEV_BASE, DEV_RECEIVE, DEV_BASE]) {
+      const root = randomRoot();
+      const nonce = await gen!.generate(root, target, new AbortController().signal);
+      assert.ok(oracleMeets(root, nonce, target), 'independent oracle');
+      assert.ok(inHalf('gpu', nonce), `nonce ${nonce.toString(16)} has bit 63 set`);
+    }
+    assert.ok(gen!.hashes() > 0);
+  });
+
+  it('serves concurrent jobs', async () => {
+    const roots = Array.from({ length: 4 }, randomRoot);
+    const nonces = await Promise.all(roots.map((r) => gen!.generate(r, DEV_BASE, new AbortController().signal)));
+    nonces.forEach((n, i) => assert.ok(oracleMeets(roots[i]!, n, DEV_BASE)));
+  });
+
+  it('stops soon after an abort: the device is free again within a few dispatches', async () => {
+    const ac = new AbortController();
+    const pending = rejectionOf(gen!.generate(randomRoot(), IMPOSSIBLE, ac.signal));
+    await sleep(500); // batch size adapted to ~10 ms dispatches
+    const before = gen!.hashes();
+    const t0 = performance.now();
+    ac.abort();
+    assert.ok(isAbortError(await pending));
+    // searchRange needs a free lane: it waits for the dispatches in flight.
+    await gen!.searchRange(FIXED_ROOTS[0]!, IMPOSSIBLE, 1n << 63n, 64);
+    const ms = performance.now() - t0;
+    assert.ok(gen!.hashes() > before, 'it was searching');
+    assert.ok(ms < 500, `device busy for ${ms.toFixed(0)} ms after the abort (dispatch size ${gen!.batch})`);
+  });
+});
+
+describe('backends/local with a GPU', function () {
+  this.timeout(60_000);
+  let backend: LocalBackend | undefined;
+
+  afterEach(async () => {
+    await backend?.close();
+    backend = undefined;
+  });
+
+  it('with gpu: on, CPU and GPU race on each job and the work validates', async function () {
+    backend = createLocalBackend('local', { cpuThreads: 1, gpu: 'on' });
+    const state = await backend.gpu;
+    if (!('info' in state)) {
+      if (REQUIRED) throw new Error(`REQUIRE_GPU_TESTS=1 but ${'unavailable' in state ? state.unavailable : 'gpu off'}`);
+      this.skip();
+    }
+    for (const target of [DEV_BASE, DEV_RECEIVE, DEV_RECEIVE]) {
+      const rootBytes = randomRoot();
+      const work = await backend.generate({ root: rootHex(rootBytes), rootBytes, target, signal: new AbortController().signal });
+      assert.ok(oracleMeets(rootBytes, work, target));
+    }
+    // Dev thresholds take microseconds: a job long enough for GPU dispatches to complete (mean 2^22 nonces).
+    const rootBytes0 = randomRoot();
+    const hard = 0xfffffc0000000000n;
+    const work = await backend.generate({ root: rootHex(rootBytes0), rootBytes: rootBytes0, target: hard, signal: new AbortController().signal });
+    assert.ok(oracleMeets(rootBytes0, work, hard));
+    await sleep(150); // the worker publishes its count every 50 ms
+    assert.ok(backend.hashes() > backend.generator.hashes(), 'the GPU searched too');
+    const ac = new AbortController();
+    const rootBytes = randomRoot();
+    const pending = rejectionOf(backend.generate({ root: rootHex(rootBytes), rootBytes, target: IMPOSSIBLE, signal: ac.signal }));
+    setTimeout(() => ac.abort(), 50);
+    assert.ok(isAbortError(await pending));
+  });
+
+  it('with gpu: auto, a software adapter is not used (CPU only, with the reason)', async function () {
+    const probed = await probeGpu({});
+    if (!('software' in probed) || !probed.software) this.skip();
+    backend = createLocalBackend('local', { cpuThreads: 1, gpu: 'auto' });
+    const state = await backend.gpu;
+    assert.ok('unavailable' in state && /software/.test(state.unavailable), JSON.stringify(state));
+  });
+});
