@@ -37,6 +37,13 @@ describe('generator/pool: CPU generator on worker threads', function () {
     await gen.close();
   });
 
+  it('searches only the CPU half of the nonce space (bit 63 clear; the GPU has the other half)', async () => {
+    for (let i = 0; i < 16; i++) {
+      const nonce = await gen.generate(randomRoot(), DEV_BASE, new AbortController().signal);
+      assert.equal(nonce >> 63n, 0n, `nonce ${nonce.toString(16)} is in the GPU's half`);
+    }
+  });
+
   it('finds valid work at the nano-dev base and receive thresholds', async () => {
     assert.equal(gen.threads, 2);
     for (const target of [DEV_BASE, DEV_RECEIVE]) {
