@@ -8,6 +8,7 @@
  * waits for it. Workers serve the active slots round-robin, slice by slice.
  */
 
+import { abortReason, jobArgumentError } from './job-args.js';
 import { randomStart } from './nonce-space.js';
 import { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../errors.js';
@@ -79,7 +80,6 @@ export function createCpuGenerator(options: CpuGeneratorOptions): CpuGenerator {
   return new CpuPool(options);
 }
 
-const U64_MAX = (1n << 64n) - 1n;
 /** A worker dying this soon after its start counts towards the crash-loop limit. */
 const EARLY_DEATH_MS = 1000;
 const MAX_EARLY_DEATHS = 5;
@@ -100,10 +100,6 @@ interface Thread {
   readonly startedAt: number;
 }
 
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError');
-}
 
 
 function rootWords(root: Uint8Array): bigint[] {
@@ -178,9 +174,8 @@ class CpuPool implements CpuGenerator {
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
     if (this.closed) return Promise.reject(new BackendUnavailableError('CPU generator is closed'));
     if (this.failure) return Promise.reject(this.failure);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    if (root.length !== 32) return Promise.reject(new RangeError(`root must be 32 bytes, got ${root.length}`));
-    if (target < 0n || target > U64_MAX) return Promise.reject(new RangeError(`target out of u64 range: ${target}`));
+    const invalid = jobArgumentError(root, target, signal);
+    if (invalid !== undefined) return Promise.reject(invalid);
 
     return new Promise<bigint>((resolve, reject) => {
       const job: Job = {

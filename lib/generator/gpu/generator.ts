@@ -14,6 +14,7 @@
  *   and the search goes on.
  */
 
+import { abortReason, jobArgumentError } from '../job-args.js';
 import { BackendUnavailableError } from '../../errors.js';
 import { workValue } from '../../pow/index.js';
 import { randomStart, rangeStart } from '../nonce-space.js';
@@ -67,7 +68,6 @@ export async function openGpuGeneratorHere(options: GpuGeneratorOptions = {}): P
 }
 
 
-const U64_MAX = (1n << 64n) - 1n;
 const MIN_BATCH = 4096;
 /** Stays below 2^32 - 1 (the kernel's "no hit" marker) with room to spare. */
 const MAX_BATCH = 2 ** 31;
@@ -84,10 +84,6 @@ interface Job {
   done: boolean;
 }
 
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError');
-}
 
 class GpuRunner implements GpuGenerator {
   private readonly jobs: Job[] = [];
@@ -143,9 +139,8 @@ class GpuRunner implements GpuGenerator {
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
     if (this.closed) return Promise.reject(new BackendUnavailableError('GPU generator is closed'));
     if (this.failure) return Promise.reject(this.failure);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    if (root.length !== 32) return Promise.reject(new RangeError(`root must be 32 bytes, got ${root.length}`));
-    if (target < 0n || target > U64_MAX) return Promise.reject(new RangeError(`target out of u64 range: ${target}`));
+    const invalid = jobArgumentError(root, target, signal);
+    if (invalid !== undefined) return Promise.reject(invalid);
     return new Promise<bigint>((resolve, reject) => {
       const job: Job = {
         root: Uint8Array.from(root),

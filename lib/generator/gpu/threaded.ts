@@ -9,6 +9,7 @@
  * dispatch. Hash counts come through shared memory, updated every 50 ms.
  */
 
+import { abortReason, jobArgumentError } from '../job-args.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +20,6 @@ import type { FromWorker, ToWorker } from './messages.js';
 
 export type { GpuGenerator, GpuGeneratorOptions } from './generator.js';
 
-const U64_MAX = (1n << 64n) - 1n;
 
 interface Pending {
   readonly resolve: (nonce: bigint | undefined) => void;
@@ -27,10 +27,6 @@ interface Pending {
   readonly cleanup: () => void;
 }
 
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError');
-}
 
 /**
  * Starts the worker: worker.js next to this file; when running from source
@@ -122,9 +118,8 @@ class ThreadedGpu implements GpuGenerator {
   }
 
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    if (root.length !== 32) return Promise.reject(new RangeError(`root must be 32 bytes, got ${root.length}`));
-    if (target < 0n || target > U64_MAX) return Promise.reject(new RangeError(`target out of u64 range: ${target}`));
+    const invalid = jobArgumentError(root, target, signal);
+    if (invalid !== undefined) return Promise.reject(invalid);
     return this.request((id) => ({ op: 'generate', id, root: Uint8Array.from(root), target }), signal).then((nonce) => {
       if (nonce === undefined) throw new BackendUnavailableError('GPU worker answered without a nonce');
       return nonce;
