@@ -8,29 +8,13 @@
  * "unavailable" when there is no adapter.
  */
 
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { GpuBackendChoice } from '../lib/generator/gpu/device.js';
 import { measureGpu } from '../lib/bench/gpu.js';
+import { isMain, option } from './cli.js';
 
 export { measureGpu as benchGpu, type GpuBenchResult } from '../lib/bench/gpu.js';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const seconds = Number(option('seconds') ?? 5);
   const backend = (option('backend') ?? 'auto') as GpuBackendChoice;
   if (!['auto', 'opengl', 'vulkan'].includes(backend)) throw new Error('--backend is auto, opengl or vulkan');

@@ -9,10 +9,9 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { formatHashrateTable, runHashrateBench, type BenchResult } from '../lib/bench/hashrate.js';
 import { NETWORKS } from '../lib/pow/index.js';
+import { isMain, positiveOption } from './cli.js';
 
 export interface HashrateResult {
   /** MH/s by row label (`device @ threads`); null where not measurable. */
@@ -32,27 +31,9 @@ export async function benchHashrate(opts: { seconds: number; threads: number }):
   return { rows, baselineMHs: result.baselineMHs, table };
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
-
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  const seconds = flag('seconds', 2);
-  const threads = flag('threads', availableParallelism());
+if (isMain(import.meta.url)) {
+  const seconds = positiveOption('seconds', 2);
+  const threads = positiveOption('threads', availableParallelism());
   const result = await benchHashrate({ seconds, threads });
   console.log(`Nonce search, BLAKE2b-64 of 40 bytes; ${seconds} s each; Node ${process.version}, ${availableParallelism()} CPUs`);
   console.log(result.table);

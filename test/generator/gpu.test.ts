@@ -6,24 +6,10 @@ import { buildKernelSource, rootFrontier } from '../../lib/generator/gpu/wgsl.js
 import { inHalf, randomStart, rangeStart } from '../../lib/generator/nonce-space.js';
 import { isAbortError } from '../../lib/errors.js';
 import { workValue } from '../../lib/pow/index.js';
-import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep } from './helpers.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep, VECTORS } from './helpers.js';
 
 const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const U64 = (1n << 64n) - 1n;
-
-/** spec/node-rpc.md §6: root, work, value. */
-const VECTORS: readonly [string, bigint, bigint][] = [
-  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2b3d689bbcb21dcan, 0xfffffff93c41ec94n],
-  ['718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2', 0x2bf29ef00786a6bcn, 0xffffffd21c3933f4n],
-  ['E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA', 0x62f05417dd3fb691n, 0xfffffff4000d3dacn],
-  ['2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E', 0xfa055f79fa56abcfn, 0xfffffffcc19540e9n],
-  ['C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', 0x64277ffb135de20cn, 0xfffffffa780aff94n],
-  ['3F93C5CD2E314FA16702189041E68E68C07B27961BF37F0B7705145BEFBA3AA3', 0x205452237a9b01f4n, 0xffffffff287741bfn],
-  ['F1C59E6C738BB82221E082910740BADC58301F8F32291E07CCC4CDBEEAD44348', 0x205452237a9b01f4n, 0xe4b415cbdd3dc067n],
-  ['E2D8BD730E1512568378EC61A2367431F8AC35E66C46508CD0F9F3BCD94DE29B', 0x0000000000000000n, 0xfffffe969af69900n],
-  ['9DB2961B2D01D49C53AE6C9E513BC51AC04273CD4DAC4277F82B44B4F084A91A', 0xb2ff948c874e7d62n, 0xfffffffb301de30fn],
-  ['3ED191EC702F384514BA35E1F9081148DF5A9AB48FE0F604B6E5B9F7177CEE32', 0xbb6737f2daf01a2cn, 0x74bbaa4490886de7n],
-];
 
 /** Fixed roots: the same cases on every run. */
 const FIXED_ROOTS = [
