@@ -7,7 +7,7 @@ import { hexToBytes } from '../../lib/pow/hex.js';
 import { formatMultiplier, toMultiplier } from '../../lib/pow/multiplier.js';
 import { NETWORKS } from '../../lib/pow/networks.js';
 import { meetsTarget } from '../../lib/pow/validate.js';
-import { generateWorkValueSource } from './gen-work-value.js';
+import { generateWorkValueSource } from '../../scripts/gen-work-value.js';
 import { Rng, hex } from './helpers.js';
 
 const NANO_SEND = 0xfffffff800000000n;
@@ -111,9 +111,9 @@ describe('pow/blake2b', () => {
     expect(() => workValue(new Uint8Array(32), 1n << 64n)).to.throw(RangeError);
   });
 
-  it('lib/pow/work-value.ts is the output of test/pow/gen-work-value.ts', () => {
+  it('lib/pow/work-value.ts is the output of scripts/gen-work-value.ts', () => {
     const checkedIn = readFileSync(new URL('../../lib/pow/work-value.ts', import.meta.url), 'utf8');
-    expect(checkedIn === generateWorkValueSource(), 'regenerate with: npx tsx test/pow/gen-work-value.ts > lib/pow/work-value.ts').to.equal(true);
+    expect(checkedIn === generateWorkValueSource(), 'regenerate with: npm run gen:work-value').to.equal(true);
   });
 
   describe('general blake2b', () => {
