@@ -1,7 +1,8 @@
 /**
- * The CPU work generator: a fixed set of worker threads running the native
- * kernels (native.ts: AVX-512, AVX2 or scalar, the best this processor has) or,
- * without the addon, the WASM kernel; fed through a slot table in shared memory (shared-layout.ts).
+ * The CPU work generator: a fixed set of worker threads (cpu-worker.ts)
+ * running the native kernels (native.ts: AVX-512, AVX2 or scalar, the best this
+ * processor has) or, without the addon, the WASM kernel; fed through a slot
+ * table in shared memory (shared-layout.ts).
  *
  * The main thread only writes a job into a free slot, or clears it on abort;
  * each is a handful of atomic stores, so the event loop never does hashing or
@@ -10,7 +11,7 @@
 
 import { abortReason, jobArgumentError } from './job-args.js';
 import { randomStart } from './nonce-space.js';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../errors.js';
 import {
   GEN_MASK,
@@ -30,11 +31,12 @@ import {
   slotWord,
   stateIndex,
   statusOf,
+  type CpuWorkerData,
   type FoundMessage,
 } from './shared-layout.js';
 import { isaIndex, ISAS, loadNative, type Isa, type NativeKernels } from './native.js';
 import { searchModule } from './wasm.js';
-import { WORKER_SOURCE, type WorkerData } from './worker-source.js';
+import { startWorker } from './worker-thread.js';
 
 export interface CpuGenerator {
   readonly threads: number;
@@ -129,7 +131,7 @@ class CpuPool implements CpuGenerator {
   readonly threads: number;
   readonly implementation: string;
   readonly fallbackReason?: string;
-  private readonly native: WorkerData['native'];
+  private readonly native: CpuWorkerData['native'];
   private readonly shared: SharedArrayBuffer;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
@@ -296,14 +298,14 @@ class CpuPool implements CpuGenerator {
   }
 
   private spawn(id: number): void {
-    const data: WorkerData = {
+    const data: CpuWorkerData = {
       module: this.module,
       ...(this.native ? { native: this.native } : {}),
       shared: this.shared,
       workerId: id,
       sliceMs: this.sliceMs,
     };
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
+    const worker = startWorker(new URL('./cpu-worker.js', import.meta.url), { workerData: data });
     const thread: Thread = { worker, startedAt: performance.now() };
     this.threadsById[id] = thread;
     worker.on('message', (msg: FoundMessage) => this.onFound(msg));

@@ -24,6 +24,8 @@
  * only while the slot still holds that generation.
  */
 
+import type { CompiledKernel } from './wasm-abi.js';
+
 export const SHUTDOWN_I32 = 0;
 export const WAKE_I32 = 2;
 export const HIGH_I32 = 4;
@@ -67,6 +69,18 @@ export function statusOf(state: number): number {
 
 export function claimerOf(state: number): number {
   return (state >>> CLAIMER_SHIFT) & CLAIMER_MASK;
+}
+
+/** What the pool hands each worker (./cpu-worker.ts) at its start. */
+export interface CpuWorkerData {
+  /** The WASM kernel, used when `native` is absent. */
+  readonly module: CompiledKernel;
+  /** The native addon to use instead: its file and the instruction set index (native.ts ISAS). */
+  readonly native?: { readonly path: string; readonly isa: number };
+  readonly shared: SharedArrayBuffer;
+  readonly workerId: number;
+  /** Milliseconds one slice should take; slice sizes adapt to it. */
+  readonly sliceMs: number;
 }
 
 /** What a worker posts when it wins a slot. */

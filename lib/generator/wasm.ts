@@ -13,31 +13,10 @@
  */
 
 import { buildHashGraph, Stage, type GraphNode, type HashGraph, type Input } from './blake2b-graph.js';
+import { NONCE_OFFSET, ROOT_OFFSET, VALUE_OFFSET, compileKernel, instantiateKernel, type CompiledKernel, type SearchExports } from './wasm-abi.js';
 import { CodeWriter, encodeModule, ValType } from './wasm-encoder.js';
 
-export const ROOT_OFFSET = 0;
-export const NONCE_OFFSET = 32;
-export const VALUE_OFFSET = 40;
-
-export interface SearchExports {
-  search(target: bigint, start: bigint, count: number): number;
-  readonly memory: { readonly buffer: ArrayBuffer };
-}
-
-/**
- * A compiled kernel (a WebAssembly.Module). The project's type libraries
- * (es2023, @types/node 20) do not declare the WebAssembly namespace, and a
- * global declaration here would clash with newer ones, so the few entry points
- * used are typed locally.
- */
-export type CompiledKernel = { readonly __brand: 'WebAssembly.Module' };
-
-interface WasmRuntime {
-  Module: new (bytes: Uint8Array) => CompiledKernel;
-  Instance: new (module: CompiledKernel, imports: object) => { readonly exports: unknown };
-}
-
-const wasm = (globalThis as unknown as { WebAssembly: WasmRuntime }).WebAssembly;
+export { NONCE_OFFSET, ROOT_OFFSET, VALUE_OFFSET, instantiateKernel, type CompiledKernel, type SearchExports } from './wasm-abi.js';
 
 const P_TARGET = 0;
 const P_NONCE = 1;
@@ -221,7 +200,7 @@ let cachedModule: CompiledKernel | undefined;
 
 /** Compiled once; a Module can be sent to worker threads and instantiated there. */
 export function searchModule(): CompiledKernel {
-  cachedModule ??= new wasm.Module(searchModuleBytes());
+  cachedModule ??= compileKernel(searchModuleBytes());
   return cachedModule;
 }
 
@@ -242,7 +221,7 @@ export class Searcher {
   private readonly words: BigUint64Array;
 
   constructor(module: CompiledKernel = searchModule()) {
-    this.exports = new wasm.Instance(module, {}).exports as SearchExports;
+    this.exports = instantiateKernel(module);
     this.words = new BigUint64Array(this.exports.memory.buffer, 0, 6);
   }
 

@@ -10,10 +10,9 @@
  */
 
 import { abortReason, jobArgumentError } from '../job-args.js';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../../errors.js';
+import { startWorker } from '../worker-thread.js';
 import { prepareEglEnv, probeGpu, type GpuAdapterInfo, type GpuUnavailable } from './device.js';
 import type { GpuGenerator, GpuGeneratorOptions } from './generator.js';
 import type { FromWorker, ToWorker } from './messages.js';
@@ -28,20 +27,6 @@ interface Pending {
 }
 
 
-/**
- * Starts the worker: worker.js next to this file; when running from source
- * (tests through tsx) worker.ts, behind tsx's loader, which Node 20 does not
- * carry into workers by itself.
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  // The ESM build of tsx's API (require.resolve finds the CommonJS one beside it).
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
 /** Starts the worker and opens the GPU there; resolves with the generator or why there is none. */
 export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
   // Probed here (once per process) so that a machine without a usable GPU never starts the worker.
@@ -54,7 +39,7 @@ export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promi
   const shared = new SharedArrayBuffer(16);
   let worker: Worker;
   try {
-    worker = startWorker({ options: cloneable, shared });
+    worker = startWorker(new URL('./worker.js', import.meta.url), { workerData: { options: cloneable, shared } });
   } catch (err) {
     return { unavailable: `could not start the GPU worker: ${err instanceof Error ? err.message : String(err)}` };
   }
