@@ -2,11 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { createBackend, type Backend } from './backends/index.js';
-import { isLocalBackend, type LocalBackend } from './backends/local.js';
+import { createBackend, startBackends, type Backend } from './backends/index.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
-import { ConfigError, type CacheError } from './errors.js';
+import type { CacheError } from './errors.js';
 import { WorkService } from './engine/service.js';
 import { createApp } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
@@ -63,10 +62,13 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig, { network }));
   }
-  await settleGpus([...backends.values()].filter(isLocalBackend), logger, async () => {
+  try {
+    await startBackends(backends.values(), logger);
+  } catch (err) {
     // Only what was built here: backends passed in belong to the caller.
     if (options.backends === undefined) await Promise.all([...backends.values()].map((b) => b.close()));
-  });
+    throw err;
+  }
   const tierList = (only?: ReadonlySet<string>) =>
     config.tiers
       .map((tier) => ({
@@ -95,12 +97,9 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const work = service;
   const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
 
-  const locals = [...backends.values()].filter(isLocalBackend);
-  // Once per process: several local backends share the same addon and the same reason.
-  const fallback = locals.find((b) => b.generator.fallbackReason !== undefined)?.generator.fallbackReason;
-  if (fallback !== undefined) logger.warn({ reason: fallback }, 'native CPU kernels unavailable; the local generator uses WASM');
-  for (const b of locals) logger.debug({ backend: b.name, kernel: b.generator.implementation, threads: b.generator.threads }, 'local generator');
-  const hashCounters = new Map(locals.map((b) => [b.name, () => b.hashes()] as const));
+  // Backends that hash in this process (the local generator), for hash-rate figures.
+  const generators = [...backends.values()].flatMap((b) => (b.generator === undefined ? [] : [{ name: b.name, generator: b.generator }]));
+  const hashCounters = new Map(generators.map((g) => [g.name, () => g.generator.hashes()] as const));
   const precacheStatus = options.precacheStatus ?? (() => precache.status());
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
   const collector = config.dashboard.enabled ? new StatusCollector({ events: work.events, hashCounters }) : undefined;
@@ -114,8 +113,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     endpoints: new Map([...backends.keys()].map((name) => [name, endpointsOf(config.backends[name])])),
     cache,
     inFlight: () => work.inFlight,
-    generatorThreads: locals.reduce((sum, b) => sum + b.generator.threads, 0),
-    generatorBackends: locals.map((b) => b.name),
+    generatorThreads: generators.reduce((sum, g) => sum + g.generator.threads, 0),
+    generatorBackends: generators.map((g) => g.name),
     precache: precacheStatus,
     ...(collector === undefined ? {} : { collector }),
   });
@@ -277,22 +276,3 @@ async function listen(server: http.Server, address: { readonly host: string; rea
   return `http://${host}:${bound.port}`;
 }
 
-/**
- * Waits until every local backend knows whether it has a GPU, and says so once
- * per backend. `gpu: on` without a usable adapter stops start-up (after
- * `release` has closed what was built); `auto` goes on with the CPU alone.
- */
-async function settleGpus(locals: readonly LocalBackend[], logger: Logger, release: () => Promise<void>): Promise<void> {
-  const states = await Promise.all(locals.map(async (b) => [b.name, await b.gpu] as const));
-  for (const [name, state] of states) {
-    if (state.mode === 'off') continue;
-    if ('info' in state) {
-      logger.info({ backend: name, adapter: state.info.name, gpuBackend: state.info.backend, software: state.info.software }, 'GPU generator ready: CPU and GPU search together');
-    } else if (state.mode === 'on') {
-      await release();
-      throw new ConfigError(`backends.${name}.gpu`, `gpu is on but no GPU could be used: ${state.unavailable}`);
-    } else {
-      logger.info({ backend: name, reason: state.unavailable }, 'no usable GPU; the local generator runs on the CPU only');
-    }
-  }
-}

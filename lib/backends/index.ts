@@ -5,9 +5,9 @@ import { createBoompowBackend } from './boompow.js';
 import { createDpowBackend } from './dpow.js';
 import { createLocalBackend } from './local.js';
 import { createRpcBackend } from './rpc.js';
-import type { Backend } from './types.js';
+import type { Backend, StartLogger } from './types.js';
 
-export type { Backend, BackendStatus, WorkJob } from './types.js';
+export type { Backend, BackendStatus, GeneratorFigures, StartLogger, WorkJob } from './types.js';
 
 /** What a backend may need besides its own config section. */
 export interface BackendContext {
@@ -59,4 +59,14 @@ const FACTORIES: Factories = {
 export function createBackend(name: string, config: BackendConfig, context: BackendContext): Backend {
   const factory = FACTORIES[config.type] as (name: string, config: BackendConfig, context: BackendContext) => Backend;
   return factory(name, config, context);
+}
+
+/**
+ * Runs every backend's start-up (see Backend.start) together; rejects with the
+ * first failure once all have settled, so nothing is left starting.
+ */
+export async function startBackends(backends: Iterable<Backend>, logger: StartLogger): Promise<void> {
+  const results = await Promise.allSettled([...backends].map((b) => b.start?.(logger)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }

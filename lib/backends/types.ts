@@ -31,8 +31,17 @@ export interface Backend {
    * when `job.signal` aborts. Must stop all its own work promptly on abort.
    */
   generate(job: WorkJob): Promise<bigint>;
+  /**
+   * Start-up work that must finish before the backend serves, awaited once by
+   * the composition root before it listens (the local backend opens its GPU
+   * here and logs how that went). A rejection stops start-up. Calling it again
+   * answers the first call's promise.
+   */
+  start?(logger: StartLogger): Promise<void>;
   /** Releases sockets, workers and timers. */
   close(): Promise<void>;
+  /** A backend that hashes in this process: its threads and nonces tried so far, for hash-rate figures. */
+  readonly generator?: GeneratorFigures;
   /**
    * Health beyond the circuit breaker, for /readyz and the dashboard: e.g. a
    * rejected api key (`config_error`) or every socket down. Never a secret.
@@ -44,4 +53,16 @@ export interface BackendStatus {
   readonly state: 'ok' | 'degraded' | 'config_error' | 'down';
   /** One line for operators; must not contain credentials. */
   readonly detail?: string;
+}
+
+/** The logger methods a backend's start-up uses (pino's Logger has them). */
+export interface StartLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+export interface GeneratorFigures {
+  readonly threads: number;
+  hashes(): number;
 }

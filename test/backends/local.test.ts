@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
 import type { WorkJob } from '../../lib/backends/types.js';
-import { BackendUnavailableError, isAbortError } from '../../lib/errors.js';
+import { BackendUnavailableError, ConfigError, isAbortError } from '../../lib/errors.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex } from '../generator/helpers.js';
 
 function job(target: bigint, signal: AbortSignal = new AbortController().signal): WorkJob {
@@ -49,6 +49,29 @@ describe('backends/local', function () {
     setTimeout(() => ac.abort(), 50);
     assert.ok(isAbortError(await pending));
     assert.ok(isAbortError(await rejectionOf(backend.generate(job(DEV_BASE, AbortSignal.abort())))));
+  });
+
+  it('start() logs the kernel and the GPU outcome; gpu: on without a GPU is a ConfigError on backends.<name>.gpu', async () => {
+    const lines: { level: string; fields: object; message: string }[] = [];
+    const logger = {
+      info: (fields: object, message: string) => lines.push({ level: 'info', fields, message }),
+      warn: (fields: object, message: string) => lines.push({ level: 'warn', fields, message }),
+      debug: (fields: object, message: string) => lines.push({ level: 'debug', fields, message }),
+    };
+    await backend.start(logger);
+    assert.deepEqual(
+      lines.find((l) => l.message === 'local generator'),
+      { level: 'debug', fields: { backend: 'cpu', kernel: backend.generator.implementation, threads: 2 }, message: 'local generator' },
+    );
+    const onWithout = createLocalBackend('gpu', { cpuThreads: 1, gpu: 'on', gpuAdapter: 'no adapter has this name', gpuTimeoutMs: 15_000 });
+    try {
+      const err = await rejectionOf(onWithout.start(logger));
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.path, 'backends.gpu.gpu');
+      assert.match(err.message, /^backends\.gpu\.gpu: gpu is on but no GPU could be used: /);
+    } finally {
+      await onWithout.close();
+    }
   });
 
   it('fails pending and later jobs with BackendUnavailableError once closed', async () => {
