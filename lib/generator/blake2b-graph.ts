@@ -43,52 +43,52 @@ const later = (x: Stage, y: Stage): Stage => (x > y ? x : y);
 class Builder {
   readonly nodes: GraphNode[] = [];
 
-  private push(node: GraphNode): number {
+  #push(node: GraphNode): number {
     this.nodes.push(node);
     return this.nodes.length - 1;
   }
 
-  private constOf(i: number): bigint | undefined {
+  #constOf(i: number): bigint | undefined {
     const n = this.nodes[i];
     return n?.kind === 'const' ? n.value : undefined;
   }
 
-  private stageOf(i: number): Stage {
+  #stageOf(i: number): Stage {
     const n = this.nodes[i];
     if (!n) throw new Error(`no node ${i}`);
     return n.stage;
   }
 
   constant(value: bigint): number {
-    return this.push({ kind: 'const', stage: Stage.Const, value: value & MASK64 });
+    return this.#push({ kind: 'const', stage: Stage.Const, value: value & MASK64 });
   }
 
   input(input: Input): number {
-    return this.push({ kind: 'input', stage: input === 'nonce' ? Stage.Nonce : Stage.Root, input });
+    return this.#push({ kind: 'input', stage: input === 'nonce' ? Stage.Nonce : Stage.Root, input });
   }
 
   add(a: number, b: number): number {
-    const ca = this.constOf(a);
-    const cb = this.constOf(b);
+    const ca = this.#constOf(a);
+    const cb = this.#constOf(b);
     if (ca !== undefined && cb !== undefined) return this.constant(ca + cb);
     if (ca === 0n) return b;
     if (cb === 0n) return a;
-    return this.push({ kind: 'add', stage: later(this.stageOf(a), this.stageOf(b)), a, b });
+    return this.#push({ kind: 'add', stage: later(this.#stageOf(a), this.#stageOf(b)), a, b });
   }
 
   xor(a: number, b: number): number {
-    const ca = this.constOf(a);
-    const cb = this.constOf(b);
+    const ca = this.#constOf(a);
+    const cb = this.#constOf(b);
     if (ca !== undefined && cb !== undefined) return this.constant(ca ^ cb);
     if (ca === 0n) return b;
     if (cb === 0n) return a;
-    return this.push({ kind: 'xor', stage: later(this.stageOf(a), this.stageOf(b)), a, b });
+    return this.#push({ kind: 'xor', stage: later(this.#stageOf(a), this.#stageOf(b)), a, b });
   }
 
   rotr(a: number, by: number): number {
-    const ca = this.constOf(a);
+    const ca = this.#constOf(a);
     if (ca !== undefined) return this.constant((ca >> BigInt(by)) | (ca << BigInt(64 - by)));
-    return this.push({ kind: 'rotr', stage: this.stageOf(a), a, by });
+    return this.#push({ kind: 'rotr', stage: this.#stageOf(a), a, by });
   }
 }
 

@@ -131,21 +131,21 @@ class CpuPool implements CpuGenerator {
   readonly threads: number;
   readonly implementation: string;
   readonly fallbackReason?: string;
-  private readonly native: CpuWorkerData['native'];
-  private readonly shared: SharedArrayBuffer;
-  private readonly i32: Int32Array;
-  private readonly i64: BigInt64Array;
-  private readonly module = searchModule();
-  private readonly sliceMs: number;
-  private readonly threadsById: (Thread | undefined)[] = [];
-  private readonly slots: (Job | undefined)[];
-  private readonly queue: Job[] = [];
-  private active = 0;
-  private high = 0;
-  private earlyDeaths = 0;
-  private failure: Error | undefined;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  readonly #native: CpuWorkerData['native'];
+  readonly #shared: SharedArrayBuffer;
+  readonly #i32: Int32Array;
+  readonly #i64: BigInt64Array;
+  readonly #module = searchModule();
+  readonly #sliceMs: number;
+  readonly #threadsById: (Thread | undefined)[] = [];
+  readonly #slots: (Job | undefined)[];
+  readonly #queue: Job[] = [];
+  #active = 0;
+  #high = 0;
+  #earlyDeaths = 0;
+  #failure: Error | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: CpuGeneratorOptions) {
     const { threads, maxConcurrentJobs = 256, sliceMs = 2 } = options;
@@ -157,25 +157,25 @@ class CpuPool implements CpuGenerator {
     }
     if (options.isa !== undefined && !ISAS.includes(options.isa)) throw new RangeError(`unknown isa ${String(options.isa)}`);
     const kernel = chooseKernel(options);
-    this.native = kernel.native && kernel.isa ? { path: kernel.native.path, isa: isaIndex(kernel.isa) } : undefined;
+    this.#native = kernel.native && kernel.isa ? { path: kernel.native.path, isa: isaIndex(kernel.isa) } : undefined;
     this.implementation = kernel.isa ? `native ${kernel.isa}` : 'wasm';
     if (kernel.fallbackReason !== undefined) this.fallbackReason = kernel.fallbackReason;
     this.threads = threads;
-    this.sliceMs = sliceMs;
-    this.slots = new Array<Job | undefined>(maxConcurrentJobs).fill(undefined);
-    this.shared = new SharedArrayBuffer(sharedBytes(maxConcurrentJobs));
-    this.i32 = new Int32Array(this.shared);
-    this.i64 = new BigInt64Array(this.shared);
-    for (let id = 0; id < threads; id++) this.spawn(id);
+    this.#sliceMs = sliceMs;
+    this.#slots = new Array<Job | undefined>(maxConcurrentJobs).fill(undefined);
+    this.#shared = new SharedArrayBuffer(sharedBytes(maxConcurrentJobs));
+    this.#i32 = new Int32Array(this.#shared);
+    this.#i64 = new BigInt64Array(this.#shared);
+    for (let id = 0; id < threads; id++) this.#spawn(id);
   }
 
   hashes(): number {
-    return Number(Atomics.load(this.i64, HASHES_WORD));
+    return Number(Atomics.load(this.#i64, HASHES_WORD));
   }
 
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
-    if (this.closed) return Promise.reject(new BackendUnavailableError('CPU generator is closed'));
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.#closed) return Promise.reject(new BackendUnavailableError('CPU generator is closed'));
+    if (this.#failure) return Promise.reject(this.#failure);
     const invalid = jobArgumentError(root, target, signal);
     if (invalid !== undefined) return Promise.reject(invalid);
 
@@ -187,54 +187,55 @@ class CpuPool implements CpuGenerator {
         resolve,
         reject,
         onAbort: () => {
-          this.finish(job);
+          this.#finish(job);
           reject(abortReason(signal));
         },
         slot: -1,
         gen: 0,
       };
       signal.addEventListener('abort', job.onAbort, { once: true });
-      const free = this.slots.indexOf(undefined);
-      if (free >= 0) this.activate(job, free);
-      else this.queue.push(job);
+      const free = this.#slots.indexOf(undefined);
+      if (free >= 0) this.#activate(job, free);
+      else this.#queue.push(job);
     });
   }
 
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.#closed = true;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
   /** Test hook: kills one worker as a crash would, and waits until its exit was handled. */
   async killWorker(id: number): Promise<void> {
-    const thread = this.threadsById[id];
+    const thread = this.#threadsById[id];
     if (!thread) throw new RangeError(`no worker ${id}`);
     await thread.worker.terminate();
     const deadline = performance.now() + 2_000;
-    while (this.threadsById[id] === thread && performance.now() < deadline) {
+    while (this.#threadsById[id] === thread && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
 
-  private async shutdown(): Promise<void> {
-    this.failAll(new BackendUnavailableError('CPU generator is closed'));
-    Atomics.store(this.i32, SHUTDOWN_I32, 1);
-    this.wakeWorkers();
-    const threads = this.threadsById.splice(0);
+  async #shutdown(): Promise<void> {
+    this.#failAll(new BackendUnavailableError('CPU generator is closed'));
+    Atomics.store(this.#i32, SHUTDOWN_I32, 1);
+    this.#wakeWorkers();
+    const threads = this.#threadsById.splice(0);
     await Promise.all(threads.map((t) => t?.worker.terminate()));
   }
 
-  private failAll(err: Error): void {
-    for (const job of [...this.slots, ...this.queue]) {
+  #failAll(err: Error): void {
+    for (const job of [...this.#slots, ...this.#queue]) {
       if (!job) continue;
-      this.finish(job);
+      this.#finish(job);
       job.reject(err);
     }
   }
 
-  private activate(job: Job, slot: number): void {
-    const { i32, i64 } = this;
+  #activate(job: Job, slot: number): void {
+    const i32 = this.#i32;
+    const i64 = this.#i64;
     const si = stateIndex(slot);
     const word = slotWord(slot);
     const gen = (genOf(Atomics.load(i32, si)) + 1) & GEN_MASK;
@@ -249,87 +250,87 @@ class CpuPool implements CpuGenerator {
     Atomics.store(i32, si, makeState(gen, Status.Active));
     job.slot = slot;
     job.gen = gen;
-    this.slots[slot] = job;
-    if (slot >= this.high) {
-      this.high = slot + 1;
-      Atomics.store(i32, HIGH_I32, this.high);
+    this.#slots[slot] = job;
+    if (slot >= this.#high) {
+      this.#high = slot + 1;
+      Atomics.store(i32, HIGH_I32, this.#high);
     }
-    if (this.active++ === 0) this.setRef(true);
-    this.wakeWorkers();
+    if (this.#active++ === 0) this.#setRef(true);
+    this.#wakeWorkers();
   }
 
   /** Takes a job out of the table (or queue); the caller settles its promise. */
-  private finish(job: Job): void {
+  #finish(job: Job): void {
     job.signal.removeEventListener('abort', job.onAbort);
     const { slot } = job;
     if (slot < 0) {
-      const q = this.queue.indexOf(job);
-      if (q >= 0) this.queue.splice(q, 1);
+      const q = this.#queue.indexOf(job);
+      if (q >= 0) this.#queue.splice(q, 1);
       return;
     }
     job.slot = -1;
     // Workers still in a slice of this job lose their compare-and-swap from now on.
-    Atomics.store(this.i32, stateIndex(slot), makeState(job.gen, Status.Free));
-    this.slots[slot] = undefined;
-    this.active--;
-    const next = this.closed || this.failure ? undefined : this.queue.shift();
-    if (next) this.activate(next, slot);
-    if (this.active === 0) this.setRef(false);
+    Atomics.store(this.#i32, stateIndex(slot), makeState(job.gen, Status.Free));
+    this.#slots[slot] = undefined;
+    this.#active--;
+    const next = this.#closed || this.#failure ? undefined : this.#queue.shift();
+    if (next) this.#activate(next, slot);
+    if (this.#active === 0) this.#setRef(false);
   }
 
-  private onFound(msg: FoundMessage): void {
-    const job = this.slots[msg.slot];
+  #onFound(msg: FoundMessage): void {
+    const job = this.#slots[msg.slot];
     if (!job || job.gen !== msg.gen) return; // a nonce for a job that is already gone
-    this.finish(job);
+    this.#finish(job);
     job.resolve(msg.nonce);
   }
 
-  private wakeWorkers(): void {
-    Atomics.add(this.i32, WAKE_I32, 1);
-    Atomics.notify(this.i32, WAKE_I32);
+  #wakeWorkers(): void {
+    Atomics.add(this.#i32, WAKE_I32, 1);
+    Atomics.notify(this.#i32, WAKE_I32);
   }
 
   /** Workers keep the process alive only while there is work to finish. */
-  private setRef(on: boolean): void {
-    for (const t of this.threadsById) {
+  #setRef(on: boolean): void {
+    for (const t of this.#threadsById) {
       if (on) t?.worker.ref();
       else t?.worker.unref();
     }
   }
 
-  private spawn(id: number): void {
+  #spawn(id: number): void {
     const data: CpuWorkerData = {
-      module: this.module,
-      ...(this.native ? { native: this.native } : {}),
-      shared: this.shared,
+      module: this.#module,
+      ...(this.#native ? { native: this.#native } : {}),
+      shared: this.#shared,
       workerId: id,
-      sliceMs: this.sliceMs,
+      sliceMs: this.#sliceMs,
     };
     const worker = startWorker(new URL('./cpu-worker.js', import.meta.url), { workerData: data });
     const thread: Thread = { worker, startedAt: performance.now() };
-    this.threadsById[id] = thread;
-    worker.on('message', (msg: FoundMessage) => this.onFound(msg));
+    this.#threadsById[id] = thread;
+    worker.on('message', (msg: FoundMessage) => this.#onFound(msg));
     let lastError: unknown;
     worker.on('error', (err) => {
       lastError = err;
     });
-    worker.on('exit', () => this.onExit(id, thread, lastError));
-    if (this.active === 0) worker.unref();
+    worker.on('exit', () => this.#onExit(id, thread, lastError));
+    if (this.#active === 0) worker.unref();
   }
 
-  private onExit(id: number, thread: Thread, err: unknown): void {
-    if (this.threadsById[id] !== thread || this.closed || this.failure) return;
-    this.releaseWins(id);
-    if (performance.now() - thread.startedAt < EARLY_DEATH_MS) this.earlyDeaths++;
-    else this.earlyDeaths = 0;
-    if (this.earlyDeaths <= MAX_EARLY_DEATHS) {
-      this.spawn(id);
+  #onExit(id: number, thread: Thread, err: unknown): void {
+    if (this.#threadsById[id] !== thread || this.#closed || this.#failure) return;
+    this.#releaseWins(id);
+    if (performance.now() - thread.startedAt < EARLY_DEATH_MS) this.#earlyDeaths++;
+    else this.#earlyDeaths = 0;
+    if (this.#earlyDeaths <= MAX_EARLY_DEATHS) {
+      this.#spawn(id);
       return;
     }
     // Respawning would only loop; fail loudly and let the engine's breaker route around us.
-    this.failure = new BackendUnavailableError('CPU workers keep exiting', { cause: err });
-    this.failAll(this.failure);
-    for (const t of this.threadsById.splice(0)) void t?.worker.terminate();
+    this.#failure = new BackendUnavailableError('CPU workers keep exiting', { cause: err });
+    this.#failAll(this.#failure);
+    for (const t of this.#threadsById.splice(0)) void t?.worker.terminate();
   }
 
   /**
@@ -337,16 +338,16 @@ class CpuPool implements CpuGenerator {
    * leave the job stuck as FOUND: give the slot back to the searchers. If the
    * message does arrive later, onFound still accepts it (same generation).
    */
-  private releaseWins(id: number): void {
-    this.slots.forEach((job, slot) => {
+  #releaseWins(id: number): void {
+    this.#slots.forEach((job, slot) => {
       if (!job) return;
       const si = stateIndex(slot);
-      const state = Atomics.load(this.i32, si);
+      const state = Atomics.load(this.#i32, si);
       if (statusOf(state) === Status.Found && claimerOf(state) === id && genOf(state) === job.gen) {
-        Atomics.compareExchange(this.i32, si, state, makeState(job.gen, Status.Active));
+        Atomics.compareExchange(this.#i32, si, state, makeState(job.gen, Status.Active));
       }
     });
-    this.wakeWorkers();
+    this.#wakeWorkers();
   }
 }
 

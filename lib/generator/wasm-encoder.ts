@@ -60,65 +60,65 @@ export function sleb(value: bigint, bits: 32 | 64): number[] {
 export class CodeWriter {
   readonly bytes: number[] = [];
 
-  private op(code: number, ...imm: number[]): this {
+  #op(code: number, ...imm: number[]): this {
     this.bytes.push(code, ...imm);
     return this;
   }
 
   block(): this {
-    return this.op(Op.block, BLOCKTYPE_EMPTY);
+    return this.#op(Op.block, BLOCKTYPE_EMPTY);
   }
   loop(): this {
-    return this.op(Op.loop, BLOCKTYPE_EMPTY);
+    return this.#op(Op.loop, BLOCKTYPE_EMPTY);
   }
   end(): this {
-    return this.op(Op.end);
+    return this.#op(Op.end);
   }
   brIf(depth: number): this {
-    return this.op(Op.br_if, ...uleb(depth));
+    return this.#op(Op.br_if, ...uleb(depth));
   }
   return(): this {
-    return this.op(Op.return);
+    return this.#op(Op.return);
   }
   localGet(index: number): this {
-    return this.op(Op.local_get, ...uleb(index));
+    return this.#op(Op.local_get, ...uleb(index));
   }
   localSet(index: number): this {
-    return this.op(Op.local_set, ...uleb(index));
+    return this.#op(Op.local_set, ...uleb(index));
   }
   localTee(index: number): this {
-    return this.op(Op.local_tee, ...uleb(index));
+    return this.#op(Op.local_tee, ...uleb(index));
   }
   i32Const(value: number): this {
-    return this.op(Op.i32_const, ...sleb(BigInt(value), 32));
+    return this.#op(Op.i32_const, ...sleb(BigInt(value), 32));
   }
   i64Const(value: bigint): this {
-    return this.op(Op.i64_const, ...sleb(value, 64));
+    return this.#op(Op.i64_const, ...sleb(value, 64));
   }
   /** Natural 8-byte alignment (log2 = 3) and a constant offset. */
   i64Load(offset: number): this {
-    return this.op(Op.i64_load, 3, ...uleb(offset));
+    return this.#op(Op.i64_load, 3, ...uleb(offset));
   }
   i64Store(offset: number): this {
-    return this.op(Op.i64_store, 3, ...uleb(offset));
+    return this.#op(Op.i64_store, 3, ...uleb(offset));
   }
   i32Eqz(): this {
-    return this.op(Op.i32_eqz);
+    return this.#op(Op.i32_eqz);
   }
   i32Sub(): this {
-    return this.op(Op.i32_sub);
+    return this.#op(Op.i32_sub);
   }
   i64Add(): this {
-    return this.op(Op.i64_add);
+    return this.#op(Op.i64_add);
   }
   i64Xor(): this {
-    return this.op(Op.i64_xor);
+    return this.#op(Op.i64_xor);
   }
   i64Rotr(): this {
-    return this.op(Op.i64_rotr);
+    return this.#op(Op.i64_rotr);
   }
   i64GeU(): this {
-    return this.op(Op.i64_ge_u);
+    return this.#op(Op.i64_ge_u);
   }
 }
 

@@ -54,17 +54,20 @@ function operandsOf(n: GraphNode): number[] {
 /** Hands out i64 locals and takes them back once their value is dead. */
 class LocalPool {
   readonly types: ValType[] = [];
-  private readonly free: number[] = [];
-  constructor(private readonly firstIndex: number) {}
+  readonly #free: number[] = [];
+  readonly #firstIndex: number;
+  constructor(firstIndex: number) {
+    this.#firstIndex = firstIndex;
+  }
 
   take(): number {
-    const reused = this.free.pop();
+    const reused = this.#free.pop();
     if (reused !== undefined) return reused;
     this.types.push(ValType.i64);
-    return this.firstIndex + this.types.length - 1;
+    return this.#firstIndex + this.types.length - 1;
   }
   release(index: number): void {
-    this.free.push(index);
+    this.#free.push(index);
   }
 }
 
@@ -217,25 +220,25 @@ export interface SearchResult {
  * tools. Never call it on the event loop with a large count: it blocks.
  */
 export class Searcher {
-  private readonly exports: SearchExports;
-  private readonly words: BigUint64Array;
+  readonly #exports: SearchExports;
+  readonly #words: BigUint64Array;
 
   constructor(module: CompiledKernel = searchModule()) {
-    this.exports = instantiateKernel(module);
-    this.words = new BigUint64Array(this.exports.memory.buffer, 0, 6);
+    this.#exports = instantiateKernel(module);
+    this.#words = new BigUint64Array(this.#exports.memory.buffer, 0, 6);
   }
 
   setRoot(root: Uint8Array): this {
     if (root.length !== 32) throw new RangeError('root must be 32 bytes');
     const view = new DataView(root.buffer, root.byteOffset, 32);
-    for (let i = 0; i < 4; i++) this.words[ROOT_OFFSET / 8 + i] = view.getBigUint64(8 * i, true);
+    for (let i = 0; i < 4; i++) this.#words[ROOT_OFFSET / 8 + i] = view.getBigUint64(8 * i, true);
     return this;
   }
 
   search(target: bigint, start: bigint, count: number): SearchResult {
-    const found = this.exports.search(target, start, count) === 1;
-    const nonce = this.words[NONCE_OFFSET / 8]!;
-    return { found, nonce, value: found ? this.words[VALUE_OFFSET / 8]! : undefined };
+    const found = this.#exports.search(target, start, count) === 1;
+    const nonce = this.#words[NONCE_OFFSET / 8]!;
+    return { found, nonce, value: found ? this.#words[VALUE_OFFSET / 8]! : undefined };
   }
 
   /** The work value of one nonce: a search of one nonce that any value meets. */

@@ -86,165 +86,167 @@ interface Job {
 
 
 class GpuRunner implements GpuGenerator {
-  private readonly jobs: Job[] = [];
-  private turn = 0;
-  private inFlight = 0;
-  private readonly depth: number;
-  private readonly dispatchMs: number;
-  private rate: number | undefined; // nonces per ms, smoothed
-  private windowStart: number | undefined;
-  private windowCount = 0;
-  private tried = 0;
-  private closed = false;
-  private failure: Error | undefined;
-  private keepAlive: NodeJS.Timeout | undefined;
-  private idle: (() => void) | undefined;
+  readonly #jobs: Job[] = [];
+  #turn = 0;
+  #inFlight = 0;
+  readonly #depth: number;
+  readonly #dispatchMs: number;
+  #rate: number | undefined; // nonces per ms, smoothed
+  #windowStart: number | undefined;
+  #windowCount = 0;
+  #tried = 0;
+  #closed = false;
+  #failure: Error | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #idle: (() => void) | undefined;
+  readonly #gpu: OpenedGpu;
+  readonly #kernel: GpuKernel;
+  readonly #options: GpuGeneratorOptions;
   batch: number;
 
-  constructor(
-    private readonly gpu: OpenedGpu,
-    private readonly kernel: GpuKernel,
-    private readonly options: GpuGeneratorOptions,
-  ) {
-    this.depth = options.depth ?? 2;
-    this.dispatchMs = options.dispatchMs ?? 10;
+  constructor(gpu: OpenedGpu, kernel: GpuKernel, options: GpuGeneratorOptions) {
+    this.#gpu = gpu;
+    this.#kernel = kernel;
+    this.#options = options;
+    this.#depth = options.depth ?? 2;
+    this.#dispatchMs = options.dispatchMs ?? 10;
     this.batch = options.initialBatch ?? 65_536;
     void gpu.device.lost.then((info) => {
-      if (this.closed) return;
-      this.fail(new BackendUnavailableError(`GPU device lost: ${info.message || info.reason}`));
+      if (this.#closed) return;
+      this.#fail(new BackendUnavailableError(`GPU device lost: ${info.message || info.reason}`));
     });
   }
 
   describe(): GpuAdapterInfo {
-    return this.gpu.info;
+    return this.#gpu.info;
   }
 
   hashes(): number {
-    return this.tried;
+    return this.#tried;
   }
 
   async searchRange(root: Uint8Array, target: bigint, base: bigint, count: number): Promise<bigint | undefined> {
-    this.usable();
-    const frontier = rootFrontier(this.kernel.source, root);
-    this.hold(true);
+    this.#usable();
+    const frontier = rootFrontier(this.#kernel.source, root);
+    this.#hold(true);
     try {
-      const hit = await this.kernel.dispatch({ frontier, base, target, count });
-      this.tried += count;
+      const hit = await this.#kernel.dispatch({ frontier, base, target, count });
+      this.#tried += count;
       return hit === undefined ? undefined : BigInt.asUintN(64, base + BigInt(hit));
     } finally {
-      this.hold(this.jobs.length > 0);
+      this.#hold(this.#jobs.length > 0);
     }
   }
 
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
-    if (this.closed) return Promise.reject(new BackendUnavailableError('GPU generator is closed'));
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.#closed) return Promise.reject(new BackendUnavailableError('GPU generator is closed'));
+    if (this.#failure) return Promise.reject(this.#failure);
     const invalid = jobArgumentError(root, target, signal);
     if (invalid !== undefined) return Promise.reject(invalid);
     return new Promise<bigint>((resolve, reject) => {
       const job: Job = {
         root: Uint8Array.from(root),
-        frontier: rootFrontier(this.kernel.source, root),
+        frontier: rootFrontier(this.#kernel.source, root),
         target,
         signal,
         resolve,
         reject,
         onAbort: () => {
-          this.finish(job);
+          this.#finish(job);
           reject(abortReason(signal));
         },
         next: randomStart('gpu'),
         done: false,
       };
       signal.addEventListener('abort', job.onAbort, { once: true });
-      this.jobs.push(job);
-      this.hold(true);
-      this.pump();
+      this.#jobs.push(job);
+      this.#hold(true);
+      this.#pump();
     });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(new BackendUnavailableError('GPU generator is closed'));
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    this.kernel.destroy();
-    this.gpu.device.destroy();
-    this.hold(false);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new BackendUnavailableError('GPU generator is closed'));
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    this.#kernel.destroy();
+    this.#gpu.device.destroy();
+    this.#hold(false);
   }
 
-  private usable(): void {
-    if (this.closed) throw new BackendUnavailableError('GPU generator is closed');
-    if (this.failure) throw this.failure;
+  #usable(): void {
+    if (this.#closed) throw new BackendUnavailableError('GPU generator is closed');
+    if (this.#failure) throw this.#failure;
   }
 
   /** Dawn's pending callbacks do not keep Node's event loop alive by themselves. */
-  private hold(on: boolean): void {
-    if (on && !this.keepAlive) this.keepAlive = setInterval(() => {}, 1000);
-    else if (!on && this.keepAlive) {
-      clearInterval(this.keepAlive);
-      this.keepAlive = undefined;
+  #hold(on: boolean): void {
+    if (on && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1000);
+    else if (!on && this.#keepAlive) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
     }
   }
 
-  private finish(job: Job): void {
+  #finish(job: Job): void {
     if (job.done) return;
     job.done = true;
     job.signal.removeEventListener('abort', job.onAbort);
-    const i = this.jobs.indexOf(job);
-    if (i >= 0) this.jobs.splice(i, 1);
-    if (this.jobs.length === 0 && this.inFlight === 0) this.hold(false);
+    const i = this.#jobs.indexOf(job);
+    if (i >= 0) this.#jobs.splice(i, 1);
+    if (this.#jobs.length === 0 && this.#inFlight === 0) this.#hold(false);
   }
 
-  private failAll(err: Error): void {
-    for (const job of [...this.jobs]) {
-      this.finish(job);
+  #failAll(err: Error): void {
+    for (const job of [...this.#jobs]) {
+      this.#finish(job);
       job.reject(err);
     }
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.failAll(this.failure);
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    this.#failAll(this.#failure);
   }
 
-  private pump(): void {
-    while (!this.closed && !this.failure && this.inFlight < this.depth && this.jobs.length > 0) {
-      const job = this.jobs[this.turn++ % this.jobs.length]!;
+  #pump(): void {
+    while (!this.#closed && !this.#failure && this.#inFlight < this.#depth && this.#jobs.length > 0) {
+      const job = this.#jobs[this.#turn++ % this.#jobs.length]!;
       const count = this.batch;
       const base = rangeStart('gpu', job.next, count);
       job.next = BigInt.asUintN(64, base + BigInt(count));
-      this.inFlight++;
-      this.windowStart ??= performance.now();
-      this.kernel
+      this.#inFlight++;
+      this.#windowStart ??= performance.now();
+      this.#kernel
         .dispatch({ frontier: job.frontier, base, target: job.target, count })
         .then(
-          (hit) => this.onDispatched(job, base, count, hit),
-          (err: unknown) => this.fail(new BackendUnavailableError('GPU dispatch failed', { cause: err })),
+          (hit) => this.#onDispatched(job, base, count, hit),
+          (err: unknown) => this.#fail(new BackendUnavailableError('GPU dispatch failed', { cause: err })),
         )
         .finally(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) {
-            this.windowStart = undefined; // idle time is not device time
-            this.windowCount = 0;
-            this.idle?.();
-            if (this.jobs.length === 0) this.hold(false);
+          this.#inFlight--;
+          if (this.#inFlight === 0) {
+            this.#windowStart = undefined; // idle time is not device time
+            this.#windowCount = 0;
+            this.#idle?.();
+            if (this.#jobs.length === 0) this.#hold(false);
           }
-          this.pump();
+          this.#pump();
         });
     }
   }
 
-  private onDispatched(job: Job, base: bigint, count: number, hit: number | undefined): void {
-    this.tried += count;
-    this.adapt(count);
+  #onDispatched(job: Job, base: bigint, count: number, hit: number | undefined): void {
+    this.#tried += count;
+    this.#adapt(count);
     if (hit === undefined || job.done) return;
     const nonce = BigInt.asUintN(64, base + BigInt(hit));
     if (workValue(job.root, nonce) >= job.target) {
-      this.finish(job);
+      this.#finish(job);
       job.resolve(nonce);
     } else {
-      this.options.onInvalid?.({ root: job.root, nonce, target: job.target });
+      this.#options.onInvalid?.({ root: job.root, nonce, target: job.target });
     }
   }
 
@@ -253,17 +255,17 @@ class GpuRunner implements GpuGenerator {
    * arrive in bunches, so one dispatch's own time is unreliable), then sizes
    * the next dispatches to take about dispatchMs.
    */
-  private adapt(count: number): void {
-    this.windowCount += count;
+  #adapt(count: number): void {
+    this.#windowCount += count;
     const now = performance.now();
-    const elapsed = now - (this.windowStart ?? now);
-    if (elapsed < Math.max(50, 8 * this.dispatchMs)) return;
-    const rate = this.windowCount / elapsed;
-    this.windowStart = now;
-    this.windowCount = 0;
-    this.rate = this.rate === undefined ? rate : 0.5 * this.rate + 0.5 * rate;
+    const elapsed = now - (this.#windowStart ?? now);
+    if (elapsed < Math.max(50, 8 * this.#dispatchMs)) return;
+    const rate = this.#windowCount / elapsed;
+    this.#windowStart = now;
+    this.#windowCount = 0;
+    this.#rate = this.#rate === undefined ? rate : 0.5 * this.#rate + 0.5 * rate;
     // At most 4x up per window: a misleading window must not cause a huge dispatch.
-    const wanted = Math.min(Math.round(this.rate * this.dispatchMs), this.batch * 4);
+    const wanted = Math.min(Math.round(this.#rate * this.#dispatchMs), this.batch * 4);
     this.batch = Math.max(MIN_BATCH, Math.min(MAX_BATCH, wanted));
   }
 }

@@ -37,20 +37,19 @@ export interface DispatchRequest {
 
 export class GpuKernel {
   readonly source: GpuKernelSource;
-  private readonly free: Lane[] = [];
-  private readonly waiting: ((lane: Lane) => void)[] = [];
-  private readonly clear = new Uint32Array([NO_HIT]);
-  private readonly maxWorkgroups: number;
+  readonly #free: Lane[] = [];
+  readonly #waiting: ((lane: Lane) => void)[] = [];
+  readonly #clear = new Uint32Array([NO_HIT]);
+  readonly #maxWorkgroups: number;
+  readonly #device: GPUDevice;
+  readonly #pipeline: GPUComputePipeline;
 
-  private constructor(
-    private readonly device: GPUDevice,
-    private readonly pipeline: GPUComputePipeline,
-    source: GpuKernelSource,
-    lanes: number,
-  ) {
+  private constructor(device: GPUDevice, pipeline: GPUComputePipeline, source: GpuKernelSource, lanes: number) {
+    this.#device = device;
+    this.#pipeline = pipeline;
     this.source = source;
-    this.maxWorkgroups = Math.min(device.limits.maxComputeWorkgroupsPerDimension, 65_535);
-    for (let i = 0; i < lanes; i++) this.free.push(this.makeLane());
+    this.#maxWorkgroups = Math.min(device.limits.maxComputeWorkgroupsPerDimension, 65_535);
+    for (let i = 0; i < lanes; i++) this.#free.push(this.#makeLane());
   }
 
   static async create(device: GPUDevice, lanes = 2): Promise<GpuKernel> {
@@ -70,16 +69,16 @@ export class GpuKernel {
 
   /** Nonces one dispatch can cover: one per invocation on a maxWorkgroups² grid. */
   get maxCount(): number {
-    return Math.min(NO_HIT - 1, this.maxWorkgroups * this.maxWorkgroups * WORKGROUP_SIZE);
+    return Math.min(NO_HIT - 1, this.#maxWorkgroups * this.#maxWorkgroups * WORKGROUP_SIZE);
   }
 
   async dispatch(req: DispatchRequest): Promise<number | undefined> {
     const { count } = req;
     if (!Number.isInteger(count) || count < 1 || count > this.maxCount) throw new RangeError(`count out of range: ${count}`);
-    const lane = await this.acquire();
+    const lane = await this.#acquire();
     try {
       const needed = Math.ceil(count / WORKGROUP_SIZE);
-      const workgroups = Math.min(this.maxWorkgroups, needed);
+      const workgroups = Math.min(this.#maxWorkgroups, needed);
       const rows = Math.ceil(needed / workgroups);
       const stride = workgroups * WORKGROUP_SIZE;
       const params = new Uint32Array(this.source.paramBytes / 4);
@@ -92,12 +91,12 @@ export class GpuKernel {
       params[5] = stride;
       params.set(req.frontier.subarray(0, params.length - PARAM_HEADER_WORDS), PARAM_HEADER_WORDS);
 
-      const { queue } = this.device;
+      const { queue } = this.#device;
       queue.writeBuffer(lane.params, 0, params);
-      queue.writeBuffer(lane.result, 0, this.clear);
-      const encoder = this.device.createCommandEncoder();
+      queue.writeBuffer(lane.result, 0, this.#clear);
+      const encoder = this.#device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      pass.setPipeline(this.pipeline);
+      pass.setPipeline(this.#pipeline);
       pass.setBindGroup(0, lane.bindGroup);
       pass.dispatchWorkgroups(workgroups, rows);
       pass.end();
@@ -109,26 +108,26 @@ export class GpuKernel {
       lane.readback.unmap();
       return hit === NO_HIT ? undefined : hit;
     } finally {
-      this.release(lane);
+      this.#release(lane);
     }
   }
 
   destroy(): void {
-    for (const lane of this.free) {
+    for (const lane of this.#free) {
       lane.params.destroy();
       lane.result.destroy();
       lane.readback.destroy();
     }
-    this.free.length = 0;
+    this.#free.length = 0;
   }
 
-  private makeLane(): Lane {
-    const { device } = this;
+  #makeLane(): Lane {
+    const device = this.#device;
     const params = device.createBuffer({ size: this.source.paramBytes, usage: USAGE_UNIFORM | USAGE_COPY_DST });
     const result = device.createBuffer({ size: 16, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
     const readback = device.createBuffer({ size: 16, usage: USAGE_MAP_READ | USAGE_COPY_DST });
     const bindGroup = device.createBindGroup({
-      layout: this.pipeline.getBindGroupLayout(0),
+      layout: this.#pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: params } },
         { binding: 1, resource: { buffer: result } },
@@ -137,15 +136,15 @@ export class GpuKernel {
     return { params, result, readback, bindGroup };
   }
 
-  private acquire(): Promise<Lane> {
-    const lane = this.free.pop();
+  #acquire(): Promise<Lane> {
+    const lane = this.#free.pop();
     if (lane) return Promise.resolve(lane);
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  private release(lane: Lane): void {
-    const next = this.waiting.shift();
+  #release(lane: Lane): void {
+    const next = this.#waiting.shift();
     if (next) next(lane);
-    else this.free.push(lane);
+    else this.#free.push(lane);
   }
 }

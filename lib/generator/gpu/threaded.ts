@@ -67,122 +67,125 @@ export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promi
 }
 
 class ThreadedGpu implements GpuGenerator {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private closed = false;
-  private failure: Error | undefined;
-  private closing: Promise<void> | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+  #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #worker: Worker;
+  readonly #info: GpuAdapterInfo;
+  readonly #counters: Float64Array;
+  readonly #onInvalid: GpuGeneratorOptions['onInvalid'];
 
-  constructor(
-    private readonly worker: Worker,
-    private readonly info: GpuAdapterInfo,
-    private readonly counters: Float64Array,
-    private readonly onInvalid: GpuGeneratorOptions['onInvalid'],
-  ) {
-    worker.on('message', (m: FromWorker) => this.onMessage(m));
+  constructor(worker: Worker, info: GpuAdapterInfo, counters: Float64Array, onInvalid: GpuGeneratorOptions['onInvalid']) {
+    this.#worker = worker;
+    this.#info = info;
+    this.#counters = counters;
+    this.#onInvalid = onInvalid;
+    worker.on('message', (m: FromWorker) => this.#onMessage(m));
     let lastError: unknown;
     worker.on('error', (err) => (lastError = err));
     worker.on('exit', () => {
-      if (this.closed) return;
-      this.failure = new BackendUnavailableError('GPU worker exited', { cause: lastError });
-      this.failAll(this.failure);
+      if (this.#closed) return;
+      this.#failure = new BackendUnavailableError('GPU worker exited', { cause: lastError });
+      this.#failAll(this.#failure);
     });
     worker.unref();
   }
 
   get batch(): number {
-    return this.counters[1]!;
+    return this.#counters[1]!;
   }
 
   describe(): GpuAdapterInfo {
-    return this.info;
+    return this.#info;
   }
 
   hashes(): number {
-    return this.counters[0]!;
+    return this.#counters[0]!;
   }
 
   generate(root: Uint8Array, target: bigint, signal: AbortSignal): Promise<bigint> {
     const invalid = jobArgumentError(root, target, signal);
     if (invalid !== undefined) return Promise.reject(invalid);
-    return this.request((id) => ({ op: 'generate', id, root: Uint8Array.from(root), target }), signal).then((nonce) => {
+    return this.#request((id) => ({ op: 'generate', id, root: Uint8Array.from(root), target }), signal).then((nonce) => {
       if (nonce === undefined) throw new BackendUnavailableError('GPU worker answered without a nonce');
       return nonce;
     });
   }
 
   searchRange(root: Uint8Array, target: bigint, base: bigint, count: number): Promise<bigint | undefined> {
-    return this.request((id) => ({ op: 'range', id, root: Uint8Array.from(root), target, base, count }));
+    return this.#request((id) => ({ op: 'range', id, root: Uint8Array.from(root), target, base, count }));
   }
 
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.#closed = true;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
-  private async shutdown(): Promise<void> {
-    this.failAll(new BackendUnavailableError('GPU generator is closed'));
-    if (this.failure) {
-      await this.worker.terminate();
+  async #shutdown(): Promise<void> {
+    this.#failAll(new BackendUnavailableError('GPU generator is closed'));
+    if (this.#failure) {
+      await this.#worker.terminate();
       return;
     }
-    this.worker.ref();
+    this.#worker.ref();
     const closed = new Promise<void>((resolve) => {
       const on = (m: FromWorker): void => {
         if (m.op === 'closed') resolve();
       };
-      this.worker.on('message', on);
-      this.worker.once('exit', () => resolve());
+      this.#worker.on('message', on);
+      this.#worker.once('exit', () => resolve());
     });
-    this.post({ op: 'close' });
+    this.#post({ op: 'close' });
     // Bounded: a wedged driver must not hang shutdown.
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    await this.worker.terminate();
+    await this.#worker.terminate();
   }
 
-  private request(make: (id: number) => ToWorker, signal?: AbortSignal): Promise<bigint | undefined> {
-    if (this.closed) return Promise.reject(new BackendUnavailableError('GPU generator is closed'));
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
+  #request(make: (id: number) => ToWorker, signal?: AbortSignal): Promise<bigint | undefined> {
+    if (this.#closed) return Promise.reject(new BackendUnavailableError('GPU generator is closed'));
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
     return new Promise<bigint | undefined>((resolve, reject) => {
       const onAbort = (): void => {
-        this.settle(id);
-        this.post({ op: 'abort', id });
+        this.#settle(id);
+        this.#post({ op: 'abort', id });
         reject(abortReason(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) });
-      if (this.pending.size === 1) this.worker.ref();
-      this.post(make(id));
+      this.#pending.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) });
+      if (this.#pending.size === 1) this.#worker.ref();
+      this.#post(make(id));
     });
   }
 
-  private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+  #post(message: ToWorker): void {
+    this.#worker.postMessage(message);
   }
 
   /** Takes a request out of the table; the caller settles its promise. */
-  private settle(id: number): Pending | undefined {
-    const p = this.pending.get(id);
+  #settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
     if (!p) return undefined;
-    this.pending.delete(id);
+    this.#pending.delete(id);
     p.cleanup();
-    if (this.pending.size === 0 && !this.closing) this.worker.unref();
+    if (this.#pending.size === 0 && !this.#closing) this.#worker.unref();
     return p;
   }
 
-  private failAll(err: Error): void {
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
+  #failAll(err: Error): void {
+    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(err);
   }
 
-  private onMessage(m: FromWorker): void {
+  #onMessage(m: FromWorker): void {
     switch (m.op) {
       case 'done':
-        this.settle(m.id)?.resolve(m.nonce);
+        this.#settle(m.id)?.resolve(m.nonce);
         break;
       case 'failed': {
-        const p = this.settle(m.id);
+        const p = this.#settle(m.id);
         if (!p) break;
         const err =
           m.error.name === 'AbortError'
@@ -192,7 +195,7 @@ class ThreadedGpu implements GpuGenerator {
         break;
       }
       case 'invalid':
-        this.onInvalid?.({ root: m.root, nonce: m.nonce, target: m.target });
+        this.#onInvalid?.({ root: m.root, nonce: m.nonce, target: m.target });
         break;
       default:
         break;
