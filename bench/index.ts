@@ -5,8 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { DEFAULTS } from '../lib/config/defaults.js';
-import type { Config } from '../lib/config/types.js';
+import type { RawMap } from '../lib/config/index.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
 import { benchGpu } from './gpu.js';
 import { benchHashrate } from './hashrate.js';
@@ -43,22 +42,18 @@ async function spawnServer(message: object): Promise<Child> {
   return { url, proc, ask };
 }
 
-function config(
-  backends: Config['backends'],
-  extra: { websocket?: string; precache?: Partial<Config['precache']>; observability?: boolean } = {},
-): Config {
+/** A server's config as YAML would write it; the child process loads it with configFromRaw. */
+function config(backends: RawMap, extra: { websocket?: string; precache?: RawMap; observability?: boolean } = {}): RawMap {
   const observability = extra.observability ?? true;
   return {
     network: 'nano-dev',
-    listen: { host: '127.0.0.1', port: 0 },
-    node: { timeout: 10_000, ...(extra.websocket === undefined ? {} : { websocket: extra.websocket }) },
-    rpc: { allow: [], bodyLimit: 65536 },
-    cache: { url: 'memory', maxEntries: 100_000, ttl: 3_600_000 },
-    work: { timeout: 30_000, maxMultiplier: 64 },
-    breaker: { failures: 3, cooldown: 5000, maxCooldown: 300_000 },
+    listen: '127.0.0.1:0',
+    node: extra.websocket === undefined ? {} : { websocket: extra.websocket },
+    rpc: { allow: [] },
+    cache: { ttl: '1h' },
     backends,
     tiers: [{ backends: Object.keys(backends) }],
-    precache: { ...DEFAULTS.precache, enabled: false, accounts: [], tiers: Object.keys(backends), callbackForward: [], ...extra.precache },
+    precache: { enabled: false, tiers: Object.keys(backends), ...extra.precache },
     log: { level: 'silent' },
     metrics: { enabled: observability },
     dashboard: { enabled: observability },
@@ -116,12 +111,11 @@ async function benchDpow(table: Array<[string, string, string]>, lines: string[]
       dpow: {
         type: 'dpow',
         url: `ws://127.0.0.1:${port}/service_ws/`,
-        postUrl: `http://127.0.0.1:${port}/service/`,
+        post_url: `http://127.0.0.1:${port}/service/`,
         user,
-        apiKey,
+        api_key: apiKey,
         sockets: DPOW_SOCKETS,
-        timeout: 5000,
-        sendAccount: true,
+        timeout: '5s',
       },
     }),
   });
@@ -172,7 +166,7 @@ async function main(): Promise<void> {
     const table = precompute(30_000);
     const [hotRoot, hotWork, hotValue] = table[0] as [string, string, string];
     const bare = await spawnServer({ mode: 'bare' });
-    const hot = await spawnServer({ mode: 'powgate', config: config({ local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } }), prime: [[hotRoot, hotWork, hotValue]] });
+    const hot = await spawnServer({ mode: 'powgate', config: config({ local: { type: 'local', cpu_threads: 1 } }), prime: [[hotRoot, hotWork, hotValue]] });
     children.push(bare, hot);
     const hitBody = JSON.stringify({ action: 'work_generate', hash: hotRoot, difficulty: DIFFICULTY });
     lines.push('## (1) cache-hit work_generate vs bare node:http', '', row(['server', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs bare']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
@@ -187,7 +181,7 @@ async function main(): Promise<void> {
 
     // (2) The miss path through powgate to an instant peer, beside calling that peer directly.
     const peer = await spawnServer({ mode: 'peer', table: Object.fromEntries(table.map(([r, w]) => [r, w])) });
-    const miss = await spawnServer({ mode: 'powgate', config: config({ peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }) });
+    const miss = await spawnServer({ mode: 'powgate', config: config({ peer: { type: 'rpc', urls: [peer.url] } }) });
     children.push(peer, miss);
     const missSeconds = Math.min(SECONDS, 2);
     const body = (offset: number) => (i: number) => JSON.stringify({ action: 'work_generate', hash: table[(offset + i) % table.length]?.[0], difficulty: DIFFICULTY });
@@ -201,7 +195,7 @@ async function main(): Promise<void> {
 
     // (3) Upstream calls for 100 identical concurrent requests.
     const slowPeer = await spawnServer({ mode: 'peer', table: Object.fromEntries(table.map(([r, w]) => [r, w])), delay: 50 });
-    const dedupe = await spawnServer({ mode: 'powgate', config: config({ peer: { type: 'rpc', urls: [slowPeer.url], sendAccount: true } }) });
+    const dedupe = await spawnServer({ mode: 'powgate', config: config({ peer: { type: 'rpc', urls: [slowPeer.url] } }) });
     children.push(slowPeer, dedupe);
     const sameBody = JSON.stringify({ action: 'work_generate', hash: table[1]?.[0], difficulty: DIFFICULTY });
     const answers = await Promise.all(Array.from({ length: 100 }, () => fetch(dedupe.url, { method: 'POST', body: sameBody }).then((r) => r.text())));
@@ -221,7 +215,7 @@ async function main(): Promise<void> {
     results.gpu = gpu;
 
     // (5) What metrics and the dashboard cost on the cache-hit path.
-    const local = { local: { type: 'local' as const, cpuThreads: 1, cpuImpl: 'auto' as const } };
+    const local = { local: { type: 'local', cpu_threads: 1 } };
     const dark = await spawnServer({ mode: 'powgate', config: config(local, { observability: false }), prime: [[hotRoot, hotWork, hotValue]] });
     const lit = await spawnServer({ mode: 'powgate', config: config(local, { observability: true }), prime: [[hotRoot, hotWork, hotValue]] });
     children.push(dark, lit);
@@ -248,12 +242,12 @@ async function main(): Promise<void> {
     const node = await spawnServer({ mode: 'node' });
     const slow = await spawnServer({ mode: 'peer', table: {}, delay: 200, compute: true });
     children.push(node, slow);
-    const source = { slow: { type: 'rpc' as const, urls: [slow.url], sendAccount: true } };
+    const source = { slow: { type: 'rpc', urls: [slow.url] } };
     const runs: Record<string, PrecacheRun & { precacheSeconds?: number }> = {};
     for (const on of [false, true]) {
       const gate = await spawnServer({
         mode: 'powgate',
-        config: config(source, { websocket: node.url, precache: { enabled: on, accounts: stream.accounts, concurrency: 64, maxQueue: 4 * ACCOUNTS } }),
+        config: config(source, { websocket: node.url, precache: { enabled: on, accounts: stream.accounts, concurrency: 64, max_queue: 4 * ACCOUNTS } }),
       });
       children.push(gate);
       const t0 = performance.now();

@@ -9,14 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Config } from '../lib/config/types.js';
+import { configFromRaw, type RawMap } from '../lib/config/index.js';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { startPowgate } from '../lib/server.js';
 
 type Message =
   | { mode: 'bare' }
   | { mode: 'peer'; table: Record<string, string>; delay?: number; compute?: boolean }
-  | { mode: 'powgate'; config: Config; prime?: Array<[string, string, string]> }
+  | { mode: 'powgate'; config: RawMap; prime?: Array<[string, string, string]> }
   | { mode: 'node' }
   | { mode: 'dpow'; table: Record<string, string>; latency: number; user: string; apiKey: string };
 
@@ -77,10 +77,7 @@ async function start(m: Message): Promise<string> {
   if (m.mode === 'node') return startNode();
   if (m.mode === 'dpow') return startDpow(m);
   if (m.mode === 'powgate') {
-    const config = JSON.parse(JSON.stringify(m.config), (k, v: unknown) =>
-      k === 'defaultDifficulty' && typeof v === 'string' ? BigInt(v) : v,
-    ) as Config;
-    const gate = await startPowgate(config, { logger: pino({ level: 'silent' }), registry: new Registry() });
+    const gate = await startPowgate(configFromRaw(m.config), { logger: pino({ level: 'silent' }), registry: new Registry() });
     for (const [root, work, value] of m.prime ?? []) await gate.cache.set(root, BigInt(`0x${work}`), BigInt(`0x${value}`));
     process.on('message', (msg: { stats?: boolean }) => {
       if (msg.stats) void gate.registry.metrics().then((text) => send({ metrics: text }));

@@ -6,12 +6,14 @@ import { deepFreeze } from './freeze.js';
 import type { Env } from './interpolate.js';
 import { mergeSources, sourceOf } from './merge.js';
 import { normalizeConfig } from './schema.js';
+import type { RawMap } from './shape.js';
 import type { Sources } from './shortcuts.js';
 import type { Config } from './types.js';
 
 export { parseArgs, USAGE, type CliArgs } from './cli.js';
 export { DEFAULT_RPC_ALLOW } from './defaults.js';
 export { redactConfig } from './redact.js';
+export type { RawMap } from './shape.js';
 export type {
   Config,
   BackendConfig,
@@ -36,6 +38,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const args = parseArgs(options.argv ?? []);
   const file = args.config ?? (env[CONFIG_FILE_VAR] || undefined);
   const fileRaw = file === undefined ? {} : await readConfigFile(file, env);
+  return configFrom(fileRaw, env, args);
+}
+
+/**
+ * The loader with `raw` in place of the config file: YAML-shaped (snake_case
+ * keys, durations as `250ms`/`2s`), merged with env and flags and checked by
+ * the same schema. Tests, the bench and embedders build their configs here,
+ * so a new key needs no edit outside lib/config and its consumer.
+ */
+export function configFromRaw(raw: RawMap, options: LoadConfigOptions = {}): Config {
+  const args = parseArgs(options.argv ?? []);
+  if (args.config !== undefined) throw new ConfigError('', '--config cannot be combined with a raw config');
+  return configFrom(raw, options.env ?? {}, args);
+}
+
+function configFrom(fileRaw: RawMap, env: Env, args: ReturnType<typeof parseArgs>): Config {
   const { raw, sources } = mergeSources(fileRaw, readEnv(env), args);
   try {
     return deepFreeze(normalizeConfig(raw));

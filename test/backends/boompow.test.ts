@@ -4,13 +4,12 @@ import { createBackend } from '../../lib/backends/index.js';
 import { createLocalBackend } from '../../lib/backends/local.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { redactConfig } from '../../lib/config/index.js';
-import type { BoompowBackendConfig } from '../../lib/config/types.js';
 import { hexToBytes, NETWORKS, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeBoompow } from '../fakes/boompow.js';
 import { findWork } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
-import { captureLogs, randomRoot, rpc, startTestPowgate, testConfig, type TestConfig } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate, testBackendConfig, testConfig, type TestConfig } from '../helpers/powgate.js';
 
 const TOKEN = 'service:7d1e4c2a-9b3f-4e8d-a1c5-0f6b2d9e8a77';
 const DENIED = 'service:0b0b0b0b-9b3f-4e8d-a1c5-0f6b2d9e8a77';
@@ -57,7 +56,7 @@ describe('boompow backend through powgate', function () {
     const names = Object.keys(backends);
     pg = await startTestPowgate(
       {
-        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }])),
+        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpu_threads: 1 }])),
         tiers: names.map((n) => ({ backends: [n] })),
         ...t,
       },
@@ -117,7 +116,7 @@ describe('boompow backend through powgate', function () {
   it('asks for 1 below its base on Banano (clamped), with real work', async () => {
     const fake = await boompow({ base: 0xfffffe0000000000n, works: new Map([[V8.root, V8.work]]) });
     const gate = await start(
-      { boompow: createBackend('boompow', boompowConfig(fake), { network: NETWORKS.banano }) },
+      { boompow: createBackend('boompow', testBackendConfig(boompowConfig(fake)), { network: NETWORKS.banano }) },
       { network: 'banano' },
     );
     const { json, headers } = await ask(gate, V8.root, 'fffff00000000000');
@@ -145,7 +144,7 @@ describe('boompow backend through powgate', function () {
       const fake = await boompow();
       const backend = createBoompowBackend('boompow', options(fake, { token }));
       const { logger, lines } = captureLogs('debug');
-      const gate = await start({ boompow: backend, local: local() }, { breaker: { failures: 3, cooldown: 1000, maxCooldown: 300_000 } }, logger);
+      const gate = await start({ boompow: backend, local: local() }, { breaker: { failures: 3, cooldown: '1s', max_cooldown: '5m' } }, logger);
       for (let i = 0; i < 4; i++) expect((await ask(gate, randomRoot(), 'f000000000000000')).headers.get('x-powgate-source')).to.equal('local');
       expect(fake.calls).to.have.length(1);
       expect(gate.service.breakers.get('boompow')?.retryIn).to.be.above(250_000);
@@ -243,7 +242,7 @@ describe('boompow backend through powgate', function () {
     expect(all).to.not.include(TOKEN.slice('service:'.length));
   });
 
-  function boompowConfig(fake: FakeBoompow): BoompowBackendConfig {
-    return { type: 'boompow', url: fake.url, token: TOKEN, blockAward: true, timeout: 10_000 };
+  function boompowConfig(fake: FakeBoompow) {
+    return { type: 'boompow', url: fake.url, token: TOKEN, timeout: '10s' };
   }
 });

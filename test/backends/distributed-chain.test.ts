@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { BackendConfig } from '../../lib/config/types.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeBoompow } from '../fakes/boompow.js';
@@ -32,16 +31,16 @@ describe('dpow, boompow, an rpc peer and local in one chain', function () {
     await Promise.all([dpow.close(), boompow.close(), peer.close()]);
   });
 
-  const backends = (over: { apiKey?: string; token?: string } = {}): Record<string, BackendConfig> => ({
-    dpow: { type: 'dpow', url: dpow.wsUrl, postUrl: dpow.postUrl, user: 'svc', apiKey: over.apiKey ?? API_KEY, sockets: 2, timeout: 1000, sendAccount: true },
-    boompow: { type: 'boompow', url: boompow.url, token: over.token ?? TOKEN, blockAward: true, timeout: 300 },
-    peers: { type: 'rpc', urls: [peer.url], sendAccount: true },
-    local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' },
+  const backends = (over: { apiKey?: string; token?: string } = {}) => ({
+    dpow: { type: 'dpow', url: dpow.wsUrl, post_url: dpow.postUrl, user: 'svc', api_key: over.apiKey ?? API_KEY, sockets: 2, timeout: '1s' },
+    boompow: { type: 'boompow', url: boompow.url, token: over.token ?? TOKEN, timeout: '1s' },
+    peers: { type: 'rpc', urls: [peer.url] },
+    local: { type: 'local', cpu_threads: 1 },
   });
   const tiers = [
-    { backends: ['dpow'], hedgeAfter: 60_000 },
-    { backends: ['boompow'], hedgeAfter: 60_000 },
-    { backends: ['peers'], hedgeAfter: 60_000 },
+    { backends: ['dpow'], hedge_after: '1m' },
+    { backends: ['boompow'], hedge_after: '1m' },
+    { backends: ['peers'], hedge_after: '1m' },
     { backends: ['local'] },
   ];
   const ask = async (gate: Powgate): Promise<string | null> => {

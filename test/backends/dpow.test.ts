@@ -5,14 +5,13 @@ import { createLocalBackend } from '../../lib/backends/local.js';
 import { createRpcBackend } from '../../lib/backends/rpc.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { redactConfig } from '../../lib/config/index.js';
-import type { DpowBackendConfig } from '../../lib/config/types.js';
 import { BackendConfigError, InvalidWorkError } from '../../lib/errors.js';
 import { hexToBytes, NETWORKS, workValue, type NetworkName } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeDpow } from '../fakes/dpow.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
-import { captureLogs, randomRoot, rpc, startTestPowgate, testConfig, type TestConfig } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate, testBackendConfig, testConfig, type TestConfig } from '../helpers/powgate.js';
 
 const DEV_BASE = 0xffc0000000000000n;
 const DEV_HEX = 'ffc0000000000000';
@@ -83,7 +82,7 @@ describe('dpow backend through powgate', function () {
     pg = await startTestPowgate(
       {
         // Only the names and tiers matter: the backends themselves are given.
-        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }])),
+        backends: Object.fromEntries(names.map((n) => [n, { type: 'local', cpu_threads: 1 }])),
         tiers: names.map((n) => ({ backends: [n] })),
         ...t,
       },
@@ -166,7 +165,7 @@ describe('dpow backend through powgate', function () {
     const fake = await dpow({ services: { svc: 'the-right-key' } });
     const backend = createDpowBackend('dpow', options(fake));
     const { logger, lines } = captureLogs('debug');
-    const gate = await start({ dpow: backend, local: local() }, { breaker: { failures: 3, cooldown: 1000, maxCooldown: 300_000 } }, logger);
+    const gate = await start({ dpow: backend, local: local() }, { breaker: { failures: 3, cooldown: '1s', max_cooldown: '5m' } }, logger);
     for (let i = 0; i < 4; i++) {
       const { headers } = await ask(gate, randomRoot());
       expect(headers.get('x-powgate-source')).to.equal('local');
@@ -256,7 +255,7 @@ describe('dpow backend through powgate', function () {
       peer.works.set(V8.root, V8.work);
       const gate = await start(
         {
-          dpow: createBackend('dpow', dpowConfig(fake), { network: NETWORKS[network as NetworkName] }),
+          dpow: createBackend('dpow', testBackendConfig(dpowConfig(fake)), { network: NETWORKS[network as NetworkName] }),
           peers: createRpcBackend('peers', { urls: [peer.url] }),
         },
         { network },
@@ -406,7 +405,7 @@ describe('dpow backend through powgate', function () {
     expect(all).to.not.include(API_KEY);
   });
 
-  function dpowConfig(fake: FakeDpow): DpowBackendConfig {
-    return { type: 'dpow', url: fake.wsUrl, postUrl: fake.postUrl, user: 'svc', apiKey: API_KEY, sockets: 2, timeout: 5000, sendAccount: true };
+  function dpowConfig(fake: FakeDpow) {
+    return { type: 'dpow', url: fake.wsUrl, post_url: fake.postUrl, user: 'svc', api_key: API_KEY, sockets: 2, timeout: '5s' };
   }
 });

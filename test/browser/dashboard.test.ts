@@ -89,12 +89,12 @@ describe('dashboard in headless Chromium', function () {
     gate = await startTestPowgate(
       {
         backends: {
-          peer: { type: 'rpc', urls: [peer.url], sendAccount: true },
-          flaky: { type: 'rpc', urls: [flaky.url], sendAccount: true },
-          local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' },
+          peer: { type: 'rpc', urls: [peer.url] },
+          flaky: { type: 'rpc', urls: [flaky.url] },
+          local: { type: 'local', cpu_threads: 1 },
         },
         tiers: [{ backends: ['peer', 'flaky'] }, { backends: ['local'] }],
-        breaker: { failures: 3, cooldown: 60_000, maxCooldown: 60_000 },
+        breaker: { failures: 3, cooldown: '1m', max_cooldown: '1m' },
       },
       undefined,
       { precacheStatus: precache },

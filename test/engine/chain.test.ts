@@ -8,7 +8,7 @@ import { randomRoot, rpc, startTestPowgate, type TestConfig } from '../helpers/p
 const DEV_BASE = 'ffc0000000000000';
 
 function rpcBackend(peer: FakeRpcPeer) {
-  return { type: 'rpc' as const, urls: [peer.url], sendAccount: true };
+  return { type: 'rpc', urls: [peer.url] };
 }
 
 function meets(root: string, work: string, target: bigint): boolean {
@@ -84,7 +84,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     const fast = (await peer()).behave('valid', 0);
     const gate = await start({
       backends: { slow: rpcBackend(slow), fast: rpcBackend(fast) },
-      tiers: [{ backends: ['slow'], hedgeAfter: 100 }, { backends: ['fast'] }],
+      tiers: [{ backends: ['slow'], hedge_after: '100ms' }, { backends: ['fast'] }],
     });
     const started = Date.now();
     const { json, headers } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE });
@@ -113,7 +113,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
       const good = (await peer()).behave('valid', 0);
       const gate = await start({
         backends: { bad: rpcBackend(bad), good: rpcBackend(good) },
-        tiers: [{ backends: ['bad'], hedgeAfter: 60_000 }, { backends: ['good'] }],
+        tiers: [{ backends: ['bad'], hedge_after: '1m' }, { backends: ['good'] }],
       });
       const started = Date.now();
       const { json, headers } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE });
@@ -139,7 +139,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
   it('inside one rpc backend, an invalid fast URL loses to a valid slow URL', async () => {
     const liar = (await peer()).behave('invalid', 0);
     const honest = (await peer()).behave('valid', 200);
-    const gate = await start({ backends: { peers: { type: 'rpc', urls: [liar.url, honest.url], sendAccount: true } } });
+    const gate = await start({ backends: { peers: { type: 'rpc', urls: [liar.url, honest.url] } } });
     const root = randomRoot();
     const { json } = await rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_BASE });
     expect(meets(root, json.work as string, 0xffc0000000000000n)).to.equal(true);
@@ -159,7 +159,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
 
   it('the per-request deadline answers with an error and stops the upstream work', async () => {
     const hang = (await peer()).behave('hang');
-    const gate = await start({ backends: { hang: rpcBackend(hang) }, timeout: 300 });
+    const gate = await start({ backends: { hang: rpcBackend(hang) }, work: { timeout: '300ms' } });
     const root = randomRoot();
     const started = Date.now();
     const { status, json } = await rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_BASE });
@@ -177,7 +177,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     const gate = await start({
       backends: { bad: rpcBackend(bad), good: rpcBackend(good) },
       tiers: [{ backends: ['bad'] }, { backends: ['good'] }],
-      breaker: { failures: 2, cooldown: 400, maxCooldown: 10_000 },
+      breaker: { failures: 2, cooldown: '400ms', max_cooldown: '10s' },
     });
     for (let i = 0; i < 4; i++) {
       const { json } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE });
@@ -196,7 +196,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
 
   it('every backend failing ends with one clear error naming them, not the peer URLs', async () => {
     const a = (await peer()).behave('error', 0);
-    const gate = await start({ backends: { a: { type: 'rpc', urls: [a.url.replace('http://', 'http://user:secret@')], sendAccount: true } } });
+    const gate = await start({ backends: { a: { type: 'rpc', urls: [a.url.replace('http://', 'http://user:secret@')] } } });
     const { text, json } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE });
     expect(json.error).to.match(/^Work generation failed: a: /);
     expect(text).to.not.include('secret');

@@ -35,9 +35,9 @@ describe('engine: a backend configuration error', () => {
     const { logger, lines } = captureLogs('info');
     const gate = (pg = await startTestPowgate(
       {
-        backends: { svc: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' }, local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
-        tiers: [{ backends: ['svc'], hedgeAfter: 60_000 }, { backends: ['local'] }],
-        breaker: { failures: 3, cooldown: 1000, maxCooldown: 120_000 },
+        backends: { svc: { type: 'local', cpu_threads: 1 }, local: { type: 'local', cpu_threads: 1 } },
+        tiers: [{ backends: ['svc'], hedge_after: '1m' }, { backends: ['local'] }],
+        breaker: { failures: 3, cooldown: '1s', max_cooldown: '2m' },
       },
       new Map<string, Backend>([
         ['svc', refused],

@@ -2,58 +2,67 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
-import { DEFAULTS } from '../../lib/config/defaults.js';
-import type { BackendConfig, Config, PrecacheConfig, TierConfig } from '../../lib/config/types.js';
+import { configFromRaw, type BackendConfig, type Config, type RawMap } from '../../lib/config/index.js';
 import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.js';
 
+/**
+ * Config overrides as a user writes them in YAML: snake_case keys, durations
+ * with a unit (`2s`, `250ms`). Sections merge key by key onto the test base;
+ * `backends` and lists replace it whole.
+ */
 export interface TestConfig {
-  network?: Config['network'];
-  backends?: Record<string, BackendConfig>;
-  tiers?: TierConfig[];
-  timeout?: number;
-  allow?: string[];
-  nodeRpc?: string;
-  nodeWs?: string;
-  cacheUrl?: string;
-  precache?: Partial<PrecacheConfig>;
-  breaker?: Partial<Config['breaker']>;
-  defaultDifficulty?: bigint;
-  metrics?: Config['metrics'];
-  dashboard?: Config['dashboard'];
+  readonly network?: string;
+  readonly listen?: string;
+  readonly node?: RawMap;
+  readonly rpc?: RawMap;
+  readonly cache?: RawMap;
+  readonly work?: RawMap;
+  readonly breaker?: RawMap;
+  readonly backends?: RawMap;
+  readonly tiers?: readonly RawMap[];
+  readonly precache?: RawMap;
+  readonly log?: RawMap;
+  readonly metrics?: RawMap;
+  readonly dashboard?: RawMap;
 }
 
-/** A full Config for tests: loopback, port 0, memory cache, silent logs. */
+/** Loopback, port 0, a memory cache, silent logs, short timers: what most tests want. */
+const TEST_BASE: RawMap = {
+  network: 'nano-dev',
+  listen: '127.0.0.1:0',
+  node: { timeout: '2s' },
+  rpc: { allow: ['account_info', 'block_info', 'process'] },
+  cache: { max_entries: 1000, ttl: '1m' },
+  work: { timeout: '10s' },
+  breaker: { cooldown: '5s', max_cooldown: '1m' },
+  log: { level: 'silent' },
+};
+
+/**
+ * A full Config for tests, built by the real loader from TEST_BASE plus `t`.
+ * Unless `t` says otherwise, every backend sits in one tier and may serve precache.
+ */
 export function testConfig(t: TestConfig = {}): Config {
-  const backends = t.backends ?? { local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } };
-  return {
-    network: t.network ?? 'nano-dev',
-    listen: { host: '127.0.0.1', port: 0 },
-    node: {
-      timeout: 2000,
-      ...(t.nodeRpc === undefined ? {} : { rpc: t.nodeRpc }),
-      ...(t.nodeWs === undefined ? {} : { websocket: t.nodeWs }),
-    },
-    rpc: { allow: t.allow ?? ['account_info', 'block_info', 'process'], bodyLimit: 64 * 1024 },
-    cache: { url: t.cacheUrl ?? 'memory', maxEntries: 1000, ttl: 60_000 },
-    work: {
-      timeout: t.timeout ?? 10_000,
-      maxMultiplier: 64,
-      ...(t.defaultDifficulty === undefined ? {} : { defaultDifficulty: t.defaultDifficulty }),
-    },
-    breaker: { failures: 3, cooldown: 5000, maxCooldown: 60_000, ...t.breaker },
-    backends,
-    tiers: t.tiers ?? [{ backends: Object.keys(backends) }],
-    precache: {
-      ...DEFAULTS.precache,
-      accounts: [],
-      tiers: Object.keys(backends),
-      callbackForward: [],
-      ...t.precache,
-    },
-    log: { level: 'silent' },
-    metrics: t.metrics ?? { enabled: true },
-    dashboard: t.dashboard ?? { enabled: true },
-  };
+  const raw = structuredClone(TEST_BASE);
+  for (const [key, value] of Object.entries(t)) {
+    const base = raw[key];
+    raw[key] = isMap(base) && isMap(value) && key !== 'backends' ? { ...base, ...value } : value;
+  }
+  const backends = isMap(raw.backends) ? raw.backends : (raw.backends = { local: { type: 'local', cpu_threads: 1 } });
+  const names = Object.keys(backends);
+  raw.tiers ??= [{ backends: names }];
+  const precache = isMap(raw.precache) ? raw.precache : (raw.precache = {});
+  precache.tiers ??= names;
+  return configFromRaw(raw);
+}
+
+/** One backend's config, YAML-shaped in, normalised by the loader: for tests that build a backend themselves. */
+export function testBackendConfig(raw: RawMap): BackendConfig {
+  return testConfig({ backends: { backend: raw } }).backends.backend as BackendConfig;
+}
+
+function isMap(value: unknown): value is RawMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export async function startTestPowgate(

@@ -8,7 +8,7 @@ describe('HTTP surface', () => {
   let peer: FakeRpcPeer;
   before(async () => {
     peer = await new FakeRpcPeer().start();
-    gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } } });
+    gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url] } } });
   });
   after(async () => {
     await gate.close();

@@ -13,7 +13,7 @@ describe('forwarding other actions to node.rpc', () => {
     node.answers.set('account_info', ACCOUNT_INFO);
     node.answers.set('process', `{\n    "hash": "AB"\n}\n`);
     node.answers.set('send', `{\n    "block": "CD"\n}\n`);
-    gate = await startTestPowgate({ nodeRpc: node.url, allow: ['account_info', 'process', 'block_info'] });
+    gate = await startTestPowgate({ node: { rpc: node.url }, rpc: { allow: ['account_info', 'process', 'block_info'] } });
   });
   after(async () => {
     await gate.close();
@@ -60,7 +60,7 @@ describe('forwarding other actions to node.rpc', () => {
   });
 
   it('an operator can allow a sensitive action by name', async () => {
-    const open = await startTestPowgate({ nodeRpc: node.url, allow: ['send'] });
+    const open = await startTestPowgate({ node: { rpc: node.url }, rpc: { allow: ['send'] } });
     try {
       expect((await rpc(open.url, { action: 'send' })).json.block).to.equal('CD');
     } finally {
@@ -80,7 +80,7 @@ describe('forwarding other actions to node.rpc', () => {
   });
 
   it('a node that does not answer gets a clear error, not a hang', async () => {
-    const down = await startTestPowgate({ nodeRpc: 'http://127.0.0.1:1' });
+    const down = await startTestPowgate({ node: { rpc: 'http://127.0.0.1:1' } });
     try {
       const { json } = await rpc(down.url, { action: 'block_info', hash: '1' });
       expect(json.error).to.equal("Node RPC did not answer for 'block_info': check node.rpc");

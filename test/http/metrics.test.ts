@@ -32,7 +32,7 @@ describe('GET /metrics', () => {
   before(async () => {
     peer = await new FakeRpcPeer().start();
     gate = await startTestPowgate({
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true }, local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
+      backends: { peer: { type: 'rpc', urls: [peer.url] }, local: { type: 'local', cpu_threads: 1 } },
       tiers: [{ backends: ['peer'] }, { backends: ['local'] }],
     });
   });
@@ -130,8 +130,8 @@ describe('GET /metrics', () => {
     let split: Powgate;
     before(async () => {
       split = await startTestPowgate({
-        backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } },
-        metrics: { enabled: true, listen: { host: '127.0.0.1', port: 0 } },
+        backends: { peer: { type: 'rpc', urls: [peer.url] } },
+        metrics: { enabled: true, listen: '127.0.0.1:0' },
       });
     });
     after(() => split.close());

@@ -25,9 +25,9 @@ describe('GET /readyz', () => {
     a = await new FakeRpcPeer().start();
     b = await new FakeRpcPeer().start();
     gate = await startTestPowgate({
-      backends: { a: { type: 'rpc', urls: [a.url], sendAccount: true }, b: { type: 'rpc', urls: [b.url], sendAccount: true } },
+      backends: { a: { type: 'rpc', urls: [a.url] }, b: { type: 'rpc', urls: [b.url] } },
       tiers: [{ backends: ['a'] }, { backends: ['b'] }],
-      breaker: { failures: 1, cooldown: COOLDOWN, maxCooldown: COOLDOWN },
+      breaker: { failures: 1, cooldown: `${COOLDOWN}ms`, max_cooldown: `${COOLDOWN}ms` },
     });
   });
   after(async () => {
@@ -80,7 +80,7 @@ describe('GET /readyz with a cache that does not answer', () => {
   it('is 503 naming the cache, and /healthz stays 200', async function () {
     this.timeout(15_000);
     // Nothing listens on port 1: the Redis client is refused at once and keeps retrying.
-    const gate = await startTestPowgate({ cacheUrl: 'redis://127.0.0.1:1' });
+    const gate = await startTestPowgate({ cache: { url: 'redis://127.0.0.1:1' } });
     try {
       const { status, body } = await readyz(gate.url);
       expect(status).to.equal(503);

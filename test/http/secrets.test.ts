@@ -28,12 +28,14 @@ describe('no secret from the config in any monitoring output', () => {
     const secretUrl = peer.url.replace('http://', 'http://user:SECRET_PEER@') + '/work?token=SECRET_TOKEN';
     const t = {
       backends: {
-        peers: { type: 'rpc' as const, urls: [secretUrl, 'http://admin:SECRET_DEAD@127.0.0.1:1'], sendAccount: true },
-        local: { type: 'local' as const, cpuThreads: 1, cpuImpl: 'auto' as const },
+        peers: { type: 'rpc', urls: [secretUrl, 'http://admin:SECRET_DEAD@127.0.0.1:1'] },
+        // Stands in for leakyBackend() below, which the test hands over itself.
+        leaky: { type: 'rpc', urls: ['http://127.0.0.1:1'] },
+        local: { type: 'local', cpu_threads: 1 },
       },
       tiers: [{ backends: ['peers'] }, { backends: ['leaky'] }, { backends: ['local'] }],
       // Unreachable on purpose: its failure reasons must not carry the password either.
-      cacheUrl: 'redis://:SECRET_REDIS@127.0.0.1:1/0',
+      cache: { url: 'redis://:SECRET_REDIS@127.0.0.1:1/0' },
     };
     const config = testConfig(t);
     const backends = new Map<string, Backend>([

@@ -33,7 +33,7 @@ describe('GET /api/status', () => {
   beforeEach(async () => {
     peer = await new FakeRpcPeer().start();
     gate = await startTestPowgate({
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true }, local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
+      backends: { peer: { type: 'rpc', urls: [peer.url] }, local: { type: 'local', cpu_threads: 1 } },
       tiers: [{ backends: ['peer'] }, { backends: ['local'] }],
       breaker: { failures: 100 },
     });

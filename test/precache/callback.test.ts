@@ -46,7 +46,7 @@ describe('precache from the node HTTP callback', function () {
   });
 
   const start = async (t: TestConfig = {}): Promise<Powgate> => {
-    const gate = await startTestPowgate({ nodeRpc: node.rpcUrl, backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }, ...t });
+    const gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url] } }, ...t, node: { rpc: node.rpcUrl, ...t.node } });
     gates.push(gate);
     return gate;
   };
@@ -81,7 +81,7 @@ describe('precache from the node HTTP callback', function () {
 
   it('the same block from the websocket and the callback is precached once', async () => {
     const a = randomAccount();
-    const gate = await start({ nodeWs: node.wsUrl, precache: { accounts: [a] } });
+    const gate = await start({ node: { websocket: node.wsUrl }, precache: { accounts: [a] } });
     await until(() => gate.precache.status().websocket === 'connected', 'subscribed');
     const block = node.block(a);
     node.confirm(block);
@@ -104,7 +104,7 @@ describe('precache from the node HTTP callback', function () {
       },
     });
     const slowUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/cb`;
-    const gate = await start({ precache: { accounts: [a], callbackForward: [slowUrl, `${fast.url}/cb`], callbackTimeout: 2000 } });
+    const gate = await start({ precache: { accounts: [a], callback_forward: [slowUrl, `${fast.url}/cb`], callback_timeout: '2s' } });
     const body = nodeCallback(node, node.block(a));
     const started = Date.now();
     expect((await post(gate, body)).status).to.equal(200);
@@ -119,7 +119,7 @@ describe('precache from the node HTTP callback', function () {
     const a = randomAccount();
     const target = await new FakeNodeRpc().start();
     servers.push(target);
-    const gate = await start({ precache: { enabled: false, accounts: [a], callbackForward: [target.url] } });
+    const gate = await start({ precache: { enabled: false, accounts: [a], callback_forward: [target.url] } });
     expect((await post(gate, nodeCallback(node, node.block(a)))).status).to.equal(200);
     await until(() => target.received.length === 1, 'forwarded');
     expect(gate.precache.status()).to.deep.include({ enabled: false, websocket: 'off', queueDepth: 0 });

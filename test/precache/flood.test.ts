@@ -36,9 +36,9 @@ describe('precache under a flood of confirmations', function () {
     const accounts = Array.from({ length: 200 }, randomAccount);
     gate = await startTestPowgate(
       {
-        nodeWs: node.wsUrl,
-        backends: { gpu: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' } },
-        precache: { accounts, maxQueue: 100, concurrency: 1, pingInterval: 2000 },
+        node: { websocket: node.wsUrl },
+        backends: { gpu: { type: 'local', cpu_threads: 1 } },
+        precache: { accounts, max_queue: 100, concurrency: 1, ping_interval: '2s' },
       },
       new Map([['gpu', device]]),
     );

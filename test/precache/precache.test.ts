@@ -26,11 +26,10 @@ describe('precache from node websocket confirmations', function () {
 
   const start = async (t: TestConfig = {}): Promise<Powgate> => {
     const gate = await startTestPowgate({
-      nodeWs: node.wsUrl,
-      nodeRpc: node.rpcUrl,
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } },
+      node: { websocket: node.wsUrl, rpc: node.rpcUrl },
+      backends: { peer: { type: 'rpc', urls: [peer.url] } },
       ...t,
-      precache: { reconnectDelay: 20, maxReconnectDelay: 100, pingInterval: 1000, ...t.precache },
+      precache: { reconnect_delay: '20ms', max_reconnect_delay: '100ms', ping_interval: '1s', ...t.precache },
     });
     gates.push(gate);
     await until(() => gate.precache.status().websocket === 'connected', 'websocket subscribed');
@@ -99,7 +98,7 @@ describe('precache from node websocket confirmations', function () {
   });
 
   it('keeps the node filter equal to the tracked set as learned accounts are evicted', async () => {
-    const gate = await start({ precache: { maxAccounts: 2 } });
+    const gate = await start({ precache: { max_accounts: 2 } });
     const learned = [randomAccount(), randomAccount(), randomAccount()];
     for (const account of learned) await rpc(gate.url, { action: 'work_generate', hash: randomHash(), account });
     await until(() => {
@@ -215,7 +214,7 @@ describe('precache from node websocket confirmations', function () {
 
   it('replaces a connection whose node stopped answering pings', async () => {
     const a = randomAccount();
-    const gate = await start({ precache: { accounts: [a], pingInterval: 200 } });
+    const gate = await start({ precache: { accounts: [a], ping_interval: '200ms' } });
     node.mute = true;
     await until(() => gate.precache.status().websocket !== 'connected', 'dead link noticed', 3000);
     node.mute = false;

@@ -24,11 +24,11 @@ describe('precache with several instances on one Redis (real server)', function 
 
   const start = async (accounts: string[]): Promise<Powgate> => {
     const gate = await startTestPowgate({
-      cacheUrl: REDIS_URL,
-      nodeWs: node.wsUrl,
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } },
+      cache: { url: REDIS_URL },
+      node: { websocket: node.wsUrl },
+      backends: { peer: { type: 'rpc', urls: [peer.url] } },
       // A short TTL: what the tests learn must not pile up in a shared Redis.
-      precache: { accounts, accountTtl: 30_000, reconnectDelay: 20, pingInterval: 2000 },
+      precache: { accounts, account_ttl: '30s', reconnect_delay: '20ms', ping_interval: '2s' },
     });
     gates.push(gate);
     await until(() => gate.precache.status().websocket === 'connected', 'subscribed');

@@ -25,7 +25,7 @@ describe('work_generate (node-exact)', () => {
   let peer: FakeRpcPeer;
   before(async () => {
     peer = await new FakeRpcPeer().start();
-    nano = await startTestPowgate({ network: 'nano', backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }, timeout: 2000 });
+    nano = await startTestPowgate({ network: 'nano', backends: { peer: { type: 'rpc', urls: [peer.url] } }, work: { timeout: '2s' } });
     await nano.cache.set(V1, V1_WORK, V1_VALUE);
   });
   after(async () => {
@@ -124,7 +124,7 @@ describe('work_generate end to end (nano-dev thresholds, real work)', () => {
   let peer: FakeRpcPeer;
   before(async () => {
     peer = await new FakeRpcPeer().start();
-    dev = await startTestPowgate({ network: 'nano-dev', backends: { peers: { type: 'rpc', urls: [peer.url], sendAccount: true } } });
+    dev = await startTestPowgate({ network: 'nano-dev', backends: { peers: { type: 'rpc', urls: [peer.url] } } });
   });
   after(async () => {
     await dev.close();
