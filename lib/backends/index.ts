@@ -1,4 +1,3 @@
-import { DEFAULTS } from '../config/defaults.js';
 import type { BackendConfig } from '../config/types.js';
 import type { NetworkParams } from '../pow/index.js';
 import { createBoompowBackend } from './boompow.js';
@@ -31,9 +30,9 @@ const FACTORIES: Factories = {
     createLocalBackend(name, {
       cpuThreads: config.cpuThreads,
       cpuImpl: config.cpuImpl,
-      gpu: config.gpu ?? DEFAULTS.localBackend.gpu,
+      gpu: config.gpu,
       gpuAdapter: config.gpuAdapter,
-      gpuBackend: config.gpuBackend ?? DEFAULTS.localBackend.gpuBackend,
+      gpuBackend: config.gpuBackend,
     }),
   dpow: (name, config, { network }) =>
     createDpowBackend(name, {

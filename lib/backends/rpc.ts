@@ -8,7 +8,8 @@ export interface RpcBackendOptions {
   readonly urls: readonly string[];
   /** Per-request timeout in ms; unset means the job's own deadline. */
   readonly timeout?: number;
-  readonly sendAccount?: boolean;
+  /** Relay the client's `account` to the peers. */
+  readonly sendAccount: boolean;
   /** Called for each peer that answers with work below the target (the peer is not told). */
   readonly onInvalid?: (peer: string) => void;
 }
@@ -35,7 +36,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     const url = new URL(raw);
     return { url, label: `${url.protocol}//${url.host}`, active: new Map() };
   });
-  const sendAccount = options.sendAccount ?? true;
+  const { sendAccount } = options;
 
   const release = (peer: Peer, root: string): number => {
     const left = (peer.active.get(root) ?? 1) - 1;

@@ -74,17 +74,15 @@ function normalizeRpcBackend(raw: RawMap, path: string): RpcBackendConfig {
 
 function normalizeLocalBackend(raw: RawMap, path: string): LocalBackendConfig {
   const map = section(raw, path, ['type', 'cpu_threads', 'cpu_impl', 'gpu', 'gpu_adapter', 'gpu_backend']);
-  // The GPU keys stay out of the result when unset; the backend factory applies DEFAULTS.localBackend.
-  const gpu = optional(map, 'gpu', path, oneOf(['auto', 'off', 'on']));
+  const defaults = DEFAULTS.localBackend;
   const gpuAdapter = optional(map, 'gpu_adapter', path, nonEmpty('an adapter name'));
-  const gpuBackend = optional(map, 'gpu_backend', path, oneOf(['auto', 'opengl', 'vulkan']));
   return {
     type: 'local',
-    cpuThreads: withDefault(map, 'cpu_threads', path, integer(1, 1024), DEFAULTS.localBackend.cpuThreads),
-    cpuImpl: withDefault(map, 'cpu_impl', path, oneOf(['auto', 'native', 'wasm'] as const), DEFAULTS.localBackend.cpuImpl),
-    ...(gpu === undefined ? {} : { gpu }),
+    cpuThreads: withDefault(map, 'cpu_threads', path, integer(1, 1024), defaults.cpuThreads),
+    cpuImpl: withDefault(map, 'cpu_impl', path, oneOf(['auto', 'native', 'wasm'] as const), defaults.cpuImpl),
+    gpu: withDefault(map, 'gpu', path, oneOf(['auto', 'off', 'on'] as const), defaults.gpu),
     ...(gpuAdapter === undefined ? {} : { gpuAdapter }),
-    ...(gpuBackend === undefined ? {} : { gpuBackend }),
+    gpuBackend: withDefault(map, 'gpu_backend', path, oneOf(['auto', 'opengl', 'vulkan'] as const), defaults.gpuBackend),
   };
 }
 

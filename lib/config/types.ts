@@ -110,12 +110,12 @@ export interface LocalBackendConfig {
   readonly cpuThreads: number;
   /** Kernel: native (AVX-512/AVX2/scalar addon), wasm, or auto (native when it loads, else WASM). */
   readonly cpuImpl: 'auto' | 'native' | 'wasm';
-  /** `auto` (default when unset): a hardware GPU when found; `on`: any adapter, none is a start-up error; `off`. */
-  readonly gpu?: 'auto' | 'off' | 'on';
+  /** `auto`: a hardware GPU when found; `on`: any adapter, none is a start-up error; `off`. */
+  readonly gpu: 'auto' | 'off' | 'on';
   /** Adapter name as Dawn lists it (unset: Dawn's choice, the high-performance one). */
   readonly gpuAdapter?: string;
-  /** Dawn backend: `auto` (default when unset: vulkan, then opengl), `vulkan` or `opengl`. */
-  readonly gpuBackend?: 'auto' | 'opengl' | 'vulkan';
+  /** Dawn backend: `auto` (vulkan, then opengl), `vulkan` or `opengl`. */
+  readonly gpuBackend: 'auto' | 'opengl' | 'vulkan';
 }
 
 export interface DpowBackendConfig {

@@ -65,7 +65,7 @@ describe('boompow backend through powgate', function () {
     );
     return pg;
   };
-  const local = (): Backend => createLocalBackend('local', { cpuThreads: 1 });
+  const local = (): Backend => createLocalBackend('local', { cpuThreads: 1, cpuImpl: 'auto', gpu: 'off' });
   const ask = (gate: Powgate, root: string, difficulty: string) => rpc(gate.url, { action: 'work_generate', hash: root, difficulty });
   const metrics = async (gate: Powgate): Promise<string> => (await fetch(`${gate.url}/metrics`)).text();
 

@@ -91,7 +91,7 @@ describe('dpow backend through powgate', function () {
     );
     return pg;
   };
-  const local = (): Backend => createLocalBackend('local', { cpuThreads: 1 });
+  const local = (): Backend => createLocalBackend('local', { cpuThreads: 1, cpuImpl: 'auto', gpu: 'off' });
   const ask = (gate: Powgate, root: string, extra: Record<string, unknown> = {}) =>
     rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_HEX, ...extra });
   const metrics = async (gate: Powgate): Promise<string> => (await fetch(`${gate.url}/metrics`)).text();
@@ -256,7 +256,7 @@ describe('dpow backend through powgate', function () {
       const gate = await start(
         {
           dpow: createBackend('dpow', testBackendConfig(dpowConfig(fake)), { network: NETWORKS[network as NetworkName] }),
-          peers: createRpcBackend('peers', { urls: [peer.url] }),
+          peers: createRpcBackend('peers', { urls: [peer.url], sendAccount: true }),
         },
         { network },
       );

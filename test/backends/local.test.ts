@@ -15,7 +15,7 @@ describe('backends/local', function () {
   let backend: LocalBackend;
 
   beforeEach(() => {
-    backend = createLocalBackend('cpu', { cpuThreads: 2 });
+    backend = createLocalBackend('cpu', { cpuThreads: 2, cpuImpl: 'auto', gpu: 'off' });
   });
   afterEach(async () => {
     await backend.close();
@@ -83,7 +83,7 @@ describe('backends/local', function () {
 });
 
 backendConformance('local', async () => ({
-  backend: createLocalBackend('local', { cpuThreads: 2 }),
+  backend: createLocalBackend('local', { cpuThreads: 2, cpuImpl: 'auto', gpu: 'off' }),
   stall: () => 0xffffffffffffffffn,
   unstall: () => {},
   dispose: async () => {},

@@ -9,7 +9,7 @@ import { randomRoot } from '../helpers/powgate.js';
 backendConformance('rpc', async () => {
   const peer = await new FakeRpcPeer().start();
   return {
-    backend: createRpcBackend('peers', { urls: [peer.url] }),
+    backend: createRpcBackend('peers', { urls: [peer.url], sendAccount: true }),
     stall: () => {
       peer.behave('hang');
       return 0xffc0000000000000n;
@@ -41,7 +41,7 @@ describe('rpc backend quirks', () => {
 
   it('accepts a nano-work-server answer (no hash, unpadded difficulty) and rejects its HTTP 400 bodies as failures', async () => {
     const p = await start();
-    const backend = createRpcBackend('a', { urls: [p.url] });
+    const backend = createRpcBackend('a', { urls: [p.url], sendAccount: true });
     expect(typeof (await backend.generate(job()))).to.equal('bigint');
     p.behave('http400');
     const err = await backend.generate(job()).catch((e: unknown) => e);
@@ -50,13 +50,13 @@ describe('rpc backend quirks', () => {
 
   it('reports invalid work as InvalidWorkError when no URL has valid work', async () => {
     const p = (await start()).behave('invalid');
-    const err = await createRpcBackend('a', { urls: [p.url] }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('a', { urls: [p.url], sendAccount: true }).generate(job()).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InvalidWorkError);
   });
 
   it('times out per request with `timeout` and tells the peer', async () => {
     const p = (await start()).behave('hang');
-    const err = await createRpcBackend('a', { urls: [p.url], timeout: 100 }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('a', { urls: [p.url], timeout: 100, sendAccount: true }).generate(job()).catch((e: unknown) => e);
     expect(String(err)).to.include('no answer within 100 ms');
     await p.waitFor('work_cancel', 1);
   });
@@ -64,13 +64,13 @@ describe('rpc backend quirks', () => {
   it('sends no work_cancel to a peer that already answered, one to each peer still working', async () => {
     const fast = (await start()).behave('valid');
     const slow = (await start()).behave('hang');
-    await createRpcBackend('a', { urls: [fast.url, slow.url] }).generate(job());
+    await createRpcBackend('a', { urls: [fast.url, slow.url], sendAccount: true }).generate(job());
     await slow.waitFor('work_cancel', 1);
     expect(fast.cancels()).to.have.length(0);
   });
 
   it('a connection refused is a failure naming the peer without credentials', async () => {
-    const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'] }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'], sendAccount: true }).generate(job()).catch((e: unknown) => e);
     expect(String(err)).to.include('http://127.0.0.1:1').and.not.include('pw').and.not.include('secret');
   });
 });

@@ -14,7 +14,7 @@ describe('config defaults', () => {
       cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * 24 * 3600 * 1000 },
       work: { timeout: 30_000, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
-      backends: { local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto' } },
+      backends: { local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' } },
       tiers: [{ backends: ['local'] }],
       precache: {
         enabled: true,

@@ -36,7 +36,7 @@ describe('loadConfig', () => {
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
-        local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto' },
+        local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
       },
       tiers: [{ backends: ['peers'], hedgeAfter: 2_000 }, { backends: ['local'] }],
       precache: {
@@ -135,7 +135,7 @@ breaker: { cooldown: 1000, max_cooldown: 1d }
     const config = await loadYaml('node:\ncache: ~\nwork: { default_difficulty: "" }\n');
     expect(config.cache.url).to.equal('memory');
     expect(config.work).to.not.have.property('defaultDifficulty');
-    expect((await loadYaml('')).backends).to.deep.equal({ local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto' } });
+    expect((await loadYaml('')).backends).to.deep.equal({ local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' } });
   });
 
   it('returns a deep-frozen config', async () => {

@@ -51,7 +51,7 @@ describe('config precedence', () => {
     expect(config.node).to.deep.equal({ rpc: 'http://node:7076', websocket: 'ws://node:7078', timeout: 10_000 });
     expect(config.cache.url).to.equal('redis://cache:6379');
     expect(config.backends).to.deep.equal({
-      local: { type: 'local', cpuThreads: 3, cpuImpl: 'auto' },
+      local: { type: 'local', cpuThreads: 3, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
       peers: { type: 'rpc', urls: ['http://p1:7000', 'http://p2:7000'], sendAccount: true },
     });
     expect(config.tiers).to.deep.equal([{ backends: ['peers'], hedgeAfter: 2000 }, { backends: ['local'] }]);
@@ -74,7 +74,7 @@ describe('config precedence', () => {
     });
     expect(config.node).to.deep.include({ rpc: 'https://node:7076', websocket: 'wss://node:7078' });
     expect(config.cache.url).to.equal('rediss://cache:6380');
-    expect(config.backends.local).to.deep.equal({ type: 'local', cpuThreads: 4, cpuImpl: 'auto' });
+    expect(config.backends.local).to.deep.equal({ type: 'local', cpuThreads: 4, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' });
     expect(config.backends.peers).to.deep.equal({ type: 'rpc', urls: ['http://p1:7000'], sendAccount: true });
   });
 
@@ -147,7 +147,7 @@ tiers:
     const config = await loadYaml('backends: { p: { type: rpc, urls: [http://p] } }\ntiers: [{ backends: [p] }]', {
       argv: ['--cpu-threads', '2'],
     });
-    expect(config.backends.local).to.deep.equal({ type: 'local', cpuThreads: 2, cpuImpl: 'auto' });
+    expect(config.backends.local).to.deep.equal({ type: 'local', cpuThreads: 2, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' });
     expect(config.tiers).to.deep.equal([{ backends: ['p'] }, { backends: ['local'] }]);
   });
 

@@ -41,7 +41,7 @@ describe('engine: a backend configuration error', () => {
       },
       new Map<string, Backend>([
         ['svc', refused],
-        ['local', createLocalBackend('local', { cpuThreads: 1 })],
+        ['local', createLocalBackend('local', { cpuThreads: 1, cpuImpl: 'auto', gpu: 'off' })],
       ]),
       { logger },
     ));
