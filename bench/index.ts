@@ -53,7 +53,7 @@ function config(backends: RawMap, extra: { websocket?: string; precache?: RawMap
     cache: { ttl: '1h' },
     backends,
     tiers: [{ backends: Object.keys(backends) }],
-    precache: { enabled: false, tiers: Object.keys(backends), ...extra.precache },
+    precache: { enabled: false, backends: Object.keys(backends), ...extra.precache },
     log: { level: 'silent' },
     metrics: { enabled: observability },
     dashboard: { enabled: observability },

@@ -17,6 +17,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   let config;
+  // Deprecated keys still load; they are logged once the logger (and its level) exists.
+  const deprecated: string[] = [];
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -27,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`powgate ${powgateVersion()}\n`);
       return 0;
     }
-    config = await loadConfig({ argv, env: process.env });
+    config = await loadConfig({ argv, env: process.env, onWarning: (message) => deprecated.push(message) });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`powgate: configuration error: ${err.message}\n`);
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const logger = pino({ level: config.log.level, base: { name: 'powgate' } });
+  for (const message of deprecated) logger.warn(`configuration: ${message}`);
   logger.debug({ config: redactConfig(config) }, 'configuration');
   let gate;
   try {

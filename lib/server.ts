@@ -84,7 +84,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       .filter((tier) => tier.backends.length > 0);
   const tiers = tierList();
   // Precache keeps the chain's order and tiers, restricted to the backends it may use.
-  const precacheTiers = tierList(new Set(config.precache.tiers));
+  const precacheTiers = tierList(new Set(config.precache.backends));
 
   let service: WorkService | undefined;
   const onCacheError = (err: CacheError): void => {

@@ -78,7 +78,7 @@ export const DEFAULTS = deepFreeze({
     maxReconnectDelay: MINUTE,
     pingInterval: 30 * SECOND,
   },
-  /** Backend types precache leaves alone unless precache.tiers names them: shared services with quotas. */
+  /** Backend types precache leaves alone unless precache.backends names them: shared services with quotas. */
   precacheExcludedTypes: ['dpow', 'boompow'],
   /** hedge_after of each tier that powgate makes up when the config names no tiers. */
   hedgeAfter: 2 * SECOND,

@@ -1,10 +1,11 @@
 import { ConfigError } from '../errors.js';
-import { parseArgs } from './cli.js';
+import { parseArgs, type CliArgs } from './cli.js';
 import { CONFIG_FILE_VAR, readEnv } from './env.js';
 import { readConfigFile } from './file.js';
 import { deepFreeze } from './freeze.js';
 import type { Env } from './interpolate.js';
 import { mergeSources, sourceOf } from './merge.js';
+import { applyRenames, writtenPath, type Renames } from './renamed.js';
 import { normalizeConfig } from './schema.js';
 import type { RawMap } from './shape.js';
 import type { Sources } from './shortcuts.js';
@@ -30,6 +31,11 @@ export interface LoadConfigOptions {
   argv?: readonly string[];
   /** Defaults to process.env; read here and nowhere deeper. */
   env?: Env;
+  /**
+   * Told of each deprecated key in use (the config still loads). Unset: a
+   * process DeprecationWarning. The CLI logs them once its logger exists.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Flags > env > file > defaults, validated and deep-frozen. Throws ConfigError naming the key path. */
@@ -38,34 +44,46 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const args = parseArgs(options.argv ?? []);
   const file = args.config ?? (env[CONFIG_FILE_VAR] || undefined);
   const fileRaw = file === undefined ? {} : await readConfigFile(file, env);
-  return configFrom(fileRaw, env, args);
+  return configFrom(fileRaw, env, args, options.onWarning);
 }
 
 /**
  * The loader with `raw` in place of the config file: YAML-shaped (snake_case
  * keys, durations as `250ms`/`2s`), merged with env and flags and checked by
  * the same schema. Tests, the bench and embedders build their configs here,
- * so a new key needs no edit outside lib/config and its consumer.
+ * so a new key needs no edit outside lib/config and its consumer. `env`
+ * defaults to none here, not to process.env.
  */
 export function configFromRaw(raw: RawMap, options: LoadConfigOptions = {}): Config {
   const args = parseArgs(options.argv ?? []);
   if (args.config !== undefined) throw new ConfigError('', '--config cannot be combined with a raw config');
-  return configFrom(raw, options.env ?? {}, args);
+  return configFrom(raw, options.env ?? {}, args, options.onWarning);
 }
 
-function configFrom(fileRaw: RawMap, env: Env, args: ReturnType<typeof parseArgs>): Config {
-  const { raw, sources } = mergeSources(fileRaw, readEnv(env), args);
+function configFrom(fileRaw: RawMap, env: Env, args: CliArgs, onWarning?: (message: string) => void): Config {
+  const warn = onWarning ?? ((message: string) => process.emitWarning(message, 'DeprecationWarning'));
+  const renames: Renames = new Map();
+  const file = structuredClone(fileRaw);
+  applyRenames(file, new Map(), renames, warn);
+  const envLayer = readEnv(env);
+  applyRenames(envLayer.overlay, envLayer.sources, renames, warn);
+  const { raw, sources } = mergeSources(file, envLayer, args);
   try {
     return deepFreeze(normalizeConfig(raw));
   } catch (err) {
-    throw err instanceof ConfigError ? withSource(err, sources) : err;
+    throw err instanceof ConfigError ? asWritten(err, sources, renames) : err;
   }
 }
 
-/** Names the env var or flag behind a bad value: the key path alone would send users to the file. */
-function withSource(err: ConfigError, sources: Sources): ConfigError {
+/**
+ * The error as the user would look for it: under the key name they wrote
+ * (a deprecated one included), naming the env var or flag behind the value
+ * (the key path alone would send them to the file).
+ */
+function asWritten(err: ConfigError, sources: Sources, renames: Renames): ConfigError {
   const source = sourceOf(sources, err.path);
-  if (source === undefined) return err;
+  const path = writtenPath(err.path, renames);
+  if (source === undefined && path === err.path) return err;
   const bare = err.path ? err.message.slice(err.path.length + 2) : err.message;
-  return new ConfigError(err.path, `${bare} (set by ${source})`);
+  return new ConfigError(path, source === undefined ? bare : `${bare} (set by ${source})`);
 }

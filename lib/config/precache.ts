@@ -13,7 +13,7 @@ const KEYS = [
   'max_accounts',
   'max_queue',
   'concurrency',
-  'tiers',
+  'backends',
   'callback_forward',
   'callback_timeout',
   'reconnect_delay',
@@ -34,8 +34,8 @@ function account(network: NetworkName): Parser<string> {
   };
 }
 
-/** Precache tiers name backends; they keep the order and tiers of `tiers`. */
-function tierNames(backends: Readonly<Record<string, BackendConfig>>, backendsPath: string): Parser<string[]> {
+/** Backend names precache may use; its jobs keep the order and tiers of the top-level `tiers`. */
+function backendNames(backends: Readonly<Record<string, BackendConfig>>, backendsPath: string): Parser<string[]> {
   return (value, path) => {
     const names = list(backendName, 1)(value, path);
     const seen = new Set<string>();
@@ -67,7 +67,7 @@ export function normalizePrecache(
   }
   const excluded: readonly string[] = DEFAULTS.precacheExcludedTypes;
   const cheap = Object.keys(backends).filter((name) => !excluded.includes(backends[name]?.type ?? ''));
-  const tiers = isUnset(map.tiers) ? cheap : tierNames(backends, backendsPath)(map.tiers, child(path, 'tiers'));
+  const allowed = isUnset(map.backends) ? cheap : backendNames(backends, backendsPath)(map.backends, child(path, 'backends'));
   return {
     enabled: withDefault(map, 'enabled', path, boolean, d.enabled),
     accounts: [...new Set(withDefault(map, 'accounts', path, list(account(network), 0), []))],
@@ -75,7 +75,7 @@ export function normalizePrecache(
     maxAccounts: withDefault(map, 'max_accounts', path, integer(1, 1_000_000), d.maxAccounts),
     maxQueue: withDefault(map, 'max_queue', path, integer(1, 1_000_000), d.maxQueue),
     concurrency: withDefault(map, 'concurrency', path, integer(1, 1024), d.concurrency),
-    tiers,
+    backends: allowed,
     callbackForward: withDefault(map, 'callback_forward', path, list(url(['http', 'https']), 0), []),
     callbackTimeout: withDefault(map, 'callback_timeout', path, duration(1, MAX_TIMER_MS), d.callbackTimeout),
     reconnectDelay,

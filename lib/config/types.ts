@@ -74,8 +74,8 @@ export interface PrecacheConfig {
   readonly maxQueue: number;
   /** Precache jobs running at once (only while no client job runs). */
   readonly concurrency: number;
-  /** Backends precache jobs may use, in the order and tiers of `tiers`. */
-  readonly tiers: readonly string[];
+  /** Backends precache jobs may use; they run in the order and tiers of the top-level `tiers`. */
+  readonly backends: readonly string[];
   /** URLs the node's HTTP callback body is forwarded to. */
   readonly callbackForward: readonly string[];
   readonly callbackTimeout: number;

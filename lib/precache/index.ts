@@ -68,8 +68,8 @@ export function createPrecache(deps: PrecacheDeps): Precache {
   });
   const forward = options.callbackForward.length > 0 ? callbackForwarder(options.callbackForward, options.callbackTimeout, events) : undefined;
 
-  const enabled = options.enabled && options.tiers.length > 0;
-  if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.tiers)');
+  const enabled = options.enabled && options.backends.length > 0;
+  if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.backends)');
   if (!enabled) {
     return {
       events,

@@ -23,7 +23,7 @@ describe('config defaults', () => {
         maxAccounts: 10_000,
         maxQueue: 1000,
         concurrency: 2,
-        tiers: ['local'],
+        backends: ['local'],
         callbackForward: [],
         callbackTimeout: 5_000,
         reconnectDelay: 1_000,

@@ -13,10 +13,10 @@ export async function yamlFile(yaml: string): Promise<string> {
   return file;
 }
 
-/** Loads `yaml` (plus extra argv/env) with an env that holds only what the test gives. */
+/** Loads `yaml` (plus extra argv/env) with an env that holds only what the test gives; warnings go to onWarning or nowhere. */
 export async function loadYaml(yaml: string, options: LoadConfigOptions = {}) {
   const file = await yamlFile(yaml);
-  return loadConfig({ argv: ['--config', file, ...(options.argv ?? [])], env: options.env ?? {} });
+  return loadConfig({ onWarning: () => {}, ...options, argv: ['--config', file, ...(options.argv ?? [])], env: options.env ?? {} });
 }
 
 /** The ConfigError a load must fail with. */

@@ -23,7 +23,7 @@ precache:
   max_accounts: 50
   max_queue: 20
   concurrency: 3
-  tiers: [local]
+  backends: [local]
   callback_forward: [http://a.example/cb, https://b.example/cb]
   callback_timeout: 250ms
   reconnect_delay: 50ms
@@ -37,7 +37,7 @@ precache:
       maxAccounts: 50,
       maxQueue: 20,
       concurrency: 3,
-      tiers: ['local'],
+      backends: ['local'],
       callbackForward: ['http://a.example/cb', 'https://b.example/cb'],
       callbackTimeout: 250,
       reconnectDelay: 50,
@@ -58,16 +58,52 @@ precache:
     expect(config.precache.accounts).to.deep.equal([NANO]);
   });
 
-  it('defaults its tiers to every backend but the shared services', async () => {
-    expect((await loadYaml(BACKENDS)).precache.tiers).to.deep.equal(['peers', 'local']);
+  it('defaults its backends to every backend but the shared services', async () => {
+    expect((await loadYaml(BACKENDS)).precache.backends).to.deep.equal(['peers', 'local']);
+  });
+
+  describe('the deprecated name precache.tiers', () => {
+    it('still works, with a warning that names the new key', async () => {
+      const warnings: string[] = [];
+      const config = await loadYaml(`${BACKENDS}precache: { tiers: [local] }`, { onWarning: (w) => warnings.push(w) });
+      expect(config.precache.backends).to.deep.equal(['local']);
+      expect(warnings).to.deep.equal(['precache.tiers is deprecated: write precache.backends (it lists backend names, not tiers)']);
+    });
+
+    it('names the env var that used it, and warns nothing for the new name', async () => {
+      const warnings: string[] = [];
+      const env = { POWGATE_PRECACHE__TIERS: 'local' };
+      expect((await loadYaml(BACKENDS, { env, onWarning: (w) => warnings.push(w) })).precache.backends).to.deep.equal(['local']);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include('precache.tiers (set by POWGATE_PRECACHE__TIERS) is deprecated');
+      warnings.length = 0;
+      await loadYaml(`${BACKENDS}precache: { backends: [local] }`, { onWarning: (w) => warnings.push(w) });
+      expect(warnings).to.deep.equal([]);
+    });
+
+    it('lets a newer layer win: env precache.backends over the file\'s precache.tiers', async () => {
+      const warnings: string[] = [];
+      const config = await loadYaml(`${BACKENDS}precache: { tiers: [local] }`, {
+        env: { POWGATE_PRECACHE__BACKENDS: 'peers' },
+        onWarning: (w) => warnings.push(w),
+      });
+      expect(config.precache.backends).to.deep.equal(['peers']);
+      expect(warnings).to.have.length(1);
+    });
+
+    it('reports errors under the name written, and refuses both names in one layer', async () => {
+      await rejects(`${BACKENDS}precache: { tiers: [local, gpu] }`, 'precache.tiers[1]', 'unknown backend "gpu"');
+      await rejects(`${BACKENDS}precache: { tiers: [local], backends: [peers] }`, 'precache.tiers', 'replaced by precache.backends', 'keep only');
+    });
   });
 
   it('rejects a bad account, naming the item', () =>
     rejects(`precache: { accounts: [${NANO}, "${NANO.slice(0, -1)}1"] }`, 'precache.accounts[1]', 'valid checksum'));
   it('rejects an account of another network', () => rejects(`network: banano\nprecache: { accounts: [${NANO}] }`, 'precache.accounts[0]', 'ban_'));
-  it('rejects an unknown backend in tiers', () => rejects(`${BACKENDS}precache: { tiers: [local, gpu] }`, 'precache.tiers[1]', 'unknown backend "gpu"', 'peers, local'));
-  it('rejects a backend listed twice', () => rejects(`${BACKENDS}precache: { tiers: [local, local] }`, 'precache.tiers[1]', 'twice'));
-  it('rejects an empty tier list', () => rejects(`${BACKENDS}precache: { tiers: [] }`, 'precache.tiers', 'at least 1'));
+  it('rejects an unknown backend', () =>
+    rejects(`${BACKENDS}precache: { backends: [local, gpu] }`, 'precache.backends[1]', 'unknown backend "gpu"', 'peers, local'));
+  it('rejects a backend listed twice', () => rejects(`${BACKENDS}precache: { backends: [local, local] }`, 'precache.backends[1]', 'twice'));
+  it('rejects an empty backend list', () => rejects(`${BACKENDS}precache: { backends: [] }`, 'precache.backends', 'at least 1'));
   it('rejects a callback URL that is not http', () =>
     rejects('precache: { callback_forward: ["ws://x"] }', 'precache.callback_forward[0]', 'http://'));
   it('rejects a queue of zero', () => rejects('precache: { max_queue: 0 }', 'precache.max_queue', 'from 1'));

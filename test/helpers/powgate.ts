@@ -52,7 +52,7 @@ export function testConfig(t: TestConfig = {}): Config {
   const names = Object.keys(backends);
   raw.tiers ??= [{ backends: names }];
   const precache = isMap(raw.precache) ? raw.precache : (raw.precache = {});
-  precache.tiers ??= names;
+  precache.backends ??= names;
   return configFromRaw(raw);
 }
 
