@@ -93,7 +93,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   };
   const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
-  service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.timeout, breaker: config.breaker });
+  service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker });
   const work = service;
   const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
 

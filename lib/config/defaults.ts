@@ -62,7 +62,7 @@ export const DEFAULTS = deepFreeze({
   node: { timeout: 10 * SECOND },
   rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024 },
   cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * DAY },
-  work: { timeout: 30 * SECOND, maxMultiplier: 64 },
+  work: { deadline: 30 * SECOND, maxMultiplier: 64 },
   breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE },
   log: { level: 'info' },
   metrics: { enabled: true },

@@ -9,6 +9,7 @@ import type { Sources } from './shortcuts.js';
  */
 export const RENAMED: ReadonlyArray<{ readonly old: string; readonly now: string; readonly why: string }> = [
   { old: 'precache.tiers', now: 'precache.backends', why: 'it lists backend names, not tiers' },
+  { old: 'work.timeout', now: 'work.deadline', why: 'it bounds the whole request; timeout is how long one answer is awaited' },
 ];
 
 /** New path -> the old path it was written as, so an error can name the key the user wrote. */

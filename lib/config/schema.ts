@@ -56,7 +56,7 @@ export function normalizeConfig(raw: RawMap): Config {
 
   const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit']);
   const cache = section(top.cache, 'cache', ['url', 'max_entries', 'ttl']);
-  const work = section(top.work, 'work', ['timeout', 'default_difficulty', 'max_multiplier']);
+  const work = section(top.work, 'work', ['deadline', 'default_difficulty', 'max_multiplier']);
   const defaultDifficulty = optional(work, 'default_difficulty', 'work', hex64);
   const breaker = section(top.breaker, 'breaker', ['failures', 'cooldown', 'max_cooldown']);
   const cooldown = withDefault(breaker, 'cooldown', 'breaker', timer, DEFAULTS.breaker.cooldown);
@@ -97,7 +97,7 @@ export function normalizeConfig(raw: RawMap): Config {
       ttl: withDefault(cache, 'ttl', 'cache', duration(1000, 365 * 24 * 3600 * 1000), DEFAULTS.cache.ttl),
     },
     work: {
-      timeout: withDefault(work, 'timeout', 'work', timer, DEFAULTS.work.timeout),
+      deadline: withDefault(work, 'deadline', 'work', timer, DEFAULTS.work.deadline),
       ...(defaultDifficulty === undefined ? {} : { defaultDifficulty }),
       maxMultiplier: withDefault(work, 'max_multiplier', 'work', number(1, 1e6), DEFAULTS.work.maxMultiplier),
     },

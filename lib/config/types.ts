@@ -12,7 +12,7 @@ export interface Config {
     readonly rpc?: string;
     /** node websocket URL: block confirmations that trigger precaching. */
     readonly websocket?: string;
-    /** Timeout of one forwarded RPC call. */
+    /** How long one forwarded RPC call (and each precache lookup) waits for the node's answer. */
     readonly timeout: number;
   };
   readonly rpc: {
@@ -28,8 +28,8 @@ export interface Config {
     readonly ttl: number;
   };
   readonly work: {
-    /** Per-request deadline. */
-    readonly timeout: number;
+    /** How long a work_generate may take in all, every tier and retry included (formerly work.timeout). */
+    readonly deadline: number;
     /** Target when a request names neither difficulty nor multiplier; defaults to the network's. */
     readonly defaultDifficulty?: bigint;
     /** Upper bound of the range check, as a multiplier of the network base (node: 64). */
@@ -78,6 +78,7 @@ export interface PrecacheConfig {
   readonly backends: readonly string[];
   /** URLs the node's HTTP callback body is forwarded to. */
   readonly callbackForward: readonly string[];
+  /** How long one forward to one of those URLs is awaited. */
   readonly callbackTimeout: number;
   /** First websocket reconnect delay; doubles (with jitter) up to maxReconnectDelay. */
   readonly reconnectDelay: number;
@@ -98,7 +99,7 @@ export interface RpcBackendConfig {
   readonly type: 'rpc';
   /** node-RPC work URLs (nano-work-server, a node with control, another powgate); they race. */
   readonly urls: readonly string[];
-  /** Per-request timeout; unset means the job's deadline. */
+  /** How long one request to a peer is awaited; unset: until the job's deadline. */
   readonly timeout?: number;
   /** Relay `account` to the peers when the client sent one. */
   readonly sendAccount: boolean;
@@ -129,7 +130,7 @@ export interface DpowBackendConfig {
   readonly apiKey: string;
   /** Persistent websockets; the server answers each one serially. 0 = POST only. */
   readonly sockets: number;
-  /** How long the server may look for work (whole seconds, 1 to 25 s), in ms. */
+  /** Sent to DPoW as its own search limit (whole seconds, 1 to 25 s), and awaited that long (plus a grace), in ms. */
   readonly timeout: number;
   /** Send the client's `account` (DPoW uses it for precache bookkeeping). */
   readonly sendAccount: boolean;
@@ -143,6 +144,6 @@ export interface BoompowBackendConfig {
   readonly token: string;
   /** Let BoomPoW credit its workers for our requests. */
   readonly blockAward: boolean;
-  /** Our own deadline per request, retries included (the server itself waits 30 s). */
+  /** How long one request to BoomPoW is awaited, its retries included (the server itself waits 30 s). */
   readonly timeout: number;
 }

@@ -93,7 +93,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     service,
     events,
     lock: redis === undefined ? NO_LOCK : redisLock(redis.client, randomUUID(), storeError),
-    lockMs: config.work.timeout,
+    lockMs: config.work.deadline,
     maxQueue: options.maxQueue,
     concurrency: options.concurrency,
     // A destination's next root: its head block, or its key while it is unopened.

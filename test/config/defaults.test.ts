@@ -12,7 +12,7 @@ describe('config defaults', () => {
       node: { timeout: 10_000 },
       rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * 24 * 3600 * 1000 },
-      work: { timeout: 30_000, maxMultiplier: 64 },
+      work: { deadline: 30_000, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: { local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' } },
       tiers: [{ backends: ['local'] }],

@@ -28,9 +28,9 @@ describe('config errors', () => {
     it('port out of range', () => rejects('listen: 127.0.0.1:65536', 'listen', 'HOST:PORT', '65536'));
     it('listen without a port', () => rejects('listen: localhost', 'listen', 'HOST:PORT'));
     it('bare IPv6 listen address', () => rejects('listen: "::1:7176"', 'listen', '[::1]:7176'));
-    it('bad duration', () => rejects('work: { timeout: 5x }', 'work.timeout', 'duration', '"5x"'));
+    it('bad duration', () => rejects('work: { deadline: 5x }', 'work.deadline', 'duration', '"5x"'));
     it('duration out of range', () => rejects('node: { timeout: 0 }', 'node.timeout', 'from 1ms'));
-    it('timer too long for setTimeout', () => rejects('work: { timeout: 30d }', 'work.timeout', 'to 24d'));
+    it('timer too long for setTimeout', () => rejects('work: { deadline: 30d }', 'work.deadline', 'to 24d'));
     it('bad size', () => rejects('rpc: { body_limit: 64 kilobytes }', 'rpc.body_limit', 'size'));
     it('bad peer URL scheme', () =>
       rejects('backends: { peers: { type: rpc, urls: [http://ok, "ws://p"] } }', 'backends.peers.urls[1]', 'http://', '"ws://p"'));

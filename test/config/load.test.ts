@@ -13,7 +13,7 @@ listen: 127.0.0.1:7176
 node: { rpc: http://127.0.0.1:7076, websocket: ws://127.0.0.1:7078, timeout: 10s }
 rpc: { allow: [account_info, block_info], body_limit: 64kb }
 cache: { url: memory, max_entries: 100000, ttl: 7d }
-work: { timeout: 30s, default_difficulty: fffffff800000000, max_multiplier: 64 }
+work: { deadline: 30s, default_difficulty: fffffff800000000, max_multiplier: 64 }
 breaker: { failures: 3, cooldown: 5s, max_cooldown: 5m }
 backends:
   peers: { type: rpc, urls: [http://127.0.0.1:7000], timeout: 10s, send_account: true }
@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
       rpc: { allow: ['account_info', 'block_info'], bodyLimit: 65_536 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
-      work: { timeout: 30_000, defaultDifficulty: 0xfffffff800000000n, maxMultiplier: 64 },
+      work: { deadline: 30_000, defaultDifficulty: 0xfffffff800000000n, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
@@ -67,7 +67,7 @@ describe('loadConfig', () => {
       node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
       rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
-      work: { timeout: 30_000, maxMultiplier: 64 },
+      work: { deadline: 30_000, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
@@ -120,14 +120,14 @@ listen: "[::1]:0"
 node: { timeout: 250ms }
 rpc: { body_limit: 1mb }
 cache: { ttl: 1h }
-work: { timeout: 1.5s }
+work: { deadline: 1.5s }
 breaker: { cooldown: 1000, max_cooldown: 1d }
 `);
     expect(config.listen).to.deep.equal({ host: '::1', port: 0 });
     expect(config.node.timeout).to.equal(250);
     expect(config.rpc.bodyLimit).to.equal(1024 * 1024);
     expect(config.cache.ttl).to.equal(3_600_000);
-    expect(config.work.timeout).to.equal(1_500);
+    expect(config.work.deadline).to.equal(1_500);
     expect(config.breaker).to.deep.include({ cooldown: 1_000, maxCooldown: 86_400_000 });
   });
 

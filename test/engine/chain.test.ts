@@ -159,7 +159,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
 
   it('the per-request deadline answers with an error and stops the upstream work', async () => {
     const hang = (await peer()).behave('hang');
-    const gate = await start({ backends: { hang: rpcBackend(hang) }, work: { timeout: '300ms' } });
+    const gate = await start({ backends: { hang: rpcBackend(hang) }, work: { deadline: '300ms' } });
     const root = randomRoot();
     const started = Date.now();
     const { status, json } = await rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_BASE });

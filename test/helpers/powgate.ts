@@ -33,7 +33,7 @@ const TEST_BASE: RawMap = {
   node: { timeout: '2s' },
   rpc: { allow: ['account_info', 'block_info', 'process'] },
   cache: { max_entries: 1000, ttl: '1m' },
-  work: { timeout: '10s' },
+  work: { deadline: '10s' },
   breaker: { cooldown: '5s', max_cooldown: '1m' },
   log: { level: 'silent' },
 };

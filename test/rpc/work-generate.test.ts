@@ -25,7 +25,7 @@ describe('work_generate (node-exact)', () => {
   let peer: FakeRpcPeer;
   before(async () => {
     peer = await new FakeRpcPeer().start();
-    nano = await startTestPowgate({ network: 'nano', backends: { peer: { type: 'rpc', urls: [peer.url] } }, work: { timeout: '2s' } });
+    nano = await startTestPowgate({ network: 'nano', backends: { peer: { type: 'rpc', urls: [peer.url] } }, work: { deadline: '2s' } });
     await nano.cache.set(V1, V1_WORK, V1_VALUE);
   });
   after(async () => {
