@@ -77,25 +77,26 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** `250ms`, `2s`, `5m`, `1h`, `7d`; a plain number is milliseconds. */
+/**
+ * `250ms`, `2s`, `5m`, `1h`, `7d`. A bare number is refused, never read in
+ * some unit: `timeout: 5` meant seconds as often as milliseconds.
+ */
 export function duration(min: number, max: number): Parser<number> {
   return (value, path) => {
-    const ms = toDurationMs(value);
-    if (ms === undefined || ms < min || ms > max) {
-      fail(
-        path,
-        `a duration such as 250ms, 2s, 5m, 1h or 7d (a plain number is milliseconds) ` +
-          `from ${formatDuration(min)} to ${formatDuration(max)}`,
-        value,
-      );
+    const expected = `a duration such as 250ms, 2s, 5m, 1h or 7d from ${formatDuration(min)} to ${formatDuration(max)}`;
+    const bare = toNumber(value);
+    if (bare !== undefined) {
+      const hint = Number.isFinite(bare) && bare >= 0 ? ` (write ${bare}s or ${Math.round(bare * 1000)}ms)` : '';
+      const shown = typeof value === 'string' ? value.trim() : String(value);
+      throw new ConfigError(path, `expected ${expected}, found ${shown}: a bare number has no unit${hint}`);
     }
+    const ms = toDurationMs(value);
+    if (ms === undefined || ms < min || ms > max) fail(path, expected, value);
     return ms;
   };
 }
 
 function toDurationMs(value: unknown): number | undefined {
-  const plain = toNumber(value);
-  if (plain !== undefined) return Number.isFinite(plain) ? Math.round(plain) : undefined;
   if (typeof value !== 'string') return undefined;
   const match = DURATION.exec(value.trim());
   if (!match) return undefined;

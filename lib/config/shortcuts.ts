@@ -1,4 +1,5 @@
 import { DEFAULTS } from './defaults.js';
+import { formatDuration } from './parse.js';
 import { isMap, type RawMap } from './shape.js';
 
 // The common settings that have a flag and an equal POWGATE_* variable. One
@@ -103,7 +104,7 @@ function ensureInTier(raw: RawMap, name: string, where: 'first' | 'last', label:
   const listed = tiers.some((tier) => isMap(tier) && namesOf(tier.backends).includes(name));
   if (listed) return;
   if (where === 'first') {
-    tiers.unshift({ backends: [name], hedge_after: DEFAULTS.hedgeAfter });
+    tiers.unshift({ backends: [name], hedge_after: formatDuration(DEFAULTS.hedgeAfter) });
     sources.set('tiers[0]', label);
   } else {
     tiers.push({ backends: [name] });

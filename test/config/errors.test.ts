@@ -29,7 +29,26 @@ describe('config errors', () => {
     it('listen without a port', () => rejects('listen: localhost', 'listen', 'HOST:PORT'));
     it('bare IPv6 listen address', () => rejects('listen: "::1:7176"', 'listen', '[::1]:7176'));
     it('bad duration', () => rejects('work: { deadline: 5x }', 'work.deadline', 'duration', '"5x"'));
-    it('duration out of range', () => rejects('node: { timeout: 0 }', 'node.timeout', 'from 1ms'));
+    it('duration out of range', () => rejects('node: { timeout: 0ms }', 'node.timeout', 'from 1ms'));
+    describe('a bare number for a duration, never read in some unit', () => {
+      it('in the file, suggesting the unit forms', () =>
+        rejects('node: { timeout: 5 }', 'node.timeout', 'found 5: a bare number has no unit (write 5s or 5000ms)'));
+      it('as a quoted string, a decimal, and in a nested backend key', async () => {
+        await rejects('cache: { ttl: "1500" }', 'cache.ttl', 'bare number', 'write 1500s or 1500000ms');
+        await rejects('breaker: { cooldown: 0.5 }', 'breaker.cooldown', 'write 0.5s or 500ms');
+        await rejects(`${PEERS}tiers: [{ backends: [peers], hedge_after: 2000 }]`, 'tiers[0].hedge_after', 'bare number');
+        await rejects('backends: { d: { type: dpow, url: "wss://d/", post_url: "https://d/", user: u, api_key: k, timeout: 5 } }', 'backends.d.timeout', 'write 5s or 5000ms');
+      });
+      it('from an env var, naming it', async () => {
+        const err = await loadError(loadConfig({ env: { POWGATE_WORK__DEADLINE: '30' } }));
+        expect(err.path).to.equal('work.deadline');
+        expect(err.message).to.include('write 30s or 30000ms').and.include('(set by POWGATE_WORK__DEADLINE)');
+      });
+      it('with a unit, any spelling the docs use', async () => {
+        const config = await loadYaml('node: { timeout: 5s }\ncache: { ttl: 1.5h }\nbreaker: { cooldown: 250ms, max_cooldown: 1m }');
+        expect([config.node.timeout, config.cache.ttl, config.breaker.cooldown]).to.deep.equal([5000, 5_400_000, 250]);
+      });
+    });
     it('timer too long for setTimeout', () => rejects('work: { deadline: 30d }', 'work.deadline', 'to 24d'));
     it('bad size', () => rejects('rpc: { body_limit: 64 kilobytes }', 'rpc.body_limit', 'size'));
     it('bad peer URL scheme', () =>

@@ -106,7 +106,7 @@ describe('loadConfig', () => {
 
   it('accepts numbers, booleans and lists written as strings', async () => {
     const config = await loadYaml(`
-cache: { max_entries: "5", ttl: "1500" }
+cache: { max_entries: "5", ttl: "1500ms" }
 backends:
   peers: { type: rpc, urls: "http://a, http://b", send_account: "false" }
 `);
@@ -121,7 +121,7 @@ node: { timeout: 250ms }
 rpc: { body_limit: 1mb }
 cache: { ttl: 1h }
 work: { deadline: 1.5s }
-breaker: { cooldown: 1000, max_cooldown: 1d }
+breaker: { cooldown: 1000ms, max_cooldown: 1d }
 `);
     expect(config.listen).to.deep.equal({ host: '::1', port: 0 });
     expect(config.node.timeout).to.equal(250);
