@@ -154,6 +154,16 @@ describe('CLI, spawned as a user runs it', function () {
     expect(badFlag.stderr()).to.include('network');
   });
 
+  it('a Redis URL with a bad database path is a configuration error (exit 2), not a failure to start', async () => {
+    for (const db of ['abc', '99999999999']) {
+      const run = spawnCli(['--redis', `redis://127.0.0.1:6379/${db}`]);
+      expect(await run.exit).to.equal(2);
+      expect(run.stderr()).to.include('powgate: configuration error: cache.url: expected a database number');
+      expect(run.stderr()).to.include('(set by --redis)');
+      expect(run.stdout()).to.not.include('could not start');
+    }
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const run = spawnCli(['--help']);
     expect(await run.exit).to.equal(0);

@@ -41,10 +41,27 @@ const actionName: Parser<string> = (value, path) => {
   return name;
 };
 
-const cacheUrl: Parser<string> = (value, path) =>
-  typeof value === 'string' && value.trim() === 'memory'
-    ? 'memory'
-    : url(['redis', 'rediss'])(value, path);
+/** Redis numbers its databases from 0; its `databases` setting is a C int, so no index reaches 2^31 - 1. */
+const MAX_REDIS_DB = 2 ** 31 - 2;
+
+/**
+ * `memory`, or a Redis URL whose path is empty or a database number: the
+ * client would otherwise refuse it only at start-up, as a failure to start
+ * rather than as the configuration error it is.
+ */
+const cacheUrl: Parser<string> = (value, path) => {
+  if (typeof value === 'string' && value.trim() === 'memory') return 'memory';
+  const text = url(['redis', 'rediss'])(value, path);
+  const db = new URL(text).pathname.replace(/^\//, '');
+  if (db !== '' && !(/^\d{1,10}$/.test(db) && Number(db) <= MAX_REDIS_DB)) {
+    const shown = db.length > 20 ? `${db.slice(0, 20)}...` : db;
+    throw new ConfigError(
+      path,
+      `expected a database number from 0 to ${MAX_REDIS_DB} after the host (redis://host:6379/0) or none, found ${JSON.stringify(`/${shown}`)}`,
+    );
+  }
+  return text;
+};
 
 /** The one place raw (merged, snake_case) input becomes a Config. */
 export function normalizeConfig(raw: RawMap): Config {

@@ -55,6 +55,20 @@ describe('config errors', () => {
       rejects('backends: { peers: { type: rpc, urls: [http://ok, "ws://p"] } }', 'backends.peers.urls[1]', 'http://', '"ws://p"'));
     it('bad node websocket scheme', () => rejects('node: { websocket: http://n }', 'node.websocket', 'ws://'));
     it('bad cache URL', () => rejects('cache: { url: mem }', 'cache.url', 'redis://'));
+    describe('a Redis URL whose path is not a database number', () => {
+      for (const bad of ['abc', '-1', '1.5', '2147483647', '99999999999', '0/extra']) {
+        it(`/${bad}`, () => rejects(`cache: { url: "redis://:pw@127.0.0.1:6379/${bad}" }`, 'cache.url', 'database number from 0 to', `"/${bad}"`));
+      }
+      it('never shows the password', async () => {
+        const err = await loadError(loadYaml('cache: { url: "rediss://user:hunter2@r.example:6380/x" }'));
+        expect(err.message).to.not.include('hunter2');
+      });
+      it('accepts none, a trailing slash, and 0 to 2^31 - 2', async () => {
+        for (const ok of ['redis://h:6379', 'redis://h:6379/', 'redis://h:6379/0', 'rediss://h/15', 'redis://h/2147483646']) {
+          expect((await loadYaml(`cache: { url: "${ok}" }`)).cache.url).to.equal(ok);
+        }
+      });
+    });
     it('unknown network', () => rejects('network: nano-live', 'network', 'nano, banano, nano-beta, nano-dev', '"nano-live"'));
     it('unknown log level', () => rejects('log: { level: verbose }', 'log.level', 'info'));
     it('non-integer count', () => rejects('cache: { max_entries: 1.5 }', 'cache.max_entries', 'integer'));
