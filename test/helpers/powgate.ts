@@ -11,6 +11,8 @@ import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.
  * `backends` and lists replace it whole.
  */
 export interface TestConfig {
+  /** Any section the loader knows; a new one needs no edit here (the loader refuses unknown keys). */
+  readonly [section: string]: unknown;
   readonly network?: string;
   readonly listen?: string;
   readonly node?: RawMap;
@@ -44,7 +46,7 @@ const TEST_BASE: RawMap = {
  */
 export function testConfig(t: TestConfig = {}): Config {
   const raw = structuredClone(TEST_BASE);
-  for (const [key, value] of Object.entries(t)) {
+  for (const [key, value] of Object.entries(structuredClone(t))) {
     const base = raw[key];
     raw[key] = isMap(base) && isMap(value) && key !== 'backends' ? { ...base, ...value } : value;
   }
