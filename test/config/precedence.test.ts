@@ -93,8 +93,8 @@ describe('config precedence', () => {
   });
 
   it('does not interpolate env values or flags', async () => {
-    const config = await loadConfig({ argv: ['--redis', 'redis://h:6379/${X}'], env: { X: '1', POWGATE_NODE_RPC: 'http://n/${X}' } });
-    expect(config.cache.url).to.equal('redis://h:6379/${X}');
+    const config = await loadConfig({ argv: ['--redis', 'redis://:${X}@h:6379'], env: { X: '1', POWGATE_NODE_RPC: 'http://n/${X}' } });
+    expect(config.cache.url).to.equal('redis://:${X}@h:6379');
     expect(config.node.rpc).to.equal('http://n/${X}');
   });
 
