@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendConfigError, BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkParams } from '../pow/index.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
 import { withDeadline, type Deadline } from './deadline.js';
 import { readBoompowReply } from './boompow-reply.js';

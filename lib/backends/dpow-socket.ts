@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { abortError } from './error-text.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 
 export interface DpowSocketOptions {
   readonly url: string;

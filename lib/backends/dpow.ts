@@ -7,7 +7,7 @@ import {
 } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkName } from '../pow/index.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../net/backoff.js';
 import { withDeadline } from './deadline.js';
 import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';

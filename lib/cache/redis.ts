@@ -1,5 +1,9 @@
 import { createClient } from '@keyv/redis';
 import { CacheError } from '../errors.js';
+import { backoffDelay } from '../net/backoff.js';
+
+/** Reconnect pauses: from ~100 ms doubling to at most 5 s, jittered so instances that lost the same Redis do not return in step. */
+const RECONNECT = { base: 100, max: 5000 } as const;
 
 function create(url: string) {
   return createClient({
@@ -7,7 +11,7 @@ function create(url: string) {
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 1000,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000),
+      reconnectStrategy: (retries: number) => backoffDelay(retries, RECONNECT),
     },
   });
 }

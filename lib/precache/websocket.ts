@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../net/backoff.js';
 import type { PrecacheEmitter, SocketState } from './events.js';
 
 export interface NodeSocketOptions {
@@ -181,7 +181,7 @@ export class NodeSocket {
     if (this.#closed) return;
     this.#setState('disconnected');
     const { reconnectDelay, maxReconnectDelay, random } = this.#options;
-    const delay = backoffDelay(this.#attempt++, reconnectDelay, maxReconnectDelay, random);
+    const delay = backoffDelay(this.#attempt++, { base: reconnectDelay, max: maxReconnectDelay }, random);
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
     this.#reconnectTimer.unref();
   }

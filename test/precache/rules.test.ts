@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { TrackedAccounts } from '../../lib/precache/accounts.js';
 import { advance } from '../../lib/precache/advance.js';
-import { backoffDelay } from '../../lib/precache/backoff.js';
 import { fromCallback, fromWebsocket, ZERO_HASH } from '../../lib/precache/confirmation.js';
 import { order } from '../../lib/precache/order.js';
 import { TaskQueue } from '../../lib/precache/queue.js';
@@ -48,14 +47,6 @@ describe('precache rules', () => {
     });
     it('a learned root that was not consumed is left alone, and no height is made up', () => {
       expect(advance({ hash: H2, consumed: H1 }, { frontier: R })).to.deep.equal({ stale: [H1], known: { confirmed: H2, frontier: H2 } });
-    });
-  });
-
-  describe('backoff', () => {
-    it('doubles from the base up to the cap, with jitter between half and all of it', () => {
-      expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 100, 1000, () => 1))).to.deep.equal([100, 200, 400, 800, 1000]);
-      expect([0, 1, 10].map((n) => backoffDelay(n, 100, 1000, () => 0))).to.deep.equal([50, 100, 500]);
-      expect(backoffDelay(1e6, 100, 1000, () => 0.5)).to.equal(750);
     });
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { backoffDelay } from '../../lib/backends/backoff.js';
+import { backoffDelay } from '../../lib/net/backoff.js';
 
 describe('backoffDelay', () => {
   const options = { base: 100, max: 1000 };
@@ -18,5 +18,12 @@ describe('backoffDelay', () => {
   it('stays finite for huge attempt counts and sane for negative ones', () => {
     expect(backoffDelay(5000, options, () => 1)).to.equal(1000);
     expect(backoffDelay(-3, options, () => 1)).to.equal(100);
+  });
+
+  it('takes the precache websocket figures: 100 ms doubling to 1 s, between half and all of the ceiling', () => {
+    const precache = { base: 100, max: 1000 };
+    expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, precache, () => 1))).to.deep.equal([100, 200, 400, 800, 1000]);
+    expect([0, 1, 10].map((n) => backoffDelay(n, precache, () => 0))).to.deep.equal([50, 100, 500]);
+    expect(backoffDelay(1e6, precache, () => 0.5)).to.equal(750);
   });
 });
