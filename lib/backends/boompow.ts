@@ -6,7 +6,8 @@ import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
 import { withDeadline, type Deadline } from './deadline.js';
 import { readBoompowReply } from './boompow-reply.js';
-import { abortError, errorText, upstreamText } from './error-text.js';
+import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
+import { abortError, errorText } from './error-text.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 export interface BoompowBackendOptions {
@@ -45,9 +46,9 @@ export function boompowBase(network: NetworkParams): bigint {
  */
 export function createBoompowBackend(name: string, options: BoompowBackendOptions): Backend {
   const url = new URL(options.url);
-  const label = `${url.protocol}//${url.host}`;
+  const label = urlLabel(url);
   const base = boompowBase(options.network);
-  const secrets = [options.token];
+  const secrets = [options.token, ...urlSecrets(url)];
   const tokenKey = `backends.${name}.token`;
   const retry = options.retry ?? DEFAULT_RETRY;
   let configError: string | undefined;
@@ -88,7 +89,7 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
       } catch (err) {
         if (job.signal.aborted) throw abortError(job.signal);
         if (deadline.expired()) throw timedOut();
-        unreachable = upstreamText(errorText(err), secrets);
+        unreachable = scrubText(errorText(err), { secrets });
         throw new BackendUnavailableError(`${name}: BoomPoW ${label}: ${unreachable}`, { cause: err });
       }
       unreachable = undefined;
@@ -114,7 +115,7 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
           }
           continue;
         case 'error':
-          throw new BadUpstreamReplyError(`${name}: BoomPoW error: ${upstreamText(verdict.message, secrets)}`);
+          throw new BadUpstreamReplyError(`${name}: BoomPoW error: ${scrubText(verdict.message, { secrets })}`);
       }
     }
   };

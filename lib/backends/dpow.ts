@@ -12,7 +12,8 @@ import { withDeadline } from './deadline.js';
 import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';
 import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
-import { abortError, errorText, upstreamText } from './error-text.js';
+import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
+import { abortError, errorText } from './error-text.js';
 import type { DpowBackendConfig } from '../config/types.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
@@ -44,8 +45,8 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
   const seconds = Math.max(1, Math.floor(options.timeout / 1000));
   const replyWithin = seconds * 1000 + (options.replyGrace ?? DEFAULTS.replyGrace);
   const postUrl = new URL(options.postUrl);
-  const postLabel = `${postUrl.protocol}//${postUrl.host}`;
-  const secrets = [options.apiKey];
+  const postLabel = urlLabel(postUrl);
+  const secrets = [options.apiKey, ...urlSecrets(postUrl), ...urlSecrets(new URL(options.url))];
   const credentialsKey = `backends.${name}.api_key`;
   let nextId = 0;
   let closed = false;
@@ -72,7 +73,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
       if (signal.aborted) throw abortError(signal);
       postFailing = true;
       if (deadline.expired()) throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
-      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${upstreamText(errorText(err), secrets)}`, { cause: err });
+      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${scrubText(errorText(err), { secrets })}`, { cause: err });
     } finally {
       deadline.dispose();
     }
@@ -160,7 +161,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
             if (attempt === 0) continue;
             throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW found no work within ${seconds}s, twice`);
           case 'error':
-            throw new BadUpstreamReplyError(`${name}: DPoW error: ${upstreamText(verdict.message, secrets)}`);
+            throw new BadUpstreamReplyError(`${name}: DPoW error: ${scrubText(verdict.message, { secrets })}`);
         }
       }
     },

@@ -1,6 +1,7 @@
 import { BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { formatWorkHex, meetsTarget, parseWorkHex } from '../pow/index.js';
+import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
 import { abortError, errorText } from './error-text.js';
 import type { Backend, WorkJob } from './types.js';
 
@@ -18,6 +19,8 @@ interface Peer {
   readonly url: URL;
   /** The URL without credentials, path or query: safe for errors and logs. */
   readonly label: string;
+  /** What the URL carries that a peer's echo must not repeat (password, its Basic header, query values). */
+  readonly secrets: readonly string[];
   /** Requests in flight by root: a peer gets work_cancel only when none still needs the root. */
   readonly active: Map<string, number>;
 }
@@ -34,7 +37,7 @@ const LOST = new PowgateError('CANCELLED', 'Cancelled: another peer answered');
 export function createRpcBackend(name: string, options: RpcBackendOptions): Backend {
   const peers: Peer[] = options.urls.map((raw) => {
     const url = new URL(raw);
-    return { url, label: `${url.protocol}//${url.host}`, active: new Map() };
+    return { url, label: urlLabel(url), secrets: urlSecrets(url), active: new Map() };
   });
   const { sendAccount } = options;
 
@@ -57,7 +60,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     try {
       const res = await postJson(peer.url, body, { signal, maxBytes: 64 * 1024 });
       answered = true;
-      const work = parseReply(peer.label, res.body);
+      const work = parseReply(peer, res.body);
       if (!meetsTarget(job.rootBytes, work, job.target)) {
         options.onInvalid?.(peer.label);
         throw new InvalidWorkError(`${peer.label} returned work below the target`);
@@ -66,7 +69,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     } catch (err) {
       if (err instanceof PowgateError) throw err;
       if (isAbortError(err) || signal.aborted) throw abortError(signal);
-      throw new BackendUnavailableError(`${peer.label}: ${errorText(err)}`, { cause: err });
+      throw new BackendUnavailableError(`${peer.label}: ${scrubText(errorText(err), { secrets: peer.secrets })}`, { cause: err });
     } finally {
       const left = release(peer, job.root);
       // A peer that already answered needs no cancel; one still working does,
@@ -116,7 +119,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
   };
 }
 
-function parseReply(label: string, text: string): bigint {
+function parseReply({ label, secrets }: Peer, text: string): bigint {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -130,6 +133,7 @@ function parseReply(label: string, text: string): bigint {
     if (value === undefined) throw new BadUpstreamReplyError(`${label}: malformed work`);
     return value;
   }
-  if (typeof error === 'string') throw new BadUpstreamReplyError(`${label}: ${error.slice(0, 200)}`);
+  // The peer's own words, relayed to clients and logs: a peer may echo our Authorization header or query.
+  if (typeof error === 'string') throw new BadUpstreamReplyError(`${label}: ${scrubText(error, { secrets })}`);
   throw new BadUpstreamReplyError(`${label}: reply has no work`);
 }

@@ -1,6 +1,7 @@
 import { createClient } from '@keyv/redis';
 import { CacheError } from '../errors.js';
 import { backoffDelay } from '../net/backoff.js';
+import { scrubText } from '../secrets.js';
 
 /** Reconnect pauses: from ~100 ms doubling to at most 5 s, jittered so instances that lost the same Redis do not return in step. */
 const RECONNECT = { base: 100, max: 5000 } as const;
@@ -58,8 +59,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Error text without URLs: a Redis URL may carry a password. */
+/** Error text safe to log: a Redis URL may carry a password. */
 export function describe(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s]*/gi, '<url>');
+  return scrubText(err instanceof Error ? err.message : String(err));
 }

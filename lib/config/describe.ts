@@ -1,5 +1,5 @@
 import { lastKey } from './path.js';
-import { isSecretKey, redactUrlString } from './secrets.js';
+import { isSecretKey, redactUrl } from '../secrets.js';
 
 const MAX_SHOWN = 80;
 
@@ -20,7 +20,7 @@ export function describe(value: unknown, path: string): string {
 function describeString(value: string, path: string): string {
   if (isSecretKey(lastKey(path))) return 'an invalid value (not shown)';
   if (value === '') return 'an empty string';
-  const shown = redactUrlString(value);
+  const shown = redactUrl(value);
   if (shown === undefined) return 'an invalid value (not shown: it may hold credentials)';
   const cut = shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN)}...` : shown;
   return JSON.stringify(cut);

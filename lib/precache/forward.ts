@@ -1,4 +1,5 @@
 import { postJson } from '../net/post-json.js';
+import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
 import type { PrecacheEmitter } from './events.js';
 
 /** Forwards waiting at once past this are dropped: a flood of callbacks to a slow target must not pile up. */
@@ -12,11 +13,11 @@ const MAX_PENDING = 1000;
 export function callbackForwarder(urls: readonly string[], timeout: number, events: PrecacheEmitter): (raw: string) => void {
   const targets = urls.map((text) => {
     const url = new URL(text);
-    return { url, label: `${url.protocol}//${url.host}${url.pathname}` };
+    return { url, label: urlLabel(url), secrets: urlSecrets(url) };
   });
   let pending = 0;
   return (raw) => {
-    for (const { url, label } of targets) {
+    for (const { url, label, secrets } of targets) {
       if (pending >= MAX_PENDING) {
         events.emit('forward', { url: label, outcome: 'dropped' });
         continue;
@@ -27,7 +28,7 @@ export function callbackForwarder(urls: readonly string[], timeout: number, even
           const ok = res.status >= 200 && res.status < 300;
           events.emit('forward', { url: label, outcome: ok ? 'ok' : 'failed', ...(ok ? {} : { error: `HTTP ${res.status}` }) });
         },
-        (err: unknown) => events.emit('forward', { url: label, outcome: 'failed', error: err instanceof Error ? err.message : String(err) }),
+        (err: unknown) => events.emit('forward', { url: label, outcome: 'failed', error: scrubText(err instanceof Error ? err.message : String(err), { secrets }) }),
       ).finally(() => pending--);
     }
   };

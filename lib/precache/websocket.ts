@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { backoffDelay } from '../net/backoff.js';
+import { scrubText, urlSecrets } from '../secrets.js';
 import type { PrecacheEmitter, SocketState } from './events.js';
 
 export interface NodeSocketOptions {
@@ -92,7 +93,7 @@ export class NodeSocket {
     ws.on('open', () => this.#subscribe(ws));
     ws.on('message', (data: WebSocket.RawData) => this.#onMessage(ws, data));
     ws.on('error', (err: Error) => {
-      if (ws === this.#ws) this.#options.events.emit('websocket', { state: this.#state, error: err.message });
+      if (ws === this.#ws) this.#options.events.emit('websocket', { state: this.#state, error: scrubText(err.message, { secrets: urlSecrets(new URL(this.#options.url)) }) });
     });
     ws.on('close', () => this.#onClose(ws));
   }

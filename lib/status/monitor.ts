@@ -4,7 +4,7 @@ import type { CircuitBreaker } from '../engine/breaker.js';
 import { formatWorkHex } from '../pow/index.js';
 import type { StatusCollector } from './collector.js';
 import { assessReadiness, type BackendView } from './readiness.js';
-import { scrubDetail } from './redact.js';
+import { scrubText } from '../secrets.js';
 import type { BackendReport, JobReport, PrecacheStatus, Readiness, StatusReport } from './types.js';
 
 export interface MonitorSources {
@@ -181,7 +181,7 @@ export class StatusMonitor {
 }
 
 function scrubHealth(health: NonNullable<BackendView['health']>): NonNullable<BackendView['health']> {
-  return health.detail === undefined ? { state: health.state } : { state: health.state, detail: scrubDetail(health.detail) };
+  return health.detail === undefined ? { state: health.state } : { state: health.state, detail: scrubText(health.detail) };
 }
 
 const WEBSOCKET_STATES: ReadonlyArray<PrecacheStatus['websocket']> = ['off', 'connecting', 'connected', 'disconnected'];

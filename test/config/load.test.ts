@@ -167,21 +167,23 @@ describe('redactConfig', () => {
   it('hides credentials and writes bigints as hex', async () => {
     const config = await loadYaml(`
 cache: { url: "rediss://user:hunter2@redis.example:6380/0" }
-node: { rpc: "https://rpc.example/?api_key=hunter3&x=1" }
+node: { rpc: "https://rpc.example/?api_key=hunter3&x=1", websocket: "wss://ws.example/ws?k=hunter7&t=hunter8" }
 work: { default_difficulty: fffffe0000000000 }
 backends:
   peers: { type: rpc, urls: ["https://me:hunter4@peer.example"] }
 `);
     const redacted = redactConfig(config) as {
       cache: { url: string };
-      node: { rpc: string };
+      node: { rpc: string; websocket: string };
       work: { defaultDifficulty: string };
       backends: { peers: { urls: string[] } };
     };
     const text = JSON.stringify(redacted);
-    for (const secret of ['hunter2', 'hunter3', 'hunter4']) expect(text).to.not.include(secret);
+    for (const secret of ['hunter2', 'hunter3', 'hunter4', 'hunter7', 'hunter8']) expect(text).to.not.include(secret);
     expect(redacted.cache.url).to.equal('rediss://***@redis.example:6380/0');
-    expect(redacted.node.rpc).to.equal('https://rpc.example/?api_key=***&x=1');
+    // Every query value, whatever its name: `?k=` and `?t=` are as secret as `?api_key=`.
+    expect(redacted.node.rpc).to.equal('https://rpc.example/?api_key=***&x=***');
+    expect(redacted.node.websocket).to.equal('wss://ws.example/ws?k=***&t=***');
     expect(redacted.backends.peers.urls).to.deep.equal(['https://***@peer.example']);
     expect(redacted.work.defaultDifficulty).to.equal('fffffe0000000000');
     expect(Object.isFrozen(redacted)).to.equal(false);

@@ -5,9 +5,10 @@ import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../../lib/po
 /**
  * A node-RPC work peer on loopback (nano-work-server / node shaped). Each
  * behaviour is one quirk a real peer shows: latency, errors, HTTP 400 bodies,
- * invalid work, silence until cancelled, connection resets, garbage.
+ * invalid work, silence until cancelled, connection resets, garbage, and a
+ * careless proxy that echoes the request line and Authorization header in its error.
  */
-export type PeerMode = 'valid' | 'invalid' | 'error' | 'http400' | 'hang' | 'reset' | 'garbage' | 'zero';
+export type PeerMode = 'valid' | 'invalid' | 'error' | 'http400' | 'hang' | 'reset' | 'garbage' | 'zero' | 'echo';
 
 export interface PeerBehaviour {
   mode: PeerMode;
@@ -114,6 +115,8 @@ export class FakeRpcPeer {
         return send(200, JSON.stringify({ work: '0' }));
       case 'error':
         return send(200, JSON.stringify({ error: 'Cancelled' }));
+      case 'echo':
+        return send(200, JSON.stringify({ error: `Forbidden: POST ${req.url} with Authorization: ${req.headers.authorization ?? 'none'}` }));
       case 'http400':
         return send(400, JSON.stringify({ error: 'Bad block hash', hint: 'Expecting a hex string' }));
       case 'garbage':

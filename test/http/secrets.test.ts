@@ -5,7 +5,7 @@ import type { Backend } from '../../lib/backends/types.js';
 import { BackendUnavailableError } from '../../lib/errors.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
-import { randomRoot, rpc, startTestPowgate, testConfig } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate, testConfig } from '../helpers/powgate.js';
 
 /** A backend that reports its own health with a careless detail line, as a buggy adapter might. */
 function leakyBackend(): Backend {
@@ -68,5 +68,34 @@ describe('no secret from the config in any monitoring output', () => {
     expect(status.backends.find((b) => b.name === 'peers')?.endpoints).to.deep.equal([peer.url, 'http://127.0.0.1:1']);
     expect(status.backends.find((b) => b.name === 'leaky')?.health).to.deep.equal({ state: 'degraded', detail: 'socket wss://dpow.example closed' });
     expect(outputs['/readyz']).to.include('cache (redis) does not answer');
+  });
+});
+
+describe('an rpc peer that echoes our credentials in its error', () => {
+  let peer: FakeRpcPeer;
+  let gate: Powgate;
+  const logs = captureLogs('debug');
+  before(async function () {
+    this.timeout(15_000);
+    peer = await new FakeRpcPeer().start();
+    peer.behave('echo');
+    const url = peer.url.replace('http://', 'http://user:SECRET_PASS@') + '/work?key=SECRET_KEY&k=SECRET_K';
+    gate = await startTestPowgate({ backends: { peers: { type: 'rpc', urls: [url] } }, tiers: [{ backends: ['peers'] }] }, undefined, { logger: logs.logger });
+  });
+  after(async () => {
+    await gate.close();
+    await peer.close();
+  });
+
+  it('relays neither the Basic-auth header nor the query to the client or the logs', async () => {
+    const answer = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+    // The peer did echo them: the test is not passing on a quiet peer.
+    expect(peer.generates()[0]?.headers.authorization).to.match(/^Basic /);
+    const error = String(answer.json.error);
+    expect(error, error).to.include(peer.url).and.include('Forbidden: POST /work?key=***&k=*** with Authorization: Basic ***');
+    const basic = Buffer.from('user:SECRET_PASS').toString('base64');
+    const logged = logs.lines.join('\n');
+    expect(logged).to.include('Forbidden');
+    for (const text of [error, logged]) expect(text).to.not.include('SECRET').and.not.include(basic);
   });
 });
