@@ -48,10 +48,17 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     return left;
   };
 
+  /** Cancels on their way: close() lets them arrive (each is bounded) before the process drops its sockets. */
+  const cancelling = new Set<Promise<void>>();
   const sendCancel = (peer: Peer, root: string): void => {
     const body = JSON.stringify({ action: 'work_cancel', hash: root });
     // Fire and forget, like the node: the answer is never needed.
-    postJson(peer.url, body, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS), maxBytes: 4096 }).catch(() => {});
+    const sent = postJson(peer.url, body, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS), maxBytes: 4096 }).then(
+      () => {},
+      () => {},
+    );
+    cancelling.add(sent);
+    void sent.finally(() => cancelling.delete(sent));
   };
 
   const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: AbortSignal): Promise<bigint> => {
@@ -115,7 +122,11 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
         if (pending > 0) race?.abort(LOST);
       }
     },
-    async close() {},
+    async close() {
+      // Jobs aborted at shutdown send their work_cancel just before this; a
+      // peer left searching would burn its GPU on work nobody will collect.
+      await Promise.all(cancelling);
+    },
   };
 }
 
