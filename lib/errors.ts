@@ -1,10 +1,12 @@
 /**
- * One error type with stable codes. Node error strings (`NodeError`) are part
- * of the public API: they are copied verbatim from nano-node and never reworded.
+ * The error catalogue: every error code powgate uses and every message a
+ * client can read from powgate itself, in one place. README.md documents each
+ * (test/errors.test.ts keeps the two in step, and fails on an entry no code
+ * uses). Node error strings (`NodeError`) are part of the public API: they
+ * are copied verbatim from nano-node and never reworded.
  */
 export const NodeError = {
   UnableToParseJson: 'Unable to parse JSON',
-  UnknownCommand: 'Unknown command',
   OnlyPost: 'Can only POST requests',
   MaxJsonDepth: 'Max JSON depth exceeded',
   InvalidBlockHash: 'Invalid block hash',
@@ -16,30 +18,49 @@ export const NodeError = {
   DifficultyLimit: 'Difficulty above config limit or below publish threshold',
   BlockInvalid: 'Block is invalid',
   RootMismatch: 'Root mismatch for block',
-  WorkVersionMismatch: 'Work version mismatch for block',
   WorkAlreadyEnough: 'Provided work is already enough for given difficulty',
   Cancelled: 'Cancelled',
 } as const;
 export type NodeErrorMessage = (typeof NodeError)[keyof typeof NodeError];
 
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'CONFIG'
-  | 'CANCELLED'
-  | 'TIMEOUT'
-  | 'BACKEND_UNAVAILABLE'
-  | 'BACKEND_TIMEOUT'
-  | 'BACKEND_CONFIG'
-  | 'BAD_UPSTREAM_REPLY'
-  | 'INVALID_WORK'
-  | 'CACHE'
-  | 'NO_BACKEND'
-  | 'FORBIDDEN'
-  | 'UPSTREAM';
+/** powgate's own client-facing messages, where the node has none to copy. */
+export const Message = {
+  notAllowed: (action: string) =>
+    `Action '${action}' is not allowed through powgate: add it to rpc.allow to forward it to the node`,
+  sensitive: (action: string) =>
+    `Action '${action}' is refused: it is a wallet, key or node-control action; add it to rpc.allow only if this port is private`,
+  noNode: (action: string) => `Action '${action}' needs a node: set node.rpc (or --node-rpc) to forward it`,
+  nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
+  bodyTooLarge: (limit: number | string) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
+  shuttingDown: 'powgate is shutting down',
+  timeout: (root: string, seconds: number | string) => `Timeout: no work for ${root} within ${seconds}s`,
+  generationFailed: (detail: string) => `Work generation failed: ${detail}`,
+  noBackendServes: 'no backend can serve this difficulty',
+  internal: 'Internal error',
+  callbackNotJson: 'Callback body is not JSON',
+  callbackNotBlock: 'Callback body is not a node block callback: expected account, hash and block',
+} as const;
 
-export class PowgateError extends Error {
+/** Every code, with what it means; each has its own subclass below, the only way to build one. */
+export const ERROR_CODES = {
+  BAD_REQUEST: 'a request the node would refuse; the message is the node\'s own string',
+  CONFIG: 'bad configuration, with the key path',
+  CANCELLED: 'the work was cancelled, lost a race, or powgate is shutting down',
+  TIMEOUT: 'the request\'s own deadline (work.deadline) passed',
+  BACKEND_UNAVAILABLE: 'a backend could not be reached or refused the request',
+  BACKEND_TIMEOUT: 'a backend gave no answer within its own timeout',
+  BACKEND_CONFIG: 'an upstream refused our credentials; the backend is skipped until its longest cool-down ends',
+  BAD_UPSTREAM_REPLY: 'a backend answered, but not with work (an error, or a reply that does not parse)',
+  INVALID_WORK: 'a backend\'s work is below the target',
+  CACHE: 'the cache store failed; requests are served as misses',
+  NO_BACKEND: 'every tier failed, or no backend can serve the difficulty',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Abstract: an error is built through its code's subclass, so `instanceof` and `code` always agree. */
+export abstract class PowgateError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  protected constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -48,7 +69,7 @@ export class PowgateError extends Error {
 
 /** A client request the node would refuse; `message` is the node's exact string. */
 export class BadRequestError extends PowgateError {
-  constructor(message: string) {
+  constructor(message: NodeErrorMessage) {
     super('BAD_REQUEST', message);
   }
 }
@@ -62,6 +83,7 @@ export class ConfigError extends PowgateError {
   }
 }
 
+/** Also what every abort reason inside powgate is, so `isAbortError` needs no other test. */
 export class CancelledError extends PowgateError {
   constructor(message: string = NodeError.Cancelled) {
     super('CANCELLED', message);
@@ -78,6 +100,13 @@ export class TimeoutError extends PowgateError {
 export class BackendUnavailableError extends PowgateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** The backend's own timeout passed with no answer (the request's deadline is `TimeoutError`). */
+export class BackendTimeoutError extends PowgateError {
+  constructor(message: string) {
+    super('BACKEND_TIMEOUT', message);
   }
 }
 
@@ -111,6 +140,13 @@ export class InvalidWorkError extends PowgateError {
 export class CacheError extends PowgateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CACHE', message, options);
+  }
+}
+
+/** Every tier failed; the message (`Message.generationFailed`) names each backend and why. */
+export class NoBackendError extends PowgateError {
+  constructor(message: string) {
+    super('NO_BACKEND', message);
   }
 }
 

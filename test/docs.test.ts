@@ -1,20 +1,84 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { NodeError } from '../lib/errors.js';
-import { Message } from '../lib/rpc/messages.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as errors from '../lib/errors.js';
+import { ERROR_CODES, Message, NodeError, PowgateError } from '../lib/errors.js';
 
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
-describe('README documents every error message', () => {
-  for (const message of Object.values(NodeError)) {
-    it(`node: ${message}`, () => {
-      expect(README).to.include(`\`${message}\``);
-    });
-  }
-  for (const [name, message] of Object.entries(Message)) {
-    it(`powgate: ${name}`, () => {
-      const text = typeof message === 'function' ? (message as (x: unknown) => string)(name === 'bodyTooLarge' ? '<n>' : '<action>') : message;
-      expect(README).to.include(`\`${text}\``);
-    });
-  }
+/** Every source file under lib/ except the catalogue itself: where an entry must be used. */
+function librarySource(): string {
+  const files = readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  return files
+    .filter((f) => f !== 'errors.ts')
+    .map((f) => readFileSync(path.join(ROOT, 'lib', f), 'utf8'))
+    .join('\n');
+}
+const SOURCE = librarySource();
+
+/** README's placeholders for the messages that take values. */
+const PLACEHOLDERS: Record<string, readonly string[]> = {
+  notAllowed: ['<action>'],
+  sensitive: ['<action>'],
+  noNode: ['<action>'],
+  nodeUnreachable: ['<action>'],
+  bodyTooLarge: ['<n>'],
+  timeout: ['<root>', '<s>'],
+  generationFailed: ['<backend>: <reason>; …'],
+};
+
+/** The error classes of the catalogue, each built once with placeholder arguments. */
+const CLASSES = Object.entries(errors).flatMap(([name, value]) => {
+  if (typeof value !== 'function' || !(value.prototype instanceof PowgateError)) return [];
+  const Class = value as unknown as new (...args: string[]) => PowgateError;
+  return [{ name, error: new Class('x', 'y') }];
+});
+
+describe('the error catalogue (lib/errors.ts)', () => {
+  describe('README documents every message', () => {
+    for (const message of Object.values(NodeError)) {
+      it(`node: ${message}`, () => {
+        expect(README).to.include(`\`${message}\``);
+      });
+    }
+    for (const [name, message] of Object.entries(Message)) {
+      it(`powgate: ${name}`, () => {
+        const text = typeof message === 'function' ? (message as (...a: readonly string[]) => string)(...(PLACEHOLDERS[name] ?? [])) : message;
+        expect(README).to.include(`\`${text}\``);
+      });
+    }
+  });
+
+  it('README documents every error code', () => {
+    for (const code of Object.keys(ERROR_CODES)) expect(README, code).to.include(`| \`${code}\` |`);
+  });
+
+  it('every message is used by the code (no entry left over)', () => {
+    const unused = [
+      ...Object.keys(NodeError).filter((key) => !SOURCE.includes(`NodeError.${key}`)),
+      ...Object.keys(Message).filter((key) => !SOURCE.includes(`Message.${key}`)),
+    ];
+    expect(unused).to.deep.equal([]);
+    // The test reads real usage: it would fail on an invented name.
+    expect(SOURCE.includes('NodeError.NoSuchMessage')).to.equal(false);
+  });
+
+  it('every code has exactly one subclass, and every subclass is used by the code', () => {
+    expect(CLASSES.length).to.be.above(0);
+    const codes = CLASSES.map((c) => c.error.code).sort();
+    expect(codes).to.deep.equal(Object.keys(ERROR_CODES).sort());
+    for (const { name, error } of CLASSES) {
+      expect(error.name, name).to.equal(name);
+      expect(SOURCE, name).to.match(new RegExp(`\\bnew ${name}\\(`));
+    }
+  });
+
+  it('an error is only built through its subclass: isAbortError does not depend on how it was made', () => {
+    expect(SOURCE).to.not.match(/new PowgateError\(/);
+    expect(errors.isAbortError(new errors.CancelledError('Cancelled: another backend answered'))).to.equal(true);
+    expect(errors.isAbortError(new DOMException('Aborted', 'AbortError'))).to.equal(true);
+    expect(errors.isAbortError(new errors.BackendTimeoutError('peers: no answer within 10 ms'))).to.equal(false);
+  });
 });

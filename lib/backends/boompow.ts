@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendConfigError, BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, PowgateError } from '../errors.js';
+import { BackendConfigError, BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkParams } from '../pow/index.js';
 import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
@@ -77,9 +77,8 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
   const attempts = async (job: WorkJob, body: string, deadline: Deadline): Promise<bigint> => {
     const signal = deadline.signal;
     let miss: string | undefined;
-    const timedOut = (): PowgateError =>
-      new PowgateError(
-        'BACKEND_TIMEOUT',
+    const timedOut = (): BackendTimeoutError =>
+      new BackendTimeoutError(
         `${name}: BoomPoW gave no work within ${options.timeout / 1000}s${miss === undefined ? '' : ` (last: ${miss})`}`,
       );
     for (let attempt = 0; ; attempt++) {

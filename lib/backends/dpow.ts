@@ -2,8 +2,8 @@ import {
   BackendConfigError,
   BackendUnavailableError,
   BadUpstreamReplyError,
+  BackendTimeoutError,
   InvalidWorkError,
-  PowgateError,
 } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { meetsTarget, type NetworkName } from '../pow/index.js';
@@ -72,7 +72,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       postFailing = true;
-      if (deadline.expired()) throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
+      if (deadline.expired()) throw new BackendTimeoutError(`${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
       throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${scrubText(errorText(err), { secrets })}`, { cause: err });
     } finally {
       deadline.dispose();
@@ -159,7 +159,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
             throw new InvalidWorkError(`${name}: DPoW returned work "0" (its pending marker)`);
           case 'timeout':
             if (attempt === 0) continue;
-            throw new PowgateError('BACKEND_TIMEOUT', `${name}: DPoW found no work within ${seconds}s, twice`);
+            throw new BackendTimeoutError(`${name}: DPoW found no work within ${seconds}s, twice`);
           case 'error':
             throw new BadUpstreamReplyError(`${name}: DPoW error: ${scrubText(verdict.message, { secrets })}`);
         }

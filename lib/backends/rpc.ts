@@ -1,4 +1,4 @@
-import { BackendUnavailableError, BadUpstreamReplyError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
+import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { formatWorkHex, meetsTarget, parseWorkHex } from '../pow/index.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
@@ -27,7 +27,7 @@ interface Peer {
 
 const CANCEL_TIMEOUT_MS = 2000;
 /** Abort reason for peers that lost the race; shared, as it carries no per-request detail. */
-const LOST = new PowgateError('CANCELLED', 'Cancelled: another peer answered');
+const LOST = new CancelledError('Cancelled: another peer answered');
 
 /**
  * Node-RPC work peers: nano-work-server, a node with control enabled, another
@@ -112,7 +112,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
         if (job.signal.aborted) throw abortError(job.signal);
         const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
         if (deadline?.aborted) {
-          throw new PowgateError('BACKEND_TIMEOUT', `${name}: no answer within ${options.timeout} ms`);
+          throw new BackendTimeoutError(`${name}: no answer within ${options.timeout} ms`);
         }
         const invalid = errors.some((e) => e instanceof InvalidWorkError);
         const detail = errors.map(errorText).join('; ');

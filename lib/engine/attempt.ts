@@ -1,5 +1,5 @@
 import type { Backend, WorkJob } from '../backends/types.js';
-import { isAbortError, PowgateError } from '../errors.js';
+import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, PowgateError } from '../errors.js';
 import { workValue } from '../pow/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { EngineEmitter } from './events.js';
@@ -23,7 +23,7 @@ export interface AttemptContext {
 }
 
 /** Shared abort reason for losers: made once, since an Error per request costs a stack capture. */
-const SETTLED = new PowgateError('CANCELLED', 'Cancelled: another backend answered or the job ended');
+const SETTLED = new CancelledError('Cancelled: another backend answered or the job ended');
 
 interface TierState {
   started: boolean;
@@ -70,7 +70,7 @@ export function runAttempt(
     const onAbort = (): void => {
       if (settled) return;
       finish();
-      reject(signal.reason instanceof Error ? signal.reason : new PowgateError('CANCELLED', 'Cancelled'));
+      reject(signal.reason instanceof Error ? signal.reason : new CancelledError());
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
@@ -137,7 +137,7 @@ export function runAttempt(
             tier: tierIndex,
             outcome: 'invalid',
             seconds: seconds(),
-            error: new PowgateError('INVALID_WORK', `work below target from ${backend.name}`),
+            error: new InvalidWorkError(`work below target from ${backend.name}`),
           });
           backendDone(tierIndex);
         },
@@ -148,9 +148,9 @@ export function runAttempt(
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
             return;
           }
-          if (err instanceof PowgateError && err.code === 'BACKEND_CONFIG') breaker?.trip();
+          if (err instanceof BackendConfigError) breaker?.trip();
           else breaker?.failure();
-          const invalid = err instanceof PowgateError && err.code === 'INVALID_WORK';
+          const invalid = err instanceof InvalidWorkError;
           failures.push(`${backend.name}: ${invalid ? 'invalid work' : describe(err)}`);
           ctx.events.emit('backend', {
             backend: backend.name,
@@ -181,8 +181,8 @@ export function runAttempt(
       const nonePending = tiers.every((t) => t.pending === 0);
       if (allStarted && nonePending && !settled) {
         finish();
-        const detail = failures.length > 0 ? failures.join('; ') : 'no backend can serve this difficulty';
-        reject(new PowgateError('NO_BACKEND', `Work generation failed: ${detail}`));
+        const detail = failures.length > 0 ? failures.join('; ') : Message.noBackendServes;
+        reject(new NoBackendError(Message.generationFailed(detail)));
       }
     };
 

@@ -1,6 +1,6 @@
 import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
-import { CancelledError, PowgateError, TimeoutError } from '../errors.js';
+import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
 import { runAttempt, type Tier } from './attempt.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
@@ -208,7 +208,7 @@ export class WorkService {
     return new Promise<WorkResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         leave();
-        reject(new TimeoutError(`Timeout: no work for ${job.root} within ${this.#timeout / 1000}s`));
+        reject(new TimeoutError(Message.timeout(job.root, this.#timeout / 1000)));
       }, this.#timeout);
       const onAbort = (): void => {
         leave();
@@ -274,7 +274,7 @@ export class WorkService {
       (err: unknown) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
         this.#end(job, 'failed');
-        const error = err instanceof Error ? err : new PowgateError('NO_BACKEND', String(err));
+        const error = err instanceof Error ? err : new NoBackendError(Message.generationFailed(String(err)));
         for (const waiter of job.waiters) {
           waiter.cleanup();
           waiter.reject(error);

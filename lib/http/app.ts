@@ -2,12 +2,11 @@ import type { ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import { NodeError } from '../errors.js';
+import { Message, NodeError } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
 import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
-import { Message } from '../rpc/messages.js';
 import { BodyTooLargeError, jsonDepthExceeds, readBody } from './body.js';
 
 export interface AppDeps {
@@ -61,7 +60,7 @@ export function createApp(deps: AppDeps): Koa {
     } catch (err) {
       deps.logger.error({ err, path: ctx.path }, 'request failed');
       ctx.status = 500;
-      ctx.body = { error: 'Internal error' };
+      ctx.body = { error: Message.internal };
       return;
     }
     if (ctx.status === 404 && ctx.body == null) {
@@ -111,7 +110,7 @@ async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps[
     else reply(400, JSON.stringify({ error: result.refused === 'not_json' ? Message.callbackNotJson : Message.callbackNotBlock }));
   } catch (err) {
     deps.logger.error({ err }, 'callback failed');
-    reply(500, JSON.stringify({ error: 'Internal error' }));
+    reply(500, JSON.stringify({ error: Message.internal }));
   }
 }
 
@@ -162,6 +161,6 @@ async function rpcEndpoint(ctx: Koa.Context, deps: AppDeps): Promise<void> {
   } catch (err) {
     // The one place an unexpected error becomes a response: never a stack or a secret.
     deps.logger.error({ err }, 'rpc request failed');
-    answer(res, errorBody('Internal error'));
+    answer(res, errorBody(Message.internal));
   }
 }

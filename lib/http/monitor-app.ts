@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
+import { Message } from '../errors.js';
 
 /**
  * The app of `metrics.listen`: monitoring routes only, no RPC, so it can be
@@ -14,7 +15,7 @@ export function createMonitorApp(router: Router, logger: Logger): Koa {
     } catch (err) {
       logger.error({ err, path: ctx.path }, 'request failed');
       ctx.status = 500;
-      ctx.body = { error: 'Internal error' };
+      ctx.body = { error: Message.internal };
       return;
     }
     if (ctx.status === 404 && ctx.body == null) {

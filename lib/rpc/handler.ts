@@ -1,10 +1,9 @@
 import type { WorkService } from '../engine/service.js';
-import { NodeError, PowgateError } from '../errors.js';
+import { Message, NodeError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import { LOCAL_ACTIONS, allowName, isSensitive } from './actions.js';
 import { errorBody, nodeJson, workBody } from './format.js';
 import type { WorkLimits } from './limits.js';
-import { Message } from './messages.js';
 import { scalar, type RpcBody } from './scalars.js';
 import { parseHash, parseWorkGenerate } from './work-generate.js';
 import { workValidate } from './work-validate.js';
@@ -113,5 +112,5 @@ function failure(err: unknown): { body: string; outcome: RpcOutcome } {
     }
   }
   // Unexpected: never leak internals to the client.
-  return { body: errorBody('Internal error'), outcome: 'error' };
+  return { body: errorBody(Message.internal), outcome: 'error' };
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { Message } from '../../lib/rpc/messages.js';
+import { Message } from '../../lib/errors.js';
 import type { Powgate } from '../../lib/server.js';
 import { accountKey, FakeNode, randomAccount, randomHash } from '../fakes/node.js';
 import { FakeNodeRpc } from '../fakes/node-rpc.js';
