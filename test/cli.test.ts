@@ -154,6 +154,24 @@ describe('CLI, spawned as a user runs it', function () {
     expect(badFlag.stderr()).to.include('network');
   });
 
+  it('a deprecated key still starts powgate and is logged once as a warning naming the new key', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'powgate-cli-'));
+    const file = path.join(dir, 'old-names.yaml');
+    writeFileSync(file, 'network: nano-dev\nlisten: 127.0.0.1:0\nbackends: { peers: { type: rpc, urls: ["http://127.0.0.1:1"] } }\nprecache: { tiers: [peers] }\n');
+    const run = await started(spawnCli(['--config', file]));
+    running.push(run.proc);
+    const warnings = run
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('deprecated'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(warnings).to.deep.equal([
+      { ...warnings[0], level: 40, msg: 'configuration: precache.tiers is deprecated: write precache.backends (it lists backend names, not tiers)' },
+    ]);
+    run.proc.kill('SIGTERM');
+    expect(await run.exit).to.equal(0);
+  });
+
   it('a Redis URL with a bad database path is a configuration error (exit 2), not a failure to start', async () => {
     for (const db of ['abc', '99999999999']) {
       const run = spawnCli(['--redis', `redis://127.0.0.1:6379/${db}`]);
