@@ -2,8 +2,8 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { CacheError } from '../errors.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
-import { LruStore } from './lru.js';
 import { closeRedis, connectRedis, describe, withTimeout } from './redis.js';
+import { WorkStore } from './work-store.js';
 
 export interface CacheOptions {
   /** `memory` or a `redis://` / `rediss://` URL. */
@@ -53,15 +53,27 @@ export function createWorkCache(options: CacheOptions, onError: (err: CacheError
 }
 
 function createMemoryCache(options: CacheOptions, onError: (err: CacheError) => void): WorkCache {
-  // No serialisation for the in-process store: keyv keeps the objects as they are.
-  const keyv = new Keyv<StoredWork>({
-    store: new LruStore(options.maxEntries),
-    namespace: NAMESPACE,
-    ttl: options.ttl,
-    serialize: undefined,
-    deserialize: undefined,
-  });
-  return wrapKeyv('memory', keyv, onError, async () => true, async () => true, async () => {});
+  // A store of its own rather than keyv: see work-store.ts for why. Redis stays on keyv.
+  const store = new WorkStore(options.maxEntries, options.ttl);
+  // The store is synchronous and does not throw on any input; the guard keeps the cache best-effort all the same.
+  const guard = <T>(what: string, fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      onError(new CacheError(`cache ${what} failed: ${describe(err)}`, { cause: err }));
+      return fallback;
+    }
+  };
+  return {
+    kind: 'memory',
+    getEntry: (root) => Promise.resolve(guard('get', () => store.get(root), undefined)),
+    get: (root) => Promise.resolve(guard('get', () => store.get(root)?.work, undefined)),
+    set: (root, work, _value, precached = false) => Promise.resolve(guard('set', () => store.set(root, work, precached), undefined)),
+    delete: (root) => Promise.resolve(guard('delete', () => void store.delete(root), undefined)),
+    ping: () => Promise.resolve(true),
+    ready: () => Promise.resolve(true),
+    close: () => Promise.resolve(store.clear()),
+  };
 }
 
 function createRedisCache(options: CacheOptions, onError: (err: CacheError) => void): WorkCache {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { createWorkCache } from '../../lib/cache/index.js';
-import { LruStore } from '../../lib/cache/lru.js';
 import type { CacheError } from '../../lib/errors.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer, findWork } from '../fakes/rpc-peer.js';
@@ -8,18 +7,6 @@ import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const V1 = '718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2';
-
-describe('LruStore', () => {
-  it('evicts the least recently used entry', () => {
-    const lru = new LruStore<number>(2);
-    lru.set('a', 1).set('b', 2);
-    lru.get('a');
-    lru.set('c', 3);
-    expect(lru.has('a')).to.equal(true);
-    expect(lru.has('b')).to.equal(false);
-    expect(lru.size).to.equal(2);
-  });
-});
 
 describe('work cache', () => {
   it('memory: bounded by max_entries', async () => {
