@@ -12,6 +12,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { configFromRaw, type RawMap } from '../lib/config/index.js';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { startPowgate } from '../lib/server.js';
+import { fill } from './fill.js';
+import { installProbe } from './probe.js';
 
 type Message =
   | { mode: 'bare' }
@@ -26,6 +28,7 @@ const send = (m: unknown): void => {
 
 // SIGINT ends the process through process.exit so a --cpu-prof profile is written.
 process.on('SIGINT', () => process.exit(0));
+installProbe();
 process.once('message', (m: Message) => {
   void start(m).then((url) => send({ url }));
 });
@@ -79,8 +82,16 @@ async function start(m: Message): Promise<string> {
   if (m.mode === 'powgate') {
     const gate = await startPowgate(configFromRaw(m.config), { logger: pino({ level: 'silent' }), registry: new Registry() });
     for (const [root, work, value] of m.prime ?? []) await gate.cache.set(root, BigInt(`0x${work}`), BigInt(`0x${value}`));
-    process.on('message', (msg: { stats?: boolean }) => {
+    process.on('message', (msg: { stats?: boolean; fill?: number; prime?: Array<[string, string, string]> }) => {
       if (msg.stats) void gate.registry.metrics().then((text) => send({ metrics: text }));
+      if (msg.fill !== undefined) void fill(gate.cache, msg.fill).then((filled) => send({ filled }));
+      if (msg.prime !== undefined) {
+        const entries = msg.prime;
+        void (async () => {
+          for (const [root, work, value] of entries) await gate.cache.set(root, BigInt(`0x${work}`), BigInt(`0x${value}`));
+          send({ primed: entries.length });
+        })();
+      }
     });
     return gate.url;
   }
