@@ -7,7 +7,7 @@ import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import type { CacheError } from './errors.js';
 import { WorkService } from './engine/service.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
 import { logBackendEvents } from './logs/backend-events.js';
@@ -165,7 +165,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     dashboardAtRoot: 'browsers',
   });
   let accepting = true;
-  const app = createApp({
+  const listener = createRequestListener({
     rpc,
     routes,
     metrics: recorder,
@@ -174,7 +174,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     accepting: () => accepting,
     callback: (raw) => precache.callback(raw),
   });
-  const server = http.createServer(app.callback());
+  const server = http.createServer(listener);
   let activeRequests = 0;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     activeRequests++;
