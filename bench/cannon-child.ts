@@ -18,6 +18,8 @@ export interface CannonJob {
   readonly order: 'fixed' | 'unique';
   /** Where in `bodies` a `unique` sequence starts (so consecutive runs need not repeat roots). */
   readonly start?: number;
+  /** Stop after this many requests, if that comes before `seconds` (warm-ups). */
+  readonly amount?: number;
 }
 
 export interface CannonResult {
@@ -55,7 +57,7 @@ function run(job: CannonJob): Promise<CannonResult> {
     const cpu = process.cpuUsage();
     const started = performance.now();
     const instance = autocannon(
-      { url: job.url, connections: job.connections, duration: job.seconds, requests, timeout: 10 },
+      { url: job.url, connections: job.connections, duration: job.seconds, requests, timeout: 10, ...(job.amount === undefined ? {} : { amount: job.amount }) },
       (err, result) => {
         if (err) return reject(err);
         const elapsed = (performance.now() - started) / 1000;

@@ -32,6 +32,8 @@ export interface HitOptions {
   readonly redis: boolean;
 }
 
+const WARMUP_REQUESTS = 10_000;
+
 interface Run {
   readonly load: CannonResult;
   readonly probe: ProbeReading;
@@ -74,10 +76,10 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
     subjects.push({ name: 'powgate, Redis cache', key: 'redis', child: redis, gate: true });
   }
 
-  const runOne = async (subject: Subject, connections: number, seconds: number, label: string): Promise<Run> => {
+  const runOne = async (subject: Subject, connections: number, seconds: number, label: string, amount?: number): Promise<Run> => {
     const before = subject.gate ? await subject.child.ask<string>({ stats: true }, 'metrics') : '';
     await subject.child.reset();
-    const load = await runCannon({ url: subject.child.url, connections, seconds, bodies, order: 'fixed' });
+    const load = await runCannon({ url: subject.child.url, connections, seconds, bodies, order: 'fixed', ...(amount === undefined ? {} : { amount }) });
     const probe = await subject.child.read(`hits-${subject.key}-${label}`);
     let misses = NaN;
     if (subject.gate) {
@@ -87,8 +89,8 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
     return { load, probe, misses };
   };
 
-  // JIT warm-up, so round one measures the same code as the others.
-  for (const subject of subjects) await runOne(subject, 16, Math.min(2, options.seconds), 'warmup');
+  // JIT warm-up by count, not time (a slow machine would stop short of optimised code), so round one measures the same code as the others.
+  for (const subject of subjects) await runOne(subject, 16, 60, 'warmup', WARMUP_REQUESTS);
 
   const out: Record<string, unknown> = { fillSeconds };
   lines.push(

@@ -36,10 +36,10 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
   children.push(gate);
 
   let cursor = 0;
-  const runOne = async (through: boolean, connections: number, seconds: number, label: string): Promise<Run> => {
+  const runOne = async (through: boolean, connections: number, seconds: number, label: string, amount?: number): Promise<Run> => {
     const before = through ? await gate.ask<string>({ stats: true }, 'metrics') : '';
     await Promise.all([peer.reset(), through ? gate.reset() : undefined]);
-    const load = await runCannon({ url: through ? gate.url : peer.url, connections, seconds, bodies, order: 'unique', start: cursor });
+    const load = await runCannon({ url: through ? gate.url : peer.url, connections, seconds, bodies, order: 'unique', start: cursor, ...(amount === undefined ? {} : { amount }) });
     // The next run starts past every root this one sent, and past the cache's memory of them.
     cursor += load.requests + connections + CACHE_ENTRIES;
     const [peerProbe, gateProbe] = await Promise.all([peer.read(`miss-peer-${label}`), through ? gate.read(`miss-gate-${label}`) : undefined]);
@@ -50,8 +50,9 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     }
     return { load, peer: peerProbe, misses, ...(gateProbe === undefined ? {} : { gate: gateProbe }) };
   };
-  await runOne(true, 8, 1, 'warmup');
-  await runOne(false, 8, 1, 'warmup-direct');
+  // JIT warm-up by count, not time.
+  await runOne(true, 8, 60, 'warmup', 5000);
+  await runOne(false, 8, 60, 'warmup-direct', 5000);
 
   lines.push(
     '',

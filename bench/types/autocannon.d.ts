@@ -19,6 +19,8 @@ declare module 'autocannon' {
     body?: string | Buffer;
     requests?: Request[];
     timeout?: number;
+    /** Requests in all; when set, it ends the run instead of `duration`. */
+    amount?: number;
   }
 
   interface Result {
