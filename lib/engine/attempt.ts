@@ -38,15 +38,18 @@ interface TierState {
  * failed hands over at once. Every result is validated before it can win.
  *
  * The attempt settles exactly once: with the first valid work, or with an
- * error when every tier has failed. Aborting `signal` stops every backend.
+ * error when every tier has failed. Aborting `controller` stops every
+ * backend; the attempt aborts it itself (with SETTLED) once it has settled
+ * while backends still run. One controller serves both ways, because an
+ * AbortSignal costs more CPU to make than the rest of an attempt (issue 12).
  */
 export function runAttempt(
   ctx: AttemptContext,
   job: { root: string; rootBytes: Uint8Array; target: bigint; account?: string },
-  signal: AbortSignal,
+  controller: AbortController,
 ): Promise<AttemptWin> {
+  const signal = controller.signal;
   return new Promise<AttemptWin>((resolve, reject) => {
-    const controller = new AbortController();
     const tiers: TierState[] = ctx.tiers.map(() => ({ started: false, pending: 0 }));
     const failures: string[] = [];
     let settled = false;
@@ -57,14 +60,14 @@ export function runAttempt(
       rootBytes: job.rootBytes,
       target: job.target,
       ...(job.account === undefined ? {} : { account: job.account }),
-      signal: controller.signal,
+      signal,
     };
 
     const finish = (): void => {
       settled = true;
       for (const tier of tiers) clearTimeout(tier.hedgeTimer);
       signal.removeEventListener('abort', onAbort);
-      if (running > 0) controller.abort(SETTLED);
+      if (running > 0 && !signal.aborted) controller.abort(SETTLED);
     };
 
     const onAbort = (): void => {
@@ -143,7 +146,7 @@ export function runAttempt(
         },
         (err: unknown) => {
           running--;
-          if (settled || (controller.signal.aborted && isAbortError(err))) {
+          if (settled || (signal.aborted && isAbortError(err))) {
             breaker?.release();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
             return;

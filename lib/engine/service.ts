@@ -257,7 +257,7 @@ export class WorkService {
     runAttempt(
       { tiers: job.tiers, breakers: this.breakers, events: this.events, now: this.#now },
       { root: job.root, rootBytes: job.rootBytes, target: job.target, ...(job.account === undefined ? {} : { account: job.account }) },
-      attempt.signal,
+      attempt,
     ).then(
       async (win) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
