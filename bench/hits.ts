@@ -100,6 +100,7 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
     `(${fmt(fillSeconds, 1)} s to fill), so the cache is at max_entries. Load generator: autocannon in its own process.`,
     'CPU µs/req: the server process\'s own CPU per answered request. Stall: the longest event-loop delay in any round',
     '(sampled every 5 ms); GC: the longest single GC pause in any round. RSS: peak of the server process.',
+    'misses: cache misses powgate counted during the run (must be 0: every answer came from the cache).',
     '',
   );
   for (const connections of [1, 64]) {

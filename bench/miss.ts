@@ -60,6 +60,7 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     '',
     `powgate's memory cache holds ${fmt(CACHE_ENTRIES)} entries: every request misses and every write evicts. powgate CPU µs/miss: the`,
     'powgate process\'s own CPU per answered request (the peer and the load generator run in their own processes).',
+    'misses: powgate\'s cache misses per answer the client counted (requests still in flight when a run ends add a few).',
     '',
     row(['path', 'connections', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'max ms', 'powgate CPU µs/miss', 'peer CPU µs/req', 'misses']),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
