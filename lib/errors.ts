@@ -32,6 +32,8 @@ export const Message = {
   noNode: (action: string) => `Action '${action}' needs a node: set node.rpc (or --node-rpc) to forward it`,
   nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
   bodyTooLarge: (limit: number | string) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
+  duplicateKey: (key: string) =>
+    `Request has the key '${key}' twice in one object: the node reads the first, so powgate forwards no such body`,
   shuttingDown: 'powgate is shutting down',
   timeout: (root: string, seconds: number | string) => `Timeout: no work for ${root} within ${seconds}s`,
   generationFailed: (detail: string) => `Work generation failed: ${detail}`,

@@ -25,6 +25,7 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   noNode: ['<action>'],
   nodeUnreachable: ['<action>'],
   bodyTooLarge: ['<n>'],
+  duplicateKey: ['<key>'],
   timeout: ['<root>', '<s>'],
   generationFailed: ['<backend>: <reason>; …'],
 };

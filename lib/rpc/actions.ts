@@ -1,3 +1,5 @@
+import { nodeBool } from './node-reading.js';
+
 /** Actions powgate answers itself; they are never forwarded. */
 export const LOCAL_ACTIONS: ReadonlySet<string> = new Set(['work_generate', 'work_cancel', 'work_validate']);
 
@@ -29,27 +31,29 @@ export const UNSAFE_ACTIONS: ReadonlySet<string> = new Set([
   'node_id_delete',
 ]);
 
+/** A field of the body as the node reads it (`ptree::get<std::string>`), or undefined. */
+export type NodeField = (key: string) => string | undefined;
+
 /**
- * Parameters that make an otherwise allowed action control-gated on the node.
- * Each needs its own allow-list entry (the name in `allowAs`).
+ * Parameters that make an otherwise allowed action control-gated on the node,
+ * judged as the node's rpc_handler judges them. Each needs its own allow-list
+ * entry (the name in `allowAs`).
  */
 export const GATED_PARAMETERS: ReadonlyArray<{
   readonly action: string;
-  readonly when: (body: Readonly<Record<string, unknown>>) => boolean;
+  readonly when: (field: NodeField) => boolean;
   readonly allowAs: string;
 }> = [
-  { action: 'process', when: (b) => isTrue(b.force), allowAs: 'process_force' },
-  { action: 'stats', when: (b) => String(b.type) === 'objects', allowAs: 'stats_objects' },
+  // `get_optional<bool>("force")`: " 01 ", "+1" and the literal true all count.
+  { action: 'process', when: (field) => nodeBool(field('force') ?? '') === true, allowAs: 'process_force' },
+  // `get<std::string>("type") == "objects"`: the exact text.
+  { action: 'stats', when: (field) => field('type') === 'objects', allowAs: 'stats_objects' },
 ];
 
-function isTrue(value: unknown): boolean {
-  return value === true || value === 'true' || value === '1' || value === 1;
-}
-
-/** The name an action must have in rpc.allow, given its parameters. */
-export function allowName(action: string, body: Readonly<Record<string, unknown>>): string {
+/** The name an action must have in rpc.allow, given its parameters as the node reads them. */
+export function allowName(action: string, field: NodeField): string {
   for (const rule of GATED_PARAMETERS) {
-    if (rule.action === action && rule.when(body)) return rule.allowAs;
+    if (rule.action === action && rule.when(field)) return rule.allowAs;
   }
   return action;
 }

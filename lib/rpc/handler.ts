@@ -1,8 +1,9 @@
 import type { WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
-import { LOCAL_ACTIONS, allowName, isSensitive } from './actions.js';
+import { LOCAL_ACTIONS } from './actions.js';
 import { errorBody, nodeJson, workBody } from './format.js';
+import { judgeForward } from './gate.js';
 import type { WorkLimits } from './limits.js';
 import { scalar, type RpcBody } from './scalars.js';
 import { parseHash, parseWorkGenerate } from './work-generate.js';
@@ -56,13 +57,15 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     };
   };
 
-  const forward = async (action: string, body: RpcBody, raw: string): Promise<RpcReply> => {
-    const label = allow.has(action) ? action : 'other';
-    const name = allowName(action, body);
-    if (!allow.has(name)) {
-      const message = isSensitive(name) || name !== action ? Message.sensitive(name) : Message.notAllowed(name);
-      return { body: errorBody(message), outcome: 'refused', action: label };
+  const forward = async (raw: string): Promise<RpcReply> => {
+    // Judged on the node's reading of the very text that goes out, not on JSON.parse's.
+    const verdict = judgeForward(raw, allow);
+    if (!verdict.forward) {
+      const label = verdict.action !== undefined && allow.has(verdict.action) ? verdict.action : 'other';
+      return { body: errorBody(verdict.message), outcome: 'refused', action: label };
     }
+    const { action } = verdict;
+    const label = allow.has(action) ? action : 'other';
     if (options.nodeRpc === undefined) return { body: errorBody(Message.noNode(action)), outcome: 'refused', action: label };
     try {
       // The body goes out as the client wrote it and comes back unchanged.
@@ -91,7 +94,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
         case 'work_validate':
           return { body: workValidate(body, limits), outcome: 'ok', action };
         default:
-          return await forward(action, body, raw);
+          return await forward(raw);
       }
     } catch (err) {
       if (!(err instanceof PowgateError)) options.onUnexpected?.(err);
