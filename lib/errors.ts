@@ -31,6 +31,10 @@ export const Message = {
     `Action '${action}' is refused: it is a wallet, key or node-control action; add it to rpc.allow only if this port is private`,
   noNode: (action: string) => `Action '${action}' needs a node: set node.rpc (or --node-rpc) to forward it`,
   nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
+  forwardBusy: (action: string) =>
+    `Too many requests are being forwarded to the node (rpc.max_forwards): '${action}' was not sent; retry later`,
+  nodeAnswerTooLarge: (action: string) =>
+    `The node's answer to '${action}' did not fit in rpc.forward_buffer and was dropped`,
   bodyTooLarge: (limit: number | string) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
   duplicateKey: (key: string) =>
     `Request has the key '${key}' twice in one object: the node reads the first, so powgate forwards no such body`,

@@ -15,6 +15,7 @@ import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/in
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
 import { createPrecache, type Precache } from './precache/index.js';
+import { ForwardBudget } from './rpc/forward-budget.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
 import { StatusCollector } from './status/collector.js';
@@ -152,6 +153,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     allow: new Set(config.rpc.allow),
     ...(config.node.rpc === undefined ? {} : { nodeRpc: new URL(config.node.rpc) }),
     nodeTimeout: config.node.timeout,
+    forwards: new ForwardBudget(config.rpc.maxForwards, config.rpc.forwardBuffer),
     onUnexpected: (err) => logger.error({ err }, 'unexpected error in rpc handler'),
   });
 
@@ -174,15 +176,12 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     accepting: () => accepting,
     callback: (raw) => precache.callback(raw),
   });
-  const server = http.createServer(listener);
+  const server = http.createServer(receiveBounds(config.rpc.receiveTimeout), listener);
   let activeRequests = 0;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     activeRequests++;
     res.once('close', () => activeRequests--);
   });
-  // Slow or silent clients must not pin sockets forever.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
 
   const url = await listen(server, config.listen);
@@ -196,8 +195,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       dashboard: config.dashboard.enabled,
       dashboardAtRoot: 'always',
     });
-    monitorServer = http.createServer(createMonitorApp(monitorRoutes, logger).callback());
-    monitorServer.headersTimeout = 20_000;
+    monitorServer = http.createServer(receiveBounds(config.rpc.receiveTimeout), createMonitorApp(monitorRoutes, logger).callback());
     try {
       monitorUrl = await listen(monitorServer, config.metrics.listen);
     } catch (err) {
@@ -260,6 +258,21 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     registry,
     precache,
     close,
+  };
+}
+
+/**
+ * Slow or silent clients must not pin sockets: a connection that has not sent
+ * a whole request (headers and body) within `receiveTimeout` gets HTTP 408 and
+ * is closed. Node's requestTimeout runs from the first byte of a request until
+ * its body has arrived, so answering (a long work_generate) is not bounded by
+ * it. Connections are checked every second rather than Node's default 30 s.
+ */
+function receiveBounds(receiveTimeout: number): http.ServerOptions {
+  return {
+    requestTimeout: receiveTimeout,
+    headersTimeout: Math.min(20_000, receiveTimeout),
+    connectionsCheckingInterval: Math.min(1000, receiveTimeout),
   };
 }
 

@@ -26,6 +26,8 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   nodeUnreachable: ['<action>'],
   bodyTooLarge: ['<n>'],
   duplicateKey: ['<key>'],
+  forwardBusy: ['<action>'],
+  nodeAnswerTooLarge: ['<action>'],
   timeout: ['<root>', '<s>'],
   generationFailed: ['<backend>: <reason>; …'],
 };

@@ -20,6 +20,12 @@ export interface Config {
     readonly allow: readonly string[];
     /** Largest accepted request body in bytes. */
     readonly bodyLimit: number;
+    /** How long a client has to send one whole request (headers and body); not the time to answer it. */
+    readonly receiveTimeout: number;
+    /** Requests being forwarded to node.rpc at once; more are refused with a node-style error. */
+    readonly maxForwards: number;
+    /** Bytes of node answers held at once over all forwards (one answer may use all of it). */
+    readonly forwardBuffer: number;
   };
   readonly cache: {
     /** `memory` or a `redis://` / `rediss://` URL. */

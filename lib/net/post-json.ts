@@ -11,7 +11,12 @@ export interface PostOptions {
   /** Largest response body accepted, in bytes. */
   readonly maxBytes?: number;
   readonly headers?: Record<string, string>;
+  /** Asked before each chunk of the answer is kept; false drops the answer with ResponseTooLargeError. */
+  readonly admit?: (bytes: number) => boolean;
 }
+
+/** The answer was larger than `maxBytes`, or `admit` refused a chunk of it. */
+export class ResponseTooLargeError extends Error {}
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -59,8 +64,8 @@ export function postJson(url: URL, body: string, options: PostOptions = {}): Pro
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > maxBytes) {
-            req.destroy(new Error(`response larger than ${maxBytes} bytes`));
+          if (size > maxBytes || (options.admit !== undefined && !options.admit(chunk.length))) {
+            req.destroy(new ResponseTooLargeError(size > maxBytes ? `response larger than ${maxBytes} bytes` : 'response larger than the buffer left for it'));
             return;
           }
           chunks.push(chunk);

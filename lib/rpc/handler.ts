@@ -1,6 +1,7 @@
 import type { WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
-import { postJson } from '../net/post-json.js';
+import { postJson, ResponseTooLargeError } from '../net/post-json.js';
+import type { ForwardBudget } from './forward-budget.js';
 import { LOCAL_ACTIONS } from './actions.js';
 import { errorBody, nodeJson, workBody } from './format.js';
 import { judgeForward } from './gate.js';
@@ -26,6 +27,8 @@ export interface RpcHandlerOptions {
   readonly allow: ReadonlySet<string>;
   readonly nodeRpc?: URL;
   readonly nodeTimeout: number;
+  /** Bounds forwards at once and the bytes of node answers they hold. */
+  readonly forwards: ForwardBudget;
   /** Errors that are not a node-style answer (bugs): logged, never shown to the client. */
   readonly onUnexpected?: (err: unknown) => void;
 }
@@ -67,12 +70,22 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     const { action } = verdict;
     const label = allow.has(action) ? action : 'other';
     if (options.nodeRpc === undefined) return { body: errorBody(Message.noNode(action)), outcome: 'refused', action: label };
+    const ticket = options.forwards.enter();
+    if (ticket === undefined) return { body: errorBody(Message.forwardBusy(action)), outcome: 'refused', action: label };
     try {
       // The body goes out as the client wrote it and comes back unchanged.
-      const res = await postJson(options.nodeRpc, raw, { signal: AbortSignal.timeout(options.nodeTimeout), maxBytes: 64 << 20 });
+      const res = await postJson(options.nodeRpc, raw, {
+        signal: AbortSignal.timeout(options.nodeTimeout),
+        maxBytes: options.forwards.maxBytes,
+        admit: ticket.take,
+      });
       return { body: res.body, outcome: 'forwarded', action: label };
-    } catch {
-      return { body: errorBody(Message.nodeUnreachable(action)), outcome: 'error', action: label };
+    } catch (err) {
+      const message = err instanceof ResponseTooLargeError ? Message.nodeAnswerTooLarge(action) : Message.nodeUnreachable(action);
+      return { body: errorBody(message), outcome: 'error', action: label };
+    } finally {
+      // The answer's buffers are let go once it is a string; that string is the client's now.
+      ticket.leave();
     }
   };
 
