@@ -1,5 +1,5 @@
 import type { Backend, WorkJob } from '../backends/types.js';
-import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, PowgateError } from '../errors.js';
+import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, PowgateError, TimeoutError } from '../errors.js';
 import { workValue } from '../pow/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { EngineEmitter } from './events.js';
@@ -29,7 +29,12 @@ interface TierState {
   started: boolean;
   pending: number;
   hedgeTimer?: NodeJS.Timeout;
+  /** Backends of this tier still working, and whether the breaker has been told of their silence. */
+  readonly silent: Map<Backend, { readonly breaker: CircuitBreaker | undefined; charged: boolean }>;
 }
+
+/** Abort reason for an attempt whose request deadline (work.timeout) passed. */
+export const DEADLINE = new TimeoutError('Timeout: the request deadline passed');
 
 /**
  * One pass over the tier chain for one root at one target. Tiers start in
@@ -50,7 +55,7 @@ export function runAttempt(
 ): Promise<AttemptWin> {
   const signal = controller.signal;
   return new Promise<AttemptWin>((resolve, reject) => {
-    const tiers: TierState[] = ctx.tiers.map(() => ({ started: false, pending: 0 }));
+    const tiers: TierState[] = ctx.tiers.map(() => ({ started: false, pending: 0, silent: new Map() }));
     const failures: string[] = [];
     let settled = false;
     let running = 0;
@@ -70,8 +75,22 @@ export function runAttempt(
       if (running > 0 && !signal.aborted) controller.abort(SETTLED);
     };
 
+    /**
+     * A backend with no answer by its tier's hedge or by the request deadline
+     * has failed this request, as far as its breaker is concerned: a peer that
+     * hangs without a timeout of its own must open its circuit too.
+     */
+    const chargeSilent = (tier: TierState): void => {
+      for (const silent of tier.silent.values()) {
+        if (silent.charged) continue;
+        silent.charged = true;
+        silent.breaker?.failure();
+      }
+    };
+
     const onAbort = (): void => {
       if (settled) return;
+      if (signal.reason === DEADLINE) for (const tier of tiers) chargeSilent(tier);
       finish();
       reject(signal.reason instanceof Error ? signal.reason : new CancelledError());
     };
@@ -102,7 +121,10 @@ export function runAttempt(
         return;
       }
       if (config.hedgeAfter !== undefined && index + 1 < tiers.length) {
-        tier.hedgeTimer = setTimeout(() => startTier(index + 1), config.hedgeAfter);
+        tier.hedgeTimer = setTimeout(() => {
+          chargeSilent(tier);
+          startTier(index + 1);
+        }, config.hedgeAfter);
         tier.hedgeTimer.unref();
       }
     };
@@ -110,6 +132,8 @@ export function runAttempt(
     const launch = (backend: Backend, tierIndex: number, breaker: CircuitBreaker | undefined): void => {
       const started = ctx.now();
       const seconds = (): number => (ctx.now() - started) / 1000;
+      const silence = { breaker, charged: false };
+      tiers[tierIndex]?.silent.set(backend, silence);
       running++;
       let promise: Promise<bigint>;
       try {
@@ -120,6 +144,7 @@ export function runAttempt(
       promise.then(
         (work) => {
           running--;
+          tiers[tierIndex]?.silent.delete(backend);
           if (settled) {
             breaker?.release();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
@@ -133,7 +158,7 @@ export function runAttempt(
             resolve({ work, value, backend: backend.name });
             return;
           }
-          breaker?.failure();
+          if (!silence.charged) breaker?.failure();
           failures.push(`${backend.name}: invalid work`);
           ctx.events.emit('backend', {
             backend: backend.name,
@@ -146,13 +171,14 @@ export function runAttempt(
         },
         (err: unknown) => {
           running--;
+          tiers[tierIndex]?.silent.delete(backend);
           if (settled || (signal.aborted && isAbortError(err))) {
             breaker?.release();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
             return;
           }
           if (err instanceof BackendConfigError) breaker?.trip();
-          else breaker?.failure();
+          else if (!silence.charged) breaker?.failure();
           const invalid = err instanceof InvalidWorkError;
           failures.push(`${backend.name}: ${invalid ? 'invalid work' : describe(err)}`);
           ctx.events.emit('backend', {

@@ -2,7 +2,7 @@ import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
-import { runAttempt, type Tier } from './attempt.js';
+import { DEADLINE, runAttempt, type Tier } from './attempt.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import { EngineEmitter, type Priority } from './events.js';
 
@@ -302,7 +302,8 @@ export class WorkService {
     if (this.#jobs.get(job.root) !== job) return;
     this.#jobs.delete(job.root);
     // A won or failed attempt has already stopped its backends.
-    if (outcome === 'cancelled' || outcome === 'timeout') job.attempt.abort(new CancelledError());
+    if (outcome === 'cancelled') job.attempt.abort(new CancelledError());
+    else if (outcome === 'timeout') job.attempt.abort(DEADLINE);
     if (job.demand > 0) {
       job.demand = 0;
       this.#demandJobs--;
