@@ -11,6 +11,7 @@ import { createRequestListener } from './http/app.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
 import { logBackendEvents } from './logs/backend-events.js';
+import { rateLimited } from './logs/rate-limited.js';
 import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
@@ -52,6 +53,9 @@ export interface Powgate {
   close(): Promise<void>;
 }
 
+/** At most one 'cache unavailable' warning this often (ms); the others are counted in its `suppressed`. */
+const CACHE_WARN_INTERVAL = 10_000;
+
 /** Builds every part from the frozen config and starts listening. */
 export async function startPowgate(config: Config, options: StartOptions = {}): Promise<Powgate> {
   const startedAt = Date.now();
@@ -88,9 +92,14 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   const precacheTiers = tierList(new Set(config.precache.backends));
 
   let service: WorkService | undefined;
+  // Every failed cache operation is counted (metrics); during an outage that is
+  // one per read and write, so the log says it once per CACHE_WARN_INTERVAL.
+  const warnCache = rateLimited<CacheError>(CACHE_WARN_INTERVAL, (err, suppressed) =>
+    logger.warn({ err: err.message, ...(suppressed > 0 ? { suppressed } : {}) }, 'cache unavailable; serving as misses'),
+  );
   const onCacheError = (err: CacheError): void => {
     service?.events.emit('cache', { outcome: 'error', error: err });
-    logger.warn({ err: err.message }, 'cache unavailable; serving as misses');
+    warnCache(err);
   };
   const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');

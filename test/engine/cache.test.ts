@@ -3,7 +3,7 @@ import { createWorkCache } from '../../lib/cache/index.js';
 import type { CacheError } from '../../lib/errors.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer, findWork } from '../fakes/rpc-peer.js';
-import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const V1 = '718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E2';
@@ -91,6 +91,30 @@ describe('work cache', () => {
       const metrics = await (await fetch(`${gate.url}/metrics`)).text();
       expect(metrics).to.match(/powgate_cache_errors_total [1-9]/);
       expect(await gate.cache.ping()).to.equal(false);
+    });
+
+    it('during a Redis outage the warning is rate-limited, while every failure is still counted', async () => {
+      const peer = (await new FakeRpcPeer().start()).behave('valid', 0);
+      peers.push(peer);
+      const { logger, lines } = captureLogs('warn');
+      const started = Date.now();
+      const gate = await startTestPowgate(
+        { cacheUrl: 'redis://127.0.0.1:1', backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } } },
+        undefined,
+        { logger },
+      );
+      opened.push(gate);
+      // Each request fails a cache read and a cache write: 60 failed operations.
+      for (let i = 0; i < 30; i++) {
+        const { json } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+        expect(json.work).to.match(/^[0-9a-f]{16}$/);
+      }
+      const metrics = await (await fetch(`${gate.url}/metrics`)).text();
+      const errors = Number(/powgate_cache_errors_total (\d+)/.exec(metrics)?.[1]);
+      expect(errors).to.be.at.least(60);
+      const warnings = lines.filter((l) => l.includes('cache unavailable'));
+      // One line per 10 s at most, however many operations failed.
+      expect(warnings.length).to.be.at.least(1).and.at.most(1 + Math.floor((Date.now() - started) / 10_000));
     });
   });
 });
