@@ -43,6 +43,8 @@ export const Message = {
   generationFailed: (detail: string) => `Work generation failed: ${detail}`,
   noBackendServes: 'no backend can serve this difficulty',
   internal: 'Internal error',
+  callbackForbidden: 'Callback refused: the sender is not in precache.callback_allow or lacks precache.callback_secret',
+  callbackRateLimited: 'Too many callbacks: more than precache.callback_rate a second',
   callbackNotJson: 'Callback body is not JSON',
   callbackNotBlock: 'Callback body is not a node block callback: expected account, hash and block',
 } as const;

@@ -15,6 +15,7 @@ import { rateLimited } from './logs/rate-limited.js';
 import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
+import { callbackGuard } from './precache/callback-guard.js';
 import { createPrecache, type Precache } from './precache/index.js';
 import { ForwardBudget } from './rpc/forward-budget.js';
 import { createRpcHandler } from './rpc/handler.js';
@@ -183,7 +184,12 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     logger,
     bodyLimit: config.rpc.bodyLimit,
     accepting: () => accepting,
-    callback: (raw) => precache.callback(raw),
+    callback: (raw, trusted) => precache.callback(raw, trusted),
+    callbackGuard: callbackGuard({
+      ...(config.precache.callbackSecret === undefined ? {} : { secret: config.precache.callbackSecret }),
+      allow: config.precache.callbackAllow,
+      rate: config.precache.callbackRate,
+    }),
   });
   const server = http.createServer(receiveBounds(config.rpc.receiveTimeout), listener);
   let activeRequests = 0;

@@ -74,6 +74,8 @@ export const DEFAULTS = deepFreeze({
     maxQueue: 1000,
     concurrency: 2,
     callbackTimeout: 5 * SECOND,
+    callbackAllow: [],
+    callbackRate: 500,
     reconnectDelay: SECOND,
     maxReconnectDelay: MINUTE,
     pingInterval: 30 * SECOND,

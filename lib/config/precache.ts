@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { decodeAccount, encodeAccount, NETWORKS, type NetworkName } from '../pow/index.js';
 import { DEFAULTS } from './defaults.js';
@@ -16,6 +17,9 @@ const KEYS = [
   'backends',
   'callback_forward',
   'callback_timeout',
+  'callback_secret',
+  'callback_allow',
+  'callback_rate',
   'reconnect_delay',
   'max_reconnect_delay',
   'ping_interval',
@@ -33,6 +37,22 @@ function account(network: NetworkName): Parser<string> {
     return encodeAccount(key, prefixes[0] ?? '');
   };
 }
+
+/** An IP address or a CIDR subnet (`10.0.0.0/8`, `fd00::/8`), as node:net's BlockList takes them. */
+const sourceAddress: Parser<string> = (value, path) => {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const [address = '', bits, extra] = text.split('/');
+  const family = isIP(address);
+  const max = family === 4 ? 32 : 128;
+  const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+  if (family === 0 || !prefixOk || extra !== undefined) {
+    throw new ConfigError(path, `expected an IP address or a subnet such as 10.0.0.0/8, found ${JSON.stringify(value)}`);
+  }
+  return text;
+};
+
+/** A shared secret: long enough not to be guessed, and only characters that go in a URL query unescaped. */
+const callbackSecret = pattern(/^[A-Za-z0-9._~-]{16,256}$/, 'a secret of 16 to 256 letters, digits or ._~-');
 
 /** Backend names precache may use; its jobs keep the order and tiers of the top-level `tiers`. */
 function backendNames(backends: Readonly<Record<string, BackendConfig>>, backendsPath: string): Parser<string[]> {
@@ -78,6 +98,9 @@ export function normalizePrecache(
     backends: allowed,
     callbackForward: withDefault(map, 'callback_forward', path, list(url(['http', 'https']), 0), []),
     callbackTimeout: withDefault(map, 'callback_timeout', path, duration(1, MAX_TIMER_MS), d.callbackTimeout),
+    ...(isUnset(map.callback_secret) ? {} : { callbackSecret: callbackSecret(map.callback_secret, child(path, 'callback_secret')) }),
+    callbackAllow: withDefault(map, 'callback_allow', path, list(sourceAddress, 0), [...d.callbackAllow]),
+    callbackRate: withDefault(map, 'callback_rate', path, integer(1, 1_000_000), d.callbackRate),
     reconnectDelay,
     maxReconnectDelay,
     pingInterval: withDefault(map, 'ping_interval', path, duration(100, MAX_TIMER_MS), d.pingInterval),

@@ -86,6 +86,12 @@ export interface PrecacheConfig {
   readonly callbackForward: readonly string[];
   /** How long one forward to one of those URLs is awaited. */
   readonly callbackTimeout: number;
+  /** When set, POST /callback must carry it (`?secret=` or `Authorization: Bearer`). */
+  readonly callbackSecret?: string;
+  /** When not empty, POST /callback is taken only from these addresses and subnets. */
+  readonly callbackAllow: readonly string[];
+  /** Most callbacks taken per second (a burst of as many); more get HTTP 429. */
+  readonly callbackRate: number;
   /** First websocket reconnect delay; doubles (with jitter) up to maxReconnectDelay. */
   readonly reconnectDelay: number;
   readonly maxReconnectDelay: number;

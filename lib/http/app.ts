@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { Message, NodeError } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import type { Admission } from '../precache/callback-guard.js';
 import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
@@ -19,8 +20,10 @@ export interface AppDeps {
   readonly bodyLimit: number;
   /** False once shutdown has begun: new RPC requests are refused. */
   readonly accepting: () => boolean;
-  /** The node's HTTP callback (POST /callback), a precache trigger. */
-  readonly callback?: (raw: string) => CallbackAnswer;
+  /** The node's HTTP callback (POST /callback), a precache trigger; `trusted` when the guard vouched for the sender. */
+  readonly callback?: (raw: string, trusted: boolean) => CallbackAnswer;
+  /** Who may call /callback and how often; judged before the body is read. */
+  readonly callbackGuard?: (req: IncomingMessage) => Admission;
 }
 
 const MAX_JSON_DEPTH = 20;
@@ -111,12 +114,22 @@ function isCallbackUrl(url: string | undefined): boolean {
  * node only logs the status); the answer never waits for forwarding.
  */
 async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps['callback']>, deps: AppDeps): Promise<void> {
-  const reply = (status: number, body: string): void => {
+  const reply = (status: number, body: string, close = false): void => {
     const res = ctx.res;
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      ...(close ? { Connection: 'close' } : {}),
+    });
     res.end(body);
   };
+  const admission = deps.callbackGuard?.(ctx.req) ?? { ok: true, trusted: false };
+  if (!admission.ok) {
+    // The body is never read: the connection closes after the answer.
+    const message = admission.status === 403 ? Message.callbackForbidden : Message.callbackRateLimited;
+    return reply(admission.status, JSON.stringify({ error: message }), true);
+  }
   let raw: string;
   try {
     raw = await readBody(ctx.req, deps.bodyLimit);
@@ -125,7 +138,7 @@ async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps[
     return; // the client went away mid-body
   }
   try {
-    const result = callback(raw);
+    const result = callback(raw, admission.trusted);
     if (result.ok) reply(200, '{}');
     else reply(400, JSON.stringify({ error: result.refused === 'not_json' ? Message.callbackNotJson : Message.callbackNotBlock }));
   } catch (err) {

@@ -235,7 +235,7 @@ export function createPrecacheMetrics(registry: Registry, sources: PrecacheMetri
   const registers = [registry];
   const confirmations = new Counter({
     name: 'powgate_precache_confirmations_total',
-    help: 'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored)',
+    help: 'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored, unverified)',
     labelNames: ['trigger', 'outcome'] as const,
     registers,
   });

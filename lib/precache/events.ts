@@ -4,9 +4,10 @@ export type Trigger = 'websocket' | 'callback';
 /**
  * `new`: it moved a tracked chain or sends to a tracked account; `duplicate`:
  * seen before; `old`: older than what is known; `ignored`: nothing tracked, or
- * an order that could not be checked.
+ * an order that could not be checked; `unverified`: a callback nobody vouched
+ * for that the node did not confirm (or could not be asked about).
  */
-export type ConfirmationOutcome = 'new' | 'duplicate' | 'old' | 'ignored';
+export type ConfirmationOutcome = 'new' | 'duplicate' | 'old' | 'ignored' | 'unverified';
 /** `skipped`: another powgate instance holds the root's lock. */
 export type TaskOutcome = 'queued' | 'done' | 'failed' | 'dropped' | 'skipped';
 export type SocketState = 'off' | 'connecting' | 'connected' | 'disconnected';

@@ -36,13 +36,20 @@ export interface Precache {
   readonly events: PrecacheEmitter;
   /** What the dashboard and /api/status show. */
   status(): PrecacheStatus;
-  /** The node's HTTP callback: forwarded as is, and a precache trigger. */
-  callback(raw: string): CallbackAnswer;
+  /**
+   * The node's HTTP callback: a block callback is forwarded as is and is a
+   * precache trigger. Unless `trusted` (a configured secret or allow-list
+   * vouched for the sender), precache acts on the node's own record of the
+   * block, never on what the body claims.
+   */
+  callback(raw: string, trusted: boolean): CallbackAnswer;
   close(): Promise<void>;
 }
 
 /** How long start-up waits for the tracked accounts in Redis before subscribing without them. */
 const LOAD_TIMEOUT = 5000;
+/** Untrusted callbacks being checked with the node at once, at most; more are dropped. */
+const MAX_VERIFYING = 8;
 
 /**
  * Precache: the next block's work for tracked accounts, made when their last
@@ -67,6 +74,9 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     if (e.outcome !== 'ok') logger.warn({ url: e.url, outcome: e.outcome, err: e.error }, 'callback forward failed');
   });
   const forward = options.callbackForward.length > 0 ? callbackForwarder(options.callbackForward, options.callbackTimeout, events) : undefined;
+  if (forward !== undefined && options.callbackSecret === undefined && options.callbackAllow.length === 0) {
+    logger.warn('anyone who can reach POST /callback can send to precache.callback_forward: set precache.callback_secret or precache.callback_allow');
+  }
 
   const enabled = options.enabled && options.backends.length > 0;
   if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.backends)');
@@ -113,6 +123,39 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     thresholds: { next: network.sendThreshold, receive: network.receiveThreshold },
     remember: Math.max(10_000, options.maxQueue * 4),
   });
+
+  /**
+   * A callback nobody vouched for may be forged: one that names a tracked
+   * account would evict cached work and queue precache, so the block is looked
+   * up on the node and precache acts on the node's record of it (confirmed,
+   * with its real account, previous and destination). Without node.rpc it is
+   * dropped. Untracked claims are not even remembered, so a forged hash
+   * cannot shadow the real confirmation later.
+   */
+  let verifying = 0;
+  const unverified = (): void => {
+    events.emit('confirmation', { trigger: 'callback', outcome: 'unverified' });
+  };
+  const verifyThenHandle = (claimed: Confirmation): void => {
+    if (!accounts.has(claimed.account) && (claimed.destination === undefined || !accounts.has(claimed.destination))) {
+      events.emit('confirmation', { trigger: 'callback', outcome: 'ignored' });
+      return;
+    }
+    if (node === undefined || verifying >= MAX_VERIFYING) return unverified();
+    verifying++;
+    node
+      .blockInfo(claimed.hash)
+      .then(
+        (info) => {
+          const conf = info?.confirmed === true ? fromCallback(info.body) : undefined;
+          if (conf === undefined) return unverified();
+          // As a callback, without the height: a block that is not the chain's next is checked against the confirmed head.
+          handle(conf, 'callback');
+        },
+        () => unverified(),
+      )
+      .finally(() => verifying--);
+  };
 
   const socket =
     config.node.websocket === undefined
@@ -172,10 +215,14 @@ export function createPrecache(deps: PrecacheDeps): Precache {
       hits,
       requests,
     }),
-    callback(raw) {
+    callback(raw, trusted) {
       const { answer, confirmation } = readCallback(raw, forward);
-      if (confirmation !== undefined) handle(confirmation, 'callback');
-      else if (!answer.ok && answer.refused === 'not_block') events.emit('malformed', { trigger: 'callback' });
+      if (confirmation !== undefined) {
+        if (trusted) handle(confirmation, 'callback');
+        else verifyThenHandle(confirmation);
+      } else if (!answer.ok && answer.refused === 'not_block') {
+        events.emit('malformed', { trigger: 'callback' });
+      }
       return answer;
     },
     async close() {
@@ -190,7 +237,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
   };
 }
 
-/** Parses a callback body, forwarding any JSON the node sent before judging it. */
+/** Parses a callback body; only a readable block callback is forwarded, unchanged. */
 function readCallback(raw: string, forward: ((raw: string) => void) | undefined): { answer: CallbackAnswer; confirmation?: Confirmation } {
   let body: unknown;
   try {
@@ -198,7 +245,8 @@ function readCallback(raw: string, forward: ((raw: string) => void) | undefined)
   } catch {
     return { answer: { ok: false, refused: 'not_json' } };
   }
-  forward?.(raw);
   const confirmation = fromCallback(body);
-  return confirmation === undefined ? { answer: { ok: false, refused: 'not_block' } } : { answer: { ok: true }, confirmation };
+  if (confirmation === undefined) return { answer: { ok: false, refused: 'not_block' } };
+  forward?.(raw);
+  return { answer: { ok: true }, confirmation };
 }

@@ -3,6 +3,9 @@ import { backoffDelay } from '../net/backoff.js';
 import { scrubText, urlSecrets } from '../secrets.js';
 import type { PrecacheEmitter, SocketState } from './events.js';
 
+/** Largest websocket message taken from the node; a larger frame closes the socket (and it reconnects). */
+const MAX_MESSAGE = 1 << 20;
+
 export interface NodeSocketOptions {
   readonly url: string;
   /** The tracked set, read at every (re)subscription. */
@@ -88,7 +91,8 @@ export class NodeSocket {
 
   #connect(): void {
     this.#setState('connecting');
-    const ws = new WebSocket(this.#options.url, { handshakeTimeout: this.#ackTimeout, perMessageDeflate: false });
+    // A confirmation with its block is a few KB: a frame far past that is not the node's (ws's default is 100 MiB).
+    const ws = new WebSocket(this.#options.url, { handshakeTimeout: this.#ackTimeout, perMessageDeflate: false, maxPayload: MAX_MESSAGE });
     this.#ws = ws;
     ws.on('open', () => this.#subscribe(ws));
     ws.on('message', (data: WebSocket.RawData) => this.#onMessage(ws, data));

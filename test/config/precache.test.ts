@@ -26,6 +26,9 @@ precache:
   backends: [local]
   callback_forward: [http://a.example/cb, https://b.example/cb]
   callback_timeout: 250ms
+  callback_secret: abcdefghijklmnop-0123
+  callback_allow: [127.0.0.1, 10.0.0.0/8, "::1", "fd00::/8"]
+  callback_rate: 7
   reconnect_delay: 50ms
   max_reconnect_delay: 2s
   ping_interval: 1s
@@ -40,10 +43,30 @@ precache:
       backends: ['local'],
       callbackForward: ['http://a.example/cb', 'https://b.example/cb'],
       callbackTimeout: 250,
+      callbackSecret: 'abcdefghijklmnop-0123',
+      callbackAllow: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
+      callbackRate: 7,
       reconnectDelay: 50,
       maxReconnectDelay: 2000,
       pingInterval: 1000,
     });
+  });
+
+  it('refuses a short secret, an address that is not one, and a subnet past its family', async () => {
+    for (const [yaml, key] of [
+      ['callback_secret: short', 'precache.callback_secret'],
+      ['callback_allow: [localhost]', 'precache.callback_allow[0]'],
+      ['callback_allow: [10.0.0.0/33]', 'precache.callback_allow[0]'],
+      ['callback_rate: 0', 'precache.callback_rate'],
+    ] as const) {
+      let error: unknown;
+      try {
+        await loadYaml(`precache: { ${yaml} }`);
+      } catch (err) {
+        error = err;
+      }
+      expect(String(error), yaml).to.include(key);
+    }
   });
 
   it('re-encodes accounts with the network prefix the node sends, and drops repeats', async () => {

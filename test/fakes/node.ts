@@ -78,6 +78,8 @@ export class FakeNode {
   readonly received: unknown[] = [];
   readonly rpcCalls: Array<Record<string, unknown>> = [];
   readonly #chains = new Map<string, Chain>();
+  /** Every block made by block(), for block_info. */
+  readonly #blocks = new Map<string, FakeBlock>();
   readonly #sessions = new Set<Session>();
   #rpc = http.createServer((req, res) => this.#handleRpc(req, res));
   #wsHttp = http.createServer();
@@ -123,6 +125,7 @@ export class FakeNode {
       linkAsAccount: to ?? randomAccount(),
     };
     this.#chains.set(account, { frontier: block.hash, height: block.height, confirmed: block.hash, confirmedHeight: block.height });
+    this.#blocks.set(block.hash, block);
     return block;
   }
 
@@ -277,8 +280,26 @@ export class FakeNode {
         /* answered as the node does below */
       }
       this.rpcCalls.push(body);
-      let answer: Record<string, string> = { error: 'Unknown command' };
-      if (body.action === 'account_info') {
+      let answer: Record<string, unknown> = { error: 'Unknown command' };
+      if (body.action === 'block_info') {
+        const block = typeof body.hash === 'string' ? this.#blocks.get(body.hash.toUpperCase()) : undefined;
+        if (block === undefined) {
+          answer = { error: 'Block not found' };
+        } else {
+          const json = this.blockJson(block);
+          answer = {
+            block_account: block.account,
+            amount: '1000',
+            balance: '1000',
+            height: String(block.height),
+            local_timestamp: String(Math.floor(Date.now() / 1000)),
+            successor: ZERO,
+            confirmed: 'true',
+            contents: truthy(body.json_block) ? json : `${JSON.stringify(json, null, 4)}\n`,
+            subtype: block.subtype,
+          };
+        }
+      } else if (body.action === 'account_info') {
         const account = canonical(body.account);
         const chain = account === undefined ? undefined : this.#chains.get(account);
         if (account === undefined) answer = { error: 'Bad account number' };
