@@ -85,3 +85,13 @@ describe('the error catalogue (lib/errors.ts)', () => {
     expect(errors.isAbortError(new errors.BackendTimeoutError('peers: no answer within 10 ms'))).to.equal(false);
   });
 });
+
+describe('README has a security section', () => {
+  const section = README.slice(README.indexOf('\n## Security\n'), README.indexOf('\n## ', README.indexOf('\n## Security\n') + 1));
+  it('says what is exposed, what to keep private, and how to lock down /callback, the forwarder and the metrics listener', () => {
+    expect(README).to.include('\n## Security\n');
+    for (const key of ['rpc.allow', 'node.rpc', 'precache.callback_secret', 'precache.callback_allow', 'precache.callback_rate', 'metrics.listen', 'rpc.max_forwards', 'rpc.forward_buffer', 'rpc.receive_timeout', 'Keep private']) {
+      expect(section, key).to.include(key);
+    }
+  });
+});
