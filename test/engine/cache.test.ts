@@ -99,7 +99,7 @@ describe('work cache', () => {
       const { logger, lines } = captureLogs('warn');
       const started = Date.now();
       const gate = await startTestPowgate(
-        { cacheUrl: 'redis://127.0.0.1:1', backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } } },
+        { cache: { url: 'redis://127.0.0.1:1' }, backends: { peer: { type: 'rpc', urls: [peer.url] } } },
         undefined,
         { logger },
       );

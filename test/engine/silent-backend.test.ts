@@ -24,9 +24,9 @@ describe('a silent backend with no timeout of its own opens its circuit', functi
 
   it('an attempt that reaches the request deadline with no answer counts as a failure: the circuit opens and /readyz says so', async () => {
     gate = await startTestPowgate({
-      backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } },
-      timeout: 300,
-      breaker: { failures: 2, cooldown: 60_000 },
+      backends: { peer: { type: 'rpc', urls: [peer.url] } },
+      work: { deadline: '300ms' },
+      breaker: { failures: 2, cooldown: '1m' },
     });
     for (let i = 0; i < 2; i++) {
       const { json } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DIFFICULTY });
@@ -44,11 +44,11 @@ describe('a silent backend with no timeout of its own opens its circuit', functi
   it("a backend still silent at its tier's hedge counts as failed: later requests stop paying the hedge", async () => {
     gate = await startTestPowgate({
       backends: {
-        peer: { type: 'rpc', urls: [peer.url], sendAccount: true },
-        local: { type: 'local', cpuThreads: 1, cpuImpl: 'auto' },
+        peer: { type: 'rpc', urls: [peer.url] },
+        local: { type: 'local', cpu_threads: 1 },
       },
-      tiers: [{ backends: ['peer'], hedgeAfter: 100 }, { backends: ['local'] }],
-      breaker: { failures: 2, cooldown: 60_000 },
+      tiers: [{ backends: ['peer'], hedge_after: '100ms' }, { backends: ['local'] }],
+      breaker: { failures: 2, cooldown: '1m' },
     });
     for (let i = 0; i < 2; i++) {
       const answer = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DIFFICULTY });

@@ -54,24 +54,24 @@ describe('forwarded node answers are bounded (rpc.max_forwards, rpc.forward_buff
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
-  const start = async (size: number, rpcOptions: { maxForwards?: number; forwardBuffer?: number }): Promise<[HoldingNode, Powgate]> => {
+  const start = async (size: number, rpcOptions: { max_forwards?: number; forward_buffer?: string }): Promise<[HoldingNode, Powgate]> => {
     const node = await new HoldingNode(size).start();
     closers.push(() => node.close());
-    const gate = await startTestPowgate({ nodeRpc: node.url, allow: ['account_history'], rpc: rpcOptions });
+    const gate = await startTestPowgate({ node: { rpc: node.url }, rpc: { allow: ['account_history'], ...rpcOptions } });
     closers.push(() => gate.close());
     return [node, gate];
   };
   const ask = (gate: Powgate) => rpc(gate.url, { action: 'account_history', account: 'x' });
 
   it('an answer larger than forward_buffer is dropped, and the client is told why', async () => {
-    const [, gate] = await start(3 << 20, { forwardBuffer: 1 << 20 });
+    const [, gate] = await start(3 << 20, { forward_buffer: '1mb' });
     const { status, json } = await ask(gate);
     expect(status).to.equal(200);
     expect(json.error).to.equal(Message.nodeAnswerTooLarge('account_history'));
   });
 
   it('concurrent answers share forward_buffer: of two that do not fit together, one is dropped', async () => {
-    const [node, gate] = await start(600 << 10, { forwardBuffer: 1 << 20 });
+    const [node, gate] = await start(600 << 10, { forward_buffer: '1mb' });
     // Both answers arrive but for their last bytes: together they pass the buffer, so one must go.
     node.hold = 'tail';
     const answers = [ask(gate), ask(gate)];
@@ -83,7 +83,7 @@ describe('forwarded node answers are bounded (rpc.max_forwards, rpc.forward_buff
   });
 
   it('past max_forwards a request is refused at once; the others are answered', async () => {
-    const [node, gate] = await start(1024, { maxForwards: 2 });
+    const [node, gate] = await start(1024, { max_forwards: 2 });
     node.hold = true;
     const first = [ask(gate), ask(gate)];
     await until(() => node.waiting.length === 2);

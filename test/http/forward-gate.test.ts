@@ -37,7 +37,7 @@ describe('the forwarder refuses what the node would execute', () => {
     node.answers.set('account_info', '{\n    "balance": "1"\n}\n');
     node.answers.set('process', '{\n    "hash": "AB"\n}\n');
     node.answers.set('stats', '{\n    "type": "counters"\n}\n');
-    gate = await startTestPowgate({ nodeRpc: node.url, allow: ['account_info', 'block_info', 'process', 'stats'] });
+    gate = await startTestPowgate({ node: { rpc: node.url }, rpc: { allow: ['account_info', 'block_info', 'process', 'stats'] } });
   });
   after(async () => {
     await gate.close();

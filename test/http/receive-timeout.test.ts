@@ -26,7 +26,7 @@ describe('receiving a request is bounded (rpc.receive_timeout)', function () {
   let peer: FakeRpcPeer;
   before(async () => {
     peer = await new FakeRpcPeer().start();
-    gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }, rpc: { receiveTimeout: 1000 } });
+    gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url] } }, rpc: { receive_timeout: '1s' } });
   });
   after(async () => {
     await gate.close();

@@ -36,7 +36,7 @@ describe('POST /callback cannot be abused', function () {
     await Promise.all([node.close(), peer.close(), target.close()]);
   });
   const start = async (t: TestConfig = {}): Promise<Powgate> => {
-    const gate = await startTestPowgate({ nodeRpc: node.rpcUrl, backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }, ...t });
+    const gate = await startTestPowgate({ node: { rpc: node.rpcUrl }, backends: { peer: { type: 'rpc', urls: [peer.url] } }, ...t });
     gates.push(gate);
     return gate;
   };
@@ -75,7 +75,7 @@ describe('POST /callback cannot be abused', function () {
 
   it('without node.rpc, a callback nobody vouched for moves nothing', async () => {
     const a = randomAccount();
-    const gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url], sendAccount: true } }, precache: { accounts: [a] } });
+    const gate = await startTestPowgate({ backends: { peer: { type: 'rpc', urls: [peer.url] } }, precache: { accounts: [a] } });
     gates.push(gate);
     const root = randomHash();
     await rpc(gate.url, { action: 'work_generate', hash: root, account: a });
@@ -86,7 +86,7 @@ describe('POST /callback cannot be abused', function () {
 
   it('with callback_secret, a caller without it is refused (403) and nothing is forwarded; with it, the callback is trusted', async () => {
     const a = randomAccount();
-    const gate = await start({ precache: { accounts: [a], callbackSecret: SECRET, callbackForward: [target.url] } });
+    const gate = await start({ precache: { accounts: [a], callback_secret: SECRET, callback_forward: [target.url] } });
     const head = node.block(a);
     const next = node.block(a);
     const body = JSON.stringify({ account: a, hash: next.hash, block: JSON.stringify(node.blockJson(next)) });
@@ -103,15 +103,15 @@ describe('POST /callback cannot be abused', function () {
   });
 
   it('with callback_allow, a caller from another address is refused', async () => {
-    const gate = await start({ precache: { callbackAllow: ['10.1.2.3', 'fd00::/8'], callbackForward: [target.url] } });
+    const gate = await start({ precache: { callback_allow: ['10.1.2.3', 'fd00::/8'], callback_forward: [target.url] } });
     expect(await post(gate, forged(randomAccount(), randomHash()))).to.deep.equal({ status: 403, json: { error: Message.callbackForbidden } });
-    const open = await start({ precache: { callbackAllow: ['127.0.0.0/8', '::1'] } });
+    const open = await start({ precache: { callback_allow: ['127.0.0.0/8', '::1'] } });
     expect((await post(open, forged(randomAccount(), randomHash()))).status).to.equal(200);
     expect(target.received).to.have.length(0);
   });
 
   it('only a readable block callback is forwarded', async () => {
-    const gate = await start({ precache: { callbackForward: [target.url] } });
+    const gate = await start({ precache: { callback_forward: [target.url] } });
     expect((await post(gate, '{"anything":"at all"}')).status).to.equal(400);
     expect((await post(gate, '{"account":"x","hash":"00","block":"{}"}')).status).to.equal(400);
     const good = forged(randomAccount(), randomHash());
@@ -121,7 +121,7 @@ describe('POST /callback cannot be abused', function () {
   });
 
   it('is rate-limited (callback_rate): past the rate, callers get 429 and nothing is forwarded', async () => {
-    const gate = await start({ precache: { callbackRate: 1, callbackForward: [target.url] } });
+    const gate = await start({ precache: { callback_rate: 1, callback_forward: [target.url] } });
     const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 30 }, () => post(gate, forged(randomAccount(), randomHash()))));
     const seconds = (Date.now() - started) / 1000;
@@ -138,7 +138,7 @@ describe('the node websocket cannot be abused the same way', function () {
   this.timeout(30_000);
   it('a frame far larger than any confirmation drops the socket unread, and it reconnects', async () => {
     const node = await new FakeNode().start();
-    const gate = await startTestPowgate({ nodeRpc: node.rpcUrl, nodeWs: node.wsUrl, precache: { accounts: [randomAccount()], reconnectDelay: 50 } });
+    const gate = await startTestPowgate({ node: { rpc: node.rpcUrl, websocket: node.wsUrl }, precache: { accounts: [randomAccount()], reconnect_delay: '50ms' } });
     try {
       await until(() => gate.precache.status().websocket === 'connected', 'subscribed');
       const states: string[] = [];
