@@ -33,8 +33,6 @@ export const Message = {
   nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
   forwardBusy: (action: string) =>
     `Too many requests are being forwarded to the node (rpc.max_forwards): '${action}' was not sent; retry later`,
-  nodeAnswerTooLarge: (action: string) =>
-    `The node's answer to '${action}' did not fit in rpc.forward_buffer and was dropped`,
   bodyTooLarge: (limit: number | string) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
   duplicateKey: (key: string) =>
     `Request has the key '${key}' twice in one object: the node reads the first, so powgate forwards no such body`,

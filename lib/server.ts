@@ -17,7 +17,7 @@ import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
 import { callbackGuard } from './precache/callback-guard.js';
 import { createPrecache, type Precache } from './precache/index.js';
-import { ForwardBudget } from './rpc/forward-budget.js';
+import { ForwardSlots } from './rpc/forward-slots.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
 import { StatusCollector } from './status/collector.js';
@@ -163,7 +163,7 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
     allow: new Set(config.rpc.allow),
     ...(config.node.rpc === undefined ? {} : { nodeRpc: new URL(config.node.rpc) }),
     nodeTimeout: config.node.timeout,
-    forwards: new ForwardBudget(config.rpc.maxForwards, config.rpc.forwardBuffer),
+    forwards: new ForwardSlots(config.rpc.maxForwards),
     onUnexpected: (err) => logger.error({ err }, 'unexpected error in rpc handler'),
   });
 

@@ -27,7 +27,6 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   bodyTooLarge: ['<n>'],
   duplicateKey: ['<key>'],
   forwardBusy: ['<action>'],
-  nodeAnswerTooLarge: ['<action>'],
   timeout: ['<root>', '<s>'],
   generationFailed: ['<backend>: <reason>; …'],
 };
@@ -90,7 +89,7 @@ describe('README has a security section', () => {
   const section = README.slice(README.indexOf('\n## Security\n'), README.indexOf('\n## ', README.indexOf('\n## Security\n') + 1));
   it('says what is exposed, what to keep private, and how to lock down /callback, the forwarder and the metrics listener', () => {
     expect(README).to.include('\n## Security\n');
-    for (const key of ['rpc.allow', 'node.rpc', 'precache.callback_secret', 'precache.callback_allow', 'precache.callback_rate', 'metrics.listen', 'rpc.max_forwards', 'rpc.forward_buffer', 'rpc.receive_timeout', 'Keep private']) {
+    for (const key of ['rpc.allow', 'node.rpc', 'precache.callback_secret', 'precache.callback_allow', 'precache.callback_rate', 'metrics.listen', 'rpc.max_forwards', 'rpc.receive_timeout', 'Keep private']) {
       expect(section, key).to.include(key);
     }
   });

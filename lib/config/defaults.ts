@@ -60,7 +60,7 @@ export const DEFAULTS = deepFreeze({
   network: 'nano',
   listen: { host: '127.0.0.1', port: 7176 },
   node: { timeout: 10 * SECOND },
-  rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024, receiveTimeout: 30 * SECOND, maxForwards: 64, forwardBuffer: 128 * 1024 * 1024 },
+  rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024, receiveTimeout: 30 * SECOND, maxForwards: 64 },
   cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * DAY },
   work: { deadline: 30 * SECOND, maxMultiplier: 64 },
   breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE },

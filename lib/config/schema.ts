@@ -71,7 +71,7 @@ export function normalizeConfig(raw: RawMap): Config {
   const rpcUrl = optional(node, 'rpc', 'node', url(['http', 'https']));
   const websocket = optional(node, 'websocket', 'node', url(['ws', 'wss']));
 
-  const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit', 'receive_timeout', 'max_forwards', 'forward_buffer']);
+  const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit', 'receive_timeout', 'max_forwards']);
   const cache = section(top.cache, 'cache', ['url', 'max_entries', 'ttl']);
   const work = section(top.work, 'work', ['deadline', 'default_difficulty', 'max_multiplier']);
   const defaultDifficulty = optional(work, 'default_difficulty', 'work', hex64);
@@ -109,7 +109,6 @@ export function normalizeConfig(raw: RawMap): Config {
       bodyLimit: withDefault(rpc, 'body_limit', 'rpc', size(1, 1024 ** 3), DEFAULTS.rpc.bodyLimit),
       receiveTimeout: withDefault(rpc, 'receive_timeout', 'rpc', duration(100, MAX_TIMER_MS), DEFAULTS.rpc.receiveTimeout),
       maxForwards: withDefault(rpc, 'max_forwards', 'rpc', integer(1, 100_000), DEFAULTS.rpc.maxForwards),
-      forwardBuffer: withDefault(rpc, 'forward_buffer', 'rpc', size(1024, 1024 ** 3), DEFAULTS.rpc.forwardBuffer),
     },
     cache: {
       url: withDefault(cache, 'url', 'cache', cacheUrl, DEFAULTS.cache.url),

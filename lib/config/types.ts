@@ -22,10 +22,8 @@ export interface Config {
     readonly bodyLimit: number;
     /** How long a client has to send one whole request (headers and body); not the time to answer it. */
     readonly receiveTimeout: number;
-    /** Requests being forwarded to node.rpc at once; more are refused with a node-style error. */
+    /** Requests being forwarded to node.rpc at once (answers are streamed through); more are refused with a node-style error. */
     readonly maxForwards: number;
-    /** Bytes of node answers held at once over all forwards (one answer may use all of it). */
-    readonly forwardBuffer: number;
   };
   readonly cache: {
     /** `memory` or a `redis://` / `rediss://` URL. */

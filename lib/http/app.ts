@@ -105,6 +105,29 @@ function answer(res: ServerResponse, body: string, extra?: readonly string[]): v
   res.end(body);
 }
 
+/**
+ * A forwarded node answer, passed on as it arrives (with backpressure both
+ * ways), never held whole. One cut short can no longer become an error body:
+ * the client's connection is closed, and its Content-Length shows the cut.
+ */
+function streamAnswer(res: ServerResponse, upstream: IncomingMessage): void {
+  if (res.headersSent || res.destroyed) {
+    upstream.destroy();
+    return;
+  }
+  const headers = [...NODE_HEADERS];
+  const length = upstream.headers['content-length'];
+  if (length !== undefined) headers.push('Content-Length', length);
+  res.writeHead(200, headers);
+  upstream.once('close', () => {
+    if (!upstream.complete) res.destroy();
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  upstream.pipe(res);
+}
+
 function isCallbackUrl(url: string | undefined): boolean {
   return url !== undefined && url.startsWith('/callback') && (url.length === 9 || url[9] === '?');
 }
@@ -184,7 +207,8 @@ async function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppD
     });
     if (abort !== undefined) res.off('close', onClose);
 
-    answer(res, reply.body, reply.source === undefined ? undefined : ['X-Powgate-Source', reply.source]);
+    if (reply.stream !== undefined) streamAnswer(res, reply.stream);
+    else answer(res, reply.body, reply.source === undefined ? undefined : ['X-Powgate-Source', reply.source]);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.request(reply.action, reply.outcome, seconds, reply.source);
     if (deps.logger.isLevelEnabled('debug')) {

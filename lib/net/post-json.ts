@@ -11,12 +11,7 @@ export interface PostOptions {
   /** Largest response body accepted, in bytes. */
   readonly maxBytes?: number;
   readonly headers?: Record<string, string>;
-  /** Asked before each chunk of the answer is kept; false drops the answer with ResponseTooLargeError. */
-  readonly admit?: (bytes: number) => boolean;
 }
-
-/** The answer was larger than `maxBytes`, or `admit` refused a chunk of it. */
-export class ResponseTooLargeError extends Error {}
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -64,8 +59,8 @@ export function postJson(url: URL, body: string, options: PostOptions = {}): Pro
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > maxBytes || (options.admit !== undefined && !options.admit(chunk.length))) {
-            req.destroy(new ResponseTooLargeError(size > maxBytes ? `response larger than ${maxBytes} bytes` : 'response larger than the buffer left for it'));
+          if (size > maxBytes) {
+            req.destroy(new Error(`response larger than ${maxBytes} bytes`));
             return;
           }
           chunks.push(chunk);
@@ -89,6 +84,48 @@ export function postJson(url: URL, body: string, options: PostOptions = {}): Pro
       onAbort = () => req.destroy(new RequestAbortedError('The operation was aborted', { cause: signal.reason }));
       signal.addEventListener('abort', onAbort, { once: true });
     }
+    req.end(body);
+  });
+}
+
+/**
+ * POST a body and hand back the answer unread, as soon as its headers are in,
+ * to be streamed on: nothing of it is buffered here. `timeout` bounds the wait
+ * for the headers and then each silence between two chunks of the body; past
+ * it the answer is destroyed.
+ */
+export function postStream(url: URL, body: string, timeout: number): Promise<http.IncomingMessage> {
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeout} ms`)), timeout);
+    timer.unref();
+    const req = (isHttps ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        agent: isHttps ? agents.https : agents.http,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        clearTimeout(timer);
+        // Silence on the socket from here on (no listener on the body: it must stay unread until piped).
+        const socket = res.socket;
+        const onSilence = (): void => {
+          res.destroy(new Error(`answer stalled for ${timeout} ms`));
+        };
+        socket.setTimeout(timeout);
+        socket.once('timeout', onSilence);
+        res.once('close', () => {
+          socket.setTimeout(0);
+          socket.off('timeout', onSilence);
+        });
+        resolve(res);
+      },
+    );
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.end(body);
   });
 }

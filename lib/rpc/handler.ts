@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
-import { postJson, ResponseTooLargeError } from '../net/post-json.js';
-import type { ForwardBudget } from './forward-budget.js';
+import { postStream } from '../net/post-json.js';
+import type { ForwardSlots } from './forward-slots.js';
 import { LOCAL_ACTIONS } from './actions.js';
 import { errorBody, nodeJson, workBody } from './format.js';
 import { judgeForward } from './gate.js';
@@ -14,6 +15,8 @@ export type RpcOutcome = 'ok' | 'error' | 'cancelled' | 'timeout' | 'refused' | 
 
 export interface RpcReply {
   readonly body: string;
+  /** A forwarded node answer, unread: streamed to the client as it comes (then `body` is empty). */
+  readonly stream?: IncomingMessage;
   readonly outcome: RpcOutcome;
   /** Label for metrics: a work action, an allowed action, or `other` (never client-chosen text). */
   readonly action: string;
@@ -27,8 +30,8 @@ export interface RpcHandlerOptions {
   readonly allow: ReadonlySet<string>;
   readonly nodeRpc?: URL;
   readonly nodeTimeout: number;
-  /** Bounds forwards at once and the bytes of node answers they hold. */
-  readonly forwards: ForwardBudget;
+  /** Bounds the forwards running at once. */
+  readonly forwards: ForwardSlots;
   /** Errors that are not a node-style answer (bugs): logged, never shown to the client. */
   readonly onUnexpected?: (err: unknown) => void;
 }
@@ -70,22 +73,17 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     const { action } = verdict;
     const label = allow.has(action) ? action : 'other';
     if (options.nodeRpc === undefined) return { body: errorBody(Message.noNode(action)), outcome: 'refused', action: label };
-    const ticket = options.forwards.enter();
-    if (ticket === undefined) return { body: errorBody(Message.forwardBusy(action)), outcome: 'refused', action: label };
+    const slot = options.forwards.enter();
+    if (slot === undefined) return { body: errorBody(Message.forwardBusy(action)), outcome: 'refused', action: label };
     try {
-      // The body goes out as the client wrote it and comes back unchanged.
-      const res = await postJson(options.nodeRpc, raw, {
-        signal: AbortSignal.timeout(options.nodeTimeout),
-        maxBytes: options.forwards.maxBytes,
-        admit: ticket.take,
-      });
-      return { body: res.body, outcome: 'forwarded', action: label };
-    } catch (err) {
-      const message = err instanceof ResponseTooLargeError ? Message.nodeAnswerTooLarge(action) : Message.nodeUnreachable(action);
-      return { body: errorBody(message), outcome: 'error', action: label };
-    } finally {
-      // The answer's buffers are let go once it is a string; that string is the client's now.
-      ticket.leave();
+      // The body goes out as the client wrote it; the answer comes back unchanged, streamed, never held whole.
+      const stream = await postStream(options.nodeRpc, raw, options.nodeTimeout);
+      // The slot is held until the answer has been passed on, or dropped.
+      stream.once('close', slot.leave);
+      return { body: '', stream, outcome: 'forwarded', action: label };
+    } catch {
+      slot.leave();
+      return { body: errorBody(Message.nodeUnreachable(action)), outcome: 'error', action: label };
     }
   };
 

@@ -10,7 +10,7 @@ describe('config defaults', () => {
       network: 'nano',
       listen: { host: '127.0.0.1', port: 7176 },
       node: { timeout: 10_000 },
-      rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64, forwardBuffer: 128 * 1024 * 1024 },
+      rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * 24 * 3600 * 1000 },
       work: { deadline: 30_000, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       network: 'nano',
       listen: { host: '127.0.0.1', port: 7176 },
       node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
-      rpc: { allow: ['account_info', 'block_info'], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64, forwardBuffer: 128 * 1024 * 1024 },
+      rpc: { allow: ['account_info', 'block_info'], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
       work: { deadline: 30_000, defaultDifficulty: 0xfffffff800000000n, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
@@ -67,7 +67,7 @@ describe('loadConfig', () => {
       network: 'nano',
       listen: { host: '127.0.0.1', port: 7176 },
       node: { rpc: 'http://127.0.0.1:7076', websocket: 'ws://127.0.0.1:7078', timeout: 10_000 },
-      rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64, forwardBuffer: 128 * 1024 * 1024 },
+      rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
       work: { deadline: 30_000, maxMultiplier: 64 },
       breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
@@ -122,14 +122,14 @@ backends:
     const config = await loadYaml(`
 listen: "[::1]:0"
 node: { timeout: 250ms }
-rpc: { body_limit: 1mb, receive_timeout: 5s, max_forwards: 8, forward_buffer: 16mb }
+rpc: { body_limit: 1mb, receive_timeout: 5s, max_forwards: 8 }
 cache: { ttl: 1h }
 work: { deadline: 1.5s }
 breaker: { cooldown: 1000ms, max_cooldown: 1d }
 `);
     expect(config.listen).to.deep.equal({ host: '::1', port: 0 });
     expect(config.node.timeout).to.equal(250);
-    expect(config.rpc).to.deep.include({ bodyLimit: 1024 * 1024, receiveTimeout: 5000, maxForwards: 8, forwardBuffer: 16 * 1024 * 1024 });
+    expect(config.rpc).to.deep.include({ bodyLimit: 1024 * 1024, receiveTimeout: 5000, maxForwards: 8 });
     expect(config.cache.ttl).to.equal(3_600_000);
     expect(config.work.deadline).to.equal(1_500);
     expect(config.breaker).to.deep.include({ cooldown: 1_000, maxCooldown: 86_400_000 });

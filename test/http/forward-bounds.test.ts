@@ -6,27 +6,35 @@ import type { Powgate } from '../../lib/server.js';
 import { rpc, startTestPowgate } from '../helpers/powgate.js';
 
 /**
- * A node RPC whose answers are `size` bytes long. While `hold` is set an answer
- * waits for `release()`; with `hold === 'tail'` all but its last bytes are sent
- * at once, so it sits in powgate's buffer unfinished.
+ * A node RPC whose answers are `size` bytes long. `hold: 'all'` keeps each
+ * answer back until `release()`; `'tail'` sends all but its last bytes at
+ * once and the rest on `release()`; `'cut'` sends half and drops the connection.
  */
 class HoldingNode {
   readonly waiting: Array<() => void> = [];
   url = '';
-  hold: boolean | 'tail' = false;
+  hold: 'none' | 'all' | 'tail' | 'cut' = 'none';
   constructor(readonly size: number) {}
+  body(): string {
+    return `{\n    "history": "${'A'.repeat(this.size - 22)}"\n}\n`;
+  }
   #server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const body = `{\n    "history": "${'A'.repeat(this.size - 24)}"\n}\n`;
-      if (this.hold === 'tail') {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      const body = this.body();
+      const head = { 'content-type': 'application/json', 'content-length': body.length };
+      if (this.hold === 'tail' || this.hold === 'cut') {
+        res.writeHead(200, head);
+        if (this.hold === 'cut') {
+          res.write(body.slice(0, body.length >> 1), () => res.destroy());
+          return;
+        }
         res.write(body.slice(0, -8));
         this.waiting.push(() => res.end(body.slice(-8)));
-      } else if (this.hold) {
-        this.waiting.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      } else if (this.hold === 'all') {
+        this.waiting.push(() => res.writeHead(200, head).end(body));
       } else {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        res.writeHead(200, head).end(body);
       }
     });
   });
@@ -48,51 +56,76 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 10));
 }
 
-describe('forwarded node answers are bounded (rpc.max_forwards, rpc.forward_buffer)', function () {
+const REQUEST = JSON.stringify({ action: 'account_history', account: 'x' });
+
+describe('forwarded node answers are streamed through, and forwards are bounded (rpc.max_forwards)', function () {
   this.timeout(30_000);
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
-  const start = async (size: number, rpcOptions: { max_forwards?: number; forward_buffer?: string }): Promise<[HoldingNode, Powgate]> => {
+  const start = async (size: number, rpcOptions: { max_forwards?: number } = {}): Promise<[HoldingNode, Powgate]> => {
     const node = await new HoldingNode(size).start();
     closers.push(() => node.close());
     const gate = await startTestPowgate({ node: { rpc: node.url }, rpc: { allow: ['account_history'], ...rpcOptions } });
     closers.push(() => gate.close());
     return [node, gate];
   };
-  const ask = (gate: Powgate) => rpc(gate.url, { action: 'account_history', account: 'x' });
 
-  it('an answer larger than forward_buffer is dropped, and the client is told why', async () => {
-    const [, gate] = await start(3 << 20, { forward_buffer: '1mb' });
-    const { status, json } = await ask(gate);
-    expect(status).to.equal(200);
-    expect(json.error).to.equal(Message.nodeAnswerTooLarge('account_history'));
+  it('the answer reaches the client while the node is still sending it, byte for byte', async () => {
+    const [node, gate] = await start(4 << 20);
+    node.hold = 'tail';
+    const res = await fetch(gate.url, { method: 'POST', body: REQUEST });
+    // Headers and most of the body are here, and the node has not finished: nothing waited for the whole.
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-length')).to.equal(String(4 << 20));
+    expect(node.waiting).to.have.length(1);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    while (received < (4 << 20) - 8) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('ended early');
+      received += value.length;
+    }
+    node.release();
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    expect(received + chunks.reduce((n, c) => n + c.length, 0)).to.equal(4 << 20);
+    // And a plain answer is unchanged.
+    node.hold = 'none';
+    expect((await rpc(gate.url, REQUEST)).text).to.equal(node.body());
   });
 
-  it('concurrent answers share forward_buffer: of two that do not fit together, one is dropped', async () => {
-    const [node, gate] = await start(600 << 10, { forward_buffer: '1mb' });
-    // Both answers arrive but for their last bytes: together they pass the buffer, so one must go.
-    node.hold = 'tail';
-    const answers = [ask(gate), ask(gate)];
-    const first = await Promise.race(answers.map((answer, i) => answer.then((r) => ({ i, r }))));
-    expect(first.r.json.error).to.equal(Message.nodeAnswerTooLarge('account_history'));
-    node.release();
-    const other = await answers[1 - first.i];
-    expect(other?.json.history).to.have.length((600 << 10) - 24);
+  it('a node connection that breaks mid-answer closes the client connection: the cut shows', async () => {
+    const [node, gate] = await start(2 << 20);
+    node.hold = 'cut';
+    let failed = false;
+    try {
+      const res = await fetch(gate.url, { method: 'POST', body: REQUEST });
+      await res.arrayBuffer();
+    } catch {
+      failed = true;
+    }
+    expect(failed).to.equal(true);
+    node.hold = 'none';
+    expect((await rpc(gate.url, REQUEST)).text).to.equal(node.body());
   });
 
   it('past max_forwards a request is refused at once; the others are answered', async () => {
     const [node, gate] = await start(1024, { max_forwards: 2 });
-    node.hold = true;
-    const first = [ask(gate), ask(gate)];
+    node.hold = 'all';
+    const first = [rpc(gate.url, REQUEST), rpc(gate.url, REQUEST)];
     await until(() => node.waiting.length === 2);
-    const third = await ask(gate);
+    const third = await rpc(gate.url, REQUEST);
     expect(third.json.error).to.equal(Message.forwardBusy('account_history'));
     expect(node.waiting).to.have.length(2);
     node.release();
     for (const answer of await Promise.all(first)) expect(answer.json.history).to.be.a('string');
-    node.hold = false;
-    expect((await ask(gate)).json.history).to.be.a('string');
+    node.hold = 'none';
+    expect((await rpc(gate.url, REQUEST)).json.history).to.be.a('string');
   });
 });
