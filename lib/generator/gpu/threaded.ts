@@ -203,8 +203,3 @@ class ThreadedGpu implements GpuGenerator {
   }
 }
 
-/** As openGpuGenerator, with undefined for "no usable adapter" (the reason is dropped: use openGpuGenerator to log it). */
-export async function createGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | undefined> {
-  const gen = await openGpuGenerator(options);
-  return 'unavailable' in gen ? undefined : gen;
-}
