@@ -14,7 +14,12 @@ COPY bench ./bench
 COPY binding.gyp ./
 COPY native ./native
 # The addon is optional at run time (WASM fallback), but the image should have it: fail here if it does not build.
-RUN npx node-gyp rebuild --nodedir=/usr/local && npm run build && npm prune --omit=dev --ignore-scripts
+# npm's own node-gyp builds it (`npm run build:native`): no node-gyp in the image's dependencies.
+RUN npm run build:native -- --nodedir=/usr/local && npm run build && npm prune --omit=dev --ignore-scripts \
+# webgpu ships Dawn for every platform (~130 MB); keep only this image's.
+ && keep="linux-$(node -p process.arch)" \
+ && find node_modules/webgpu/dist -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} + \
+ && test -f "node_modules/webgpu/dist/$keep/dawn.node"
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
