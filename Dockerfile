@@ -22,8 +22,10 @@ RUN npm run build:native -- --nodedir=/usr/local && npm run build && npm prune -
  && test -f "node_modules/webgpu/dist/$keep/dawn.node"
 
 FROM node:20-bookworm-slim
+# Not POWGATE_LISTEN: an env var would override `listen:` in a mounted config file. The defaults file
+# lies beneath the config file, env and flags.
 ENV NODE_ENV=production \
-    POWGATE_LISTEN=0.0.0.0:7176
+    POWGATE_DEFAULTS=/app/config/container.yaml
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -32,6 +34,8 @@ COPY package.json config.example.yaml ./
 COPY config ./config
 USER node
 EXPOSE 7176
+# The port of POWGATE_LISTEN when set, else 7176 (a config file with another port: set POWGATE_LISTEN too,
+# or override the check).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const l=(process.env.POWGATE_LISTEN||'0.0.0.0:7176').split(':').pop();fetch('http://127.0.0.1:'+l+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/bin/powgate.js"]

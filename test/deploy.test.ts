@@ -137,6 +137,25 @@ describe('deploy/: the files an operator starts powgate with', function () {
     });
   });
 
+  describe('Dockerfile', () => {
+    const dockerfile = read('Dockerfile');
+
+    it("sets its listen default beneath a mounted config, not over it (no ENV POWGATE_LISTEN)", () => {
+      expect(dockerfile).to.not.match(/^\s*(ENV\s+)?POWGATE_LISTEN=/m);
+      const defaults = /POWGATE_DEFAULTS=\/app\/(\S+)/.exec(dockerfile)?.[1];
+      expect(defaults).to.equal('config/container.yaml');
+      expect(parse(read(defaults as string))).to.deep.equal({ listen: '0.0.0.0:7176' });
+      expect(dockerfile).to.match(/^COPY config \.\/config$/m);
+    });
+
+    it('ships neither node-gyp nor Dawn builds for other platforms', () => {
+      expect(dockerfile).to.not.match(/npx node-gyp/);
+      expect(dockerfile).to.match(/find node_modules\/webgpu\/dist -mindepth 1 -maxdepth 1 ! -name "\$keep" -exec rm -rf/);
+      const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+      expect(pkg.dependencies).to.not.have.property('node-gyp');
+    });
+  });
+
   describe('k8s/', () => {
     const docs = ['powgate.yaml', 'redis.yaml'].flatMap((f) => parseAllDocuments(read(`deploy/k8s/${f}`)).map((d) => d.toJS() as Record<string, any>));
     const kind = (k: string, name = 'powgate') => docs.find((d) => d.kind === k && d.metadata.name === name);
@@ -154,7 +173,7 @@ describe('deploy/: the files an operator starts powgate with', function () {
     });
 
     it('keeps two replicas through voluntary disruptions', () => {
-      const pdb = kind('PodDisruptionBudget');
+      const pdb = kind('PodDisruptionBudget') as Record<string, any>;
       expect(pdb.spec.minAvailable).to.equal(2);
       expect(pdb.spec.selector).to.deep.equal(kind('Deployment')?.spec.selector);
       expect(kind('Deployment')?.spec.replicas).to.equal(3);

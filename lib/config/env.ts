@@ -6,6 +6,12 @@ import { isMap, type RawMap } from './shape.js';
 const PREFIX = 'POWGATE_';
 /** Read by the loader to find the file, not a setting. */
 export const CONFIG_FILE_VAR = 'POWGATE_CONFIG';
+/**
+ * A YAML file of defaults beneath the config file (flags > env > file > this >
+ * built-in defaults): how an image or a package sets its own defaults, such as
+ * a container's `listen: 0.0.0.0:7176`, without overriding a mounted config.
+ */
+export const DEFAULTS_FILE_VAR = 'POWGATE_DEFAULTS';
 
 export interface EnvLayer {
   /** `POWGATE_CACHE__MAX_ENTRIES=5` -> `{ cache: { max_entries: '5' } }`. */
@@ -25,7 +31,7 @@ export function readEnv(env: Env): EnvLayer {
   const shortcuts: Shortcuts = {};
   const sources: Sources = new Map();
   const names = Object.keys(env)
-    .filter((name) => name.startsWith(PREFIX) && name !== CONFIG_FILE_VAR)
+    .filter((name) => name.startsWith(PREFIX) && name !== CONFIG_FILE_VAR && name !== DEFAULTS_FILE_VAR)
     .sort();
   for (const name of names) {
     const value = env[name];

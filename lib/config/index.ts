@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { parseArgs, type CliArgs } from './cli.js';
-import { CONFIG_FILE_VAR, readEnv } from './env.js';
+import { CONFIG_FILE_VAR, DEFAULTS_FILE_VAR, readEnv } from './env.js';
 import { readConfigFile } from './file.js';
 import { deepFreeze } from './freeze.js';
 import type { Env } from './interpolate.js';
-import { mergeSources, sourceOf } from './merge.js';
+import { deepMerge, mergeSources, sourceOf } from './merge.js';
 import { applyRenames, writtenPath, type Renames } from './renamed.js';
 import { normalizeConfig } from './schema.js';
 import type { RawMap } from './shape.js';
@@ -38,13 +38,18 @@ export interface LoadConfigOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Flags > env > file > defaults, validated and deep-frozen. Throws ConfigError naming the key path. */
+/**
+ * Flags > env > file > defaults file (POWGATE_DEFAULTS) > defaults, validated
+ * and deep-frozen. Throws ConfigError naming the key path.
+ */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
   const env = options.env ?? process.env;
   const args = parseArgs(options.argv ?? []);
   const file = args.config ?? (env[CONFIG_FILE_VAR] || undefined);
-  const fileRaw = file === undefined ? {} : await readConfigFile(file, env);
-  return configFrom(fileRaw, env, args, options.onWarning);
+  const defaults = env[DEFAULTS_FILE_VAR] || undefined;
+  const raw = defaults === undefined ? {} : await readConfigFile(defaults, env);
+  if (file !== undefined) deepMerge(raw, await readConfigFile(file, env));
+  return configFrom(raw, env, args, options.onWarning);
 }
 
 /**

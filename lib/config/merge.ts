@@ -20,7 +20,8 @@ export function mergeSources(file: RawMap, env: EnvLayer, flags: Shortcuts): { r
   return { raw, sources };
 }
 
-function deepMerge(base: RawMap, overlay: RawMap): void {
+/** Merges `overlay` into `base` in place: maps key by key, lists and scalars replaced whole. */
+export function deepMerge(base: RawMap, overlay: RawMap): void {
   for (const [key, value] of Object.entries(overlay)) {
     const current = base[key];
     if (isMap(current) && isMap(value)) deepMerge(current, value);
