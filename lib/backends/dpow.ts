@@ -3,10 +3,9 @@ import {
   BackendUnavailableError,
   BadUpstreamReplyError,
   BackendTimeoutError,
-  InvalidWorkError,
 } from '../errors.js';
 import { postJson } from '../net/post-json.js';
-import { meetsTarget, type NetworkName } from '../pow/index.js';
+import type { NetworkName } from '../pow/index.js';
 import type { BackoffOptions } from '../net/backoff.js';
 import { withDeadline } from './deadline.js';
 import { dpowServes } from './dpow-serves.js';
@@ -39,7 +38,7 @@ const DEFAULTS = {
  * DPoW (nano-dpow service API): a pool of persistent websockets, each carrying
  * one request at a time because the server answers each socket serially, and
  * POST for whatever finds every socket busy or down. DPoW serves the Nano
- * send base only; every reply is checked against the job's target.
+ * send base only; what it answers is handed back, and the engine checks it.
  */
 export function createDpowBackend(name: string, options: DpowBackendOptions): Backend {
   const seconds = Math.max(1, Math.floor(options.timeout / 1000));
@@ -72,31 +71,31 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       postFailing = true;
-      if (deadline.expired()) throw new BackendTimeoutError(`${name}: DPoW POST gave no answer within ${replyWithin / 1000}s`);
-      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel}: ${scrubText(errorText(err), { secrets })}`, { cause: err });
+      if (deadline.expired()) throw new BackendTimeoutError(`DPoW POST gave no answer within ${replyWithin / 1000}s`);
+      throw new BackendUnavailableError(`DPoW POST ${postLabel}: ${scrubText(errorText(err), { secrets })}`, { cause: err });
     } finally {
       deadline.dispose();
     }
     postFailing = false;
     if (res.status !== 200) {
       // The server answers 200 even for errors; anything else is a proxy or a URL without its trailing slash.
-      throw new BackendUnavailableError(`${name}: DPoW POST ${postLabel} answered HTTP ${res.status}`);
+      throw new BackendUnavailableError(`DPoW POST ${postLabel} answered HTTP ${res.status}`);
     }
     let reply: unknown;
     try {
       reply = JSON.parse(res.body);
     } catch {
-      throw new BadUpstreamReplyError(`${name}: DPoW POST reply is not JSON`);
+      throw new BadUpstreamReplyError(`DPoW POST reply is not JSON`);
     }
     if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
-      throw new BadUpstreamReplyError(`${name}: DPoW POST reply is not an object`);
+      throw new BadUpstreamReplyError(`DPoW POST reply is not an object`);
     }
     return reply as DpowReply;
   };
 
   /** One request: an idle socket if there is one, else POST; a socket lost mid-request hands it to POST. */
   const ask = async (job: WorkJob): Promise<DpowReply> => {
-    if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+    if (closed) throw new BackendUnavailableError(`backend is closed`);
     const id = ++nextId;
     const frame = JSON.stringify({
       user: options.user,
@@ -112,7 +111,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
         return await socket.request(id, frame, job.signal, replyWithin);
       } catch (err) {
         if (!(err instanceof SocketLostError)) throw err;
-        if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+        if (closed) throw new BackendUnavailableError(`backend is closed`);
       }
     }
     return post(frame, job.signal);
@@ -143,25 +142,22 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
         const verdict = readDpowReply(await ask(job));
         if (verdict.kind === 'credentials') {
           configError = `DPoW rejected the credentials: check backends.${name}.user and ${credentialsKey}`;
-          throw new BackendConfigError(`${name}: ${configError}`, credentialsKey);
+          throw new BackendConfigError(`${configError}`, credentialsKey);
         }
         // Anything else was answered past the credential check.
         configError = undefined;
         switch (verdict.kind) {
           case 'work':
-            if (!meetsTarget(job.rootBytes, verdict.work, job.target)) {
-              throw new InvalidWorkError(`${name}: DPoW returned work below the target`);
-            }
             return verdict.work;
           case 'pending':
-            // "0" is what the server stores while work is pending; it is real work only by chance.
-            if (meetsTarget(job.rootBytes, 0n, job.target)) return 0n;
-            throw new InvalidWorkError(`${name}: DPoW returned work "0" (its pending marker)`);
+            // "0" is what the server stores while work is pending; it is real
+            // work only by chance, and the engine's gate tells which.
+            return 0n;
           case 'timeout':
             if (attempt === 0) continue;
-            throw new BackendTimeoutError(`${name}: DPoW found no work within ${seconds}s, twice`);
+            throw new BackendTimeoutError(`DPoW found no work within ${seconds}s, twice`);
           case 'error':
-            throw new BadUpstreamReplyError(`${name}: DPoW error: ${scrubText(verdict.message, { secrets })}`);
+            throw new BadUpstreamReplyError(`DPoW error: ${scrubText(verdict.message, { secrets })}`);
         }
       }
     },

@@ -64,13 +64,13 @@ export function createLocalBackend(name: string, options: LocalBackendOptions): 
       return starting;
     },
     async generate(job: WorkJob): Promise<bigint> {
-      if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+      if (closed) throw new BackendUnavailableError(`backend is closed`);
       try {
         return await generator.generate(job.rootBytes, job.target, job.signal);
       } catch (err) {
         throw isAbortError(err) || job.signal.aborted || err instanceof BackendUnavailableError
           ? err
-          : new BackendUnavailableError(`${name}: CPU generator failed`, { cause: err });
+          : new BackendUnavailableError(`CPU generator failed`, { cause: err });
       }
     },
     async close(): Promise<void> {

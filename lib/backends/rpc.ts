@@ -1,6 +1,6 @@
-import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, InvalidWorkError, isAbortError, PowgateError } from '../errors.js';
+import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, isAbortError, PowgateError } from '../errors.js';
 import { postJson } from '../net/post-json.js';
-import { formatWorkHex, meetsTarget, parseWorkHex } from '../pow/index.js';
+import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
 import { abortError, errorText } from './error-text.js';
 import type { Backend, WorkJob } from './types.js';
@@ -11,8 +11,6 @@ export interface RpcBackendOptions {
   readonly timeout?: number;
   /** Relay the client's `account` to the peers. */
   readonly sendAccount: boolean;
-  /** Called for each peer that answers with work below the target (the peer is not told). */
-  readonly onInvalid?: (peer: string) => void;
 }
 
 interface Peer {
@@ -29,10 +27,17 @@ const CANCEL_TIMEOUT_MS = 2000;
 /** Abort reason for peers that lost the race; shared, as it carries no per-request detail. */
 const LOST = new CancelledError('Cancelled: another peer answered');
 
+/** A peer's answer the engine's gate would refuse: it does not end the race, but is handed back if nothing better comes. */
+class Unaccepted {
+  constructor(readonly work: bigint) {}
+}
+
 /**
  * Node-RPC work peers: nano-work-server, a node with control enabled, another
- * powgate. All URLs race; the first valid work wins, and every peer still
- * working on the root is sent `work_cancel`, as a node does.
+ * powgate. All URLs race; the first work the engine's gate accepts
+ * (`job.accepts`) wins, and every peer still working on the root is sent
+ * `work_cancel`, as a node does. Work is never judged here: when no peer's
+ * passes, one of them is handed back for the engine to count.
  */
 export function createRpcBackend(name: string, options: RpcBackendOptions): Backend {
   const peers: Peer[] = options.urls.map((raw) => {
@@ -67,12 +72,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     try {
       const res = await postJson(peer.url, body, { signal, maxBytes: 64 * 1024 });
       answered = true;
-      const work = parseReply(peer, res.body);
-      if (!meetsTarget(job.rootBytes, work, job.target)) {
-        options.onInvalid?.(peer.label);
-        throw new InvalidWorkError(`${peer.label} returned work below the target`);
-      }
-      return work;
+      return parseReply(peer, res.body);
     } catch (err) {
       if (err instanceof PowgateError) throw err;
       if (isAbortError(err) || signal.aborted) throw abortError(signal);
@@ -105,18 +105,22 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
       if (deadline !== undefined) parts.push(deadline);
       const signal = parts.length === 1 ? job.signal : AbortSignal.any(parts);
       let pending = peers.length;
-      const ask = (peer: Peer): Promise<bigint> => askPeer(peer, job, body, signal).finally(() => pending--);
+      const ask = (peer: Peer): Promise<bigint> =>
+        askPeer(peer, job, body, signal)
+          .then((work) => (job.accepts(work) ? work : Promise.reject(new Unaccepted(work))))
+          .finally(() => pending--);
       try {
         return await Promise.any(peers.map(ask));
       } catch (err) {
         if (job.signal.aborted) throw abortError(job.signal);
         const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
-        if (deadline?.aborted) {
-          throw new BackendTimeoutError(`${name}: no answer within ${options.timeout} ms`);
-        }
-        const invalid = errors.some((e) => e instanceof InvalidWorkError);
-        const detail = errors.map(errorText).join('; ');
-        throw invalid ? new InvalidWorkError(detail) : new BackendUnavailableError(detail);
+        const got = errors.find((e): e is Unaccepted => e instanceof Unaccepted);
+        if (got !== undefined) return got.work;
+        // The engine names this backend; these name the peer (its label) at most.
+        if (deadline?.aborted) throw new BackendTimeoutError(`no answer within ${options.timeout} ms`);
+        const [only] = errors;
+        if (errors.length === 1 && only instanceof PowgateError) throw only;
+        throw new BackendUnavailableError(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
       } finally {
         // Losing peers in this backend are stopped (and sent work_cancel).
         if (pending > 0) race?.abort(LOST);

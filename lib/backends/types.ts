@@ -1,6 +1,7 @@
 /**
  * The one interface every work source implements. The engine owns validation,
- * racing, hedging and circuit breaking; a backend only turns a job into work.
+ * racing, hedging and circuit breaking; a backend only turns a job into work
+ * and hands back what it got.
  */
 export interface WorkJob {
   /** 64 upper-case hex characters. */
@@ -13,6 +14,13 @@ export interface WorkJob {
   readonly account?: string;
   /** Aborted when the job is won elsewhere, cancelled, or past its deadline. */
   readonly signal: AbortSignal;
+  /**
+   * The engine's one validity gate for this job (work value at least the
+   * target). A backend never judges work itself; one that races sources of
+   * its own (several rpc URLs) asks this only to know whether its race is
+   * won, and hands back what it got when nothing passed.
+   */
+  readonly accepts: (work: bigint) => boolean;
 }
 
 export interface Backend {
@@ -26,8 +34,10 @@ export interface Backend {
    */
   supports(target: bigint): boolean;
   /**
-   * Resolves with a work nonce (not yet validated: the engine does that).
-   * Rejects with a PowgateError on failure, or with an AbortError-like error
+   * Resolves with the work nonce the source gave, unjudged: the engine
+   * validates it, and counts work below the target as `invalid`. Rejects with
+   * a PowgateError only for a transport-level failure (no answer, an answer
+   * that does not parse or has no work, the upstream's own error), or with an AbortError-like error
    * when `job.signal` aborts. Must stop all its own work promptly on abort.
    */
   generate(job: WorkJob): Promise<bigint>;

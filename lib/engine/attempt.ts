@@ -1,5 +1,5 @@
 import type { Backend, WorkJob } from '../backends/types.js';
-import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, PowgateError, TimeoutError } from '../errors.js';
+import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { workValue } from '../pow/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { EngineEmitter } from './events.js';
@@ -40,7 +40,8 @@ export const DEADLINE = new TimeoutError('Timeout: the request deadline passed')
  * One pass over the tier chain for one root at one target. Tiers start in
  * order; a tier's backends race; a tier that is still silent after its
  * `hedgeAfter` starts the next one as well, and a tier whose backends all
- * failed hands over at once. Every result is validated before it can win.
+ * failed hands over at once. Every result is validated here, the one gate,
+ * before it can win; backends hand back what they got.
  *
  * The attempt settles exactly once: with the first valid work, or with an
  * error when every tier has failed. Aborting `controller` stops every
@@ -60,12 +61,19 @@ export function runAttempt(
     let settled = false;
     let running = 0;
 
+    /** The one gate for work validity in powgate: every backend's answer passes here, and nowhere else. */
+    const valueIfValid = (work: bigint): bigint | undefined => {
+      const value = workValue(job.rootBytes, work);
+      return value >= job.target ? value : undefined;
+    };
+
     const workJob: WorkJob = {
       root: job.root,
       rootBytes: job.rootBytes,
       target: job.target,
       ...(job.account === undefined ? {} : { account: job.account }),
       signal,
+      accepts: (work) => valueIfValid(work) !== undefined,
     };
 
     const finish = (): void => {
@@ -150,8 +158,8 @@ export function runAttempt(
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'lost', seconds: seconds() });
             return;
           }
-          const value = workValue(job.rootBytes, work);
-          if (value >= job.target) {
+          const value = valueIfValid(work);
+          if (value !== undefined) {
             breaker?.success();
             ctx.events.emit('backend', { backend: backend.name, tier: tierIndex, outcome: 'won', seconds: seconds() });
             finish();
@@ -179,12 +187,11 @@ export function runAttempt(
           }
           if (err instanceof BackendConfigError) breaker?.trip();
           else if (!silence.charged) breaker?.failure();
-          const invalid = err instanceof InvalidWorkError;
-          failures.push(`${backend.name}: ${invalid ? 'invalid work' : describe(err)}`);
+          failures.push(`${backend.name}: ${describe(err)}`);
           ctx.events.emit('backend', {
             backend: backend.name,
             tier: tierIndex,
-            outcome: invalid ? 'invalid' : 'failed',
+            outcome: 'failed',
             seconds: seconds(),
             error: err,
           });
@@ -224,7 +231,5 @@ export function runAttempt(
 }
 
 function describe(err: unknown): string {
-  if (err instanceof PowgateError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return err instanceof Error ? err.message : String(err);
 }

@@ -10,6 +10,7 @@ import { FakeBoompow } from '../fakes/boompow.js';
 import { findWork } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
 import { captureLogs, randomRoot, rpc, startTestPowgate, testBackendConfig, testConfig, type TestConfig } from '../helpers/powgate.js';
+import { workJob } from '../helpers/work-job.js';
 
 const TOKEN = 'service:7d1e4c2a-9b3f-4e8d-a1c5-0f6b2d9e8a77';
 const DENIED = 'service:0b0b0b0b-9b3f-4e8d-a1c5-0f6b2d9e8a77';
@@ -185,9 +186,9 @@ describe('boompow backend through powgate', function () {
     expect(backend.status?.()).to.deep.equal({ state: 'degraded', detail: 'BoomPoW retrying: timeout (no worker answered)' });
     fake.behave('hang');
     const err = await backend
-      .generate({ root, rootBytes: hexToBytes(root), target: DEV_BASE, signal: new AbortController().signal })
+      .generate(workJob({ root, target: DEV_BASE }))
       .catch((e: unknown) => e);
-    expect(String(err)).to.include('boompow: BoomPoW gave no work within 0.3s');
+    expect(String(err)).to.include('BackendTimeoutError: BoomPoW gave no work within 0.3s');
   });
 
   it('bad_request is a failure, not retried', async () => {
@@ -195,7 +196,8 @@ describe('boompow backend through powgate', function () {
     const gate = await start({ boompow: createBoompowBackend('boompow', options(fake)) });
     fake.once.push('bad_request');
     const { json } = await ask(gate, randomRoot(), 'f000000000000000');
-    expect(json.error).to.equal('Work generation failed: boompow: boompow: BoomPoW error: bad_request:invalid hash');
+    // The backend is named once, by the engine.
+    expect(json.error).to.equal('Work generation failed: boompow: BoomPoW error: bad_request:invalid hash');
     expect(fake.calls).to.have.length(1);
   });
 
@@ -216,8 +218,8 @@ describe('boompow backend through powgate', function () {
   it('an unreachable server is a failure and status says down', async () => {
     const backend = createBoompowBackend('boompow', { url: 'http://127.0.0.1:1/graphql', token: TOKEN, blockAward: true, timeout: 2000, network: DEV });
     const root = randomRoot();
-    const err = await backend.generate({ root, rootBytes: hexToBytes(root), target: DEV_BASE, signal: new AbortController().signal }).catch((e: unknown) => e);
-    expect(String(err)).to.include('boompow: BoomPoW http://127.0.0.1:1: ').and.include('ECONNREFUSED');
+    const err = await backend.generate(workJob({ root, target: DEV_BASE })).catch((e: unknown) => e);
+    expect(String(err)).to.include('BackendUnavailableError: BoomPoW http://127.0.0.1:1: ').and.include('ECONNREFUSED');
     expect(backend.status?.().state).to.equal('down');
   });
 

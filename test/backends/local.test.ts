@@ -3,11 +3,12 @@ import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.
 import { backendConformance } from '../helpers/backend-conformance.js';
 import type { WorkJob } from '../../lib/backends/types.js';
 import { BackendUnavailableError, ConfigError, isAbortError } from '../../lib/errors.js';
-import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex } from '../generator/helpers.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf } from '../generator/helpers.js';
+import { workJob } from '../helpers/work-job.js';
 
 function job(target: bigint, signal: AbortSignal = new AbortController().signal): WorkJob {
   const rootBytes = randomRoot();
-  return { root: rootHex(rootBytes), rootBytes, target, signal };
+  return workJob({ root: rootBytes, target, signal });
 }
 
 describe('backends/local', function () {

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { createRpcBackend } from '../../lib/backends/rpc.js';
-import { InvalidWorkError } from '../../lib/errors.js';
-import { hexToBytes } from '../../lib/pow/index.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
 import { randomRoot } from '../helpers/powgate.js';
+import { workJob } from '../helpers/work-job.js';
 
 backendConformance('rpc', async () => {
   const peer = await new FakeRpcPeer().start();
@@ -29,7 +28,7 @@ describe('rpc backend quirks', () => {
   };
   const job = (signal = new AbortController().signal) => {
     const root = randomRoot();
-    return { root, rootBytes: hexToBytes(root), target: 0xffc0000000000000n, signal, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' };
+    return workJob({ root, target: 0xffc0000000000000n, signal, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' });
   };
 
   it('sends account only with send_account, and difficulty as 16 lower-case hex digits', async () => {
@@ -48,10 +47,27 @@ describe('rpc backend quirks', () => {
     expect(String(err)).to.include('Bad block hash');
   });
 
-  it('reports invalid work as InvalidWorkError when no URL has valid work', async () => {
+  it('hands back work below the target as the peer sent it, when no URL has better: the engine judges it', async () => {
     const p = (await start()).behave('invalid');
-    const err = await createRpcBackend('a', { urls: [p.url], sendAccount: true }).generate(job()).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(InvalidWorkError);
+    const j = job();
+    const work = await createRpcBackend('a', { urls: [p.url], sendAccount: true }).generate(j);
+    expect(j.accepts(work)).to.equal(false);
+    expect(p.generates()).to.have.length(1);
+  });
+
+  it('keeps racing past a URL whose work the engine would refuse, and takes the one it accepts', async () => {
+    const liar = (await start()).behave('invalid');
+    const honest = (await start()).behave('valid', 100);
+    const j = job();
+    const work = await createRpcBackend('a', { urls: [liar.url, honest.url], sendAccount: true }).generate(j);
+    expect(j.accepts(work)).to.equal(true);
+    expect(liar.generates()).to.have.length(1);
+  });
+
+  it('names the peer, not the backend, in its own errors: the engine adds the backend name once', async () => {
+    const p = (await start()).behave('garbage');
+    const err = await createRpcBackend('peers', { urls: [p.url], sendAccount: true }).generate(job()).catch((e: unknown) => e);
+    expect(String(err)).to.equal(`BadUpstreamReplyError: ${p.url}: reply is not JSON`);
   });
 
   it('times out per request with `timeout` and tells the peer', async () => {

@@ -7,6 +7,7 @@ import { inHalf, randomStart, rangeStart } from '../../lib/generator/nonce-space
 import { isAbortError } from '../../lib/errors.js';
 import { workValue } from '../../lib/pow/index.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep, VECTORS } from './helpers.js';
+import { workJob } from '../helpers/work-job.js';
 
 const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const U64 = (1n << 64n) - 1n;
@@ -172,19 +173,19 @@ describe('backends/local with a GPU', function () {
     }
     for (const target of [DEV_BASE, DEV_RECEIVE, DEV_RECEIVE]) {
       const rootBytes = randomRoot();
-      const work = await backend.generate({ root: rootHex(rootBytes), rootBytes, target, signal: new AbortController().signal });
+      const work = await backend.generate(workJob({ root: rootBytes, target }));
       assert.ok(oracleMeets(rootBytes, work, target));
     }
     // Dev thresholds take microseconds: a job long enough for GPU dispatches to complete (mean 2^22 nonces).
     const rootBytes0 = randomRoot();
     const hard = 0xfffffc0000000000n;
-    const work = await backend.generate({ root: rootHex(rootBytes0), rootBytes: rootBytes0, target: hard, signal: new AbortController().signal });
+    const work = await backend.generate(workJob({ root: rootBytes0, target: hard }));
     assert.ok(oracleMeets(rootBytes0, work, hard));
     await sleep(150); // the worker publishes its count every 50 ms
     assert.ok(backend.generator.hashes() > backend.generator.hashes('cpu'), 'the GPU searched too');
     const ac = new AbortController();
     const rootBytes = randomRoot();
-    const pending = rejectionOf(backend.generate({ root: rootHex(rootBytes), rootBytes, target: IMPOSSIBLE, signal: ac.signal }));
+    const pending = rejectionOf(backend.generate(workJob({ root: rootBytes, target: IMPOSSIBLE, signal: ac.signal })));
     setTimeout(() => ac.abort(), 50);
     assert.ok(isAbortError(await pending));
   });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { Backend, WorkJob } from '../../lib/backends/types.js';
 import { isAbortError } from '../../lib/errors.js';
-import { hexToBytes, workValue } from '../../lib/pow/index.js';
+import { workValue } from '../../lib/pow/index.js';
 import { randomRoot } from './powgate.js';
+import { workJob } from './work-job.js';
 
 export interface ConformanceSubject {
   readonly backend: Backend;
@@ -16,7 +17,7 @@ export interface ConformanceSubject {
 const DEV_BASE = 0xffc0000000000000n;
 
 function job(target: bigint, signal: AbortSignal, root = randomRoot()): WorkJob {
-  return { root, rootBytes: hexToBytes(root), target, signal };
+  return workJob({ root, target, signal });
 }
 
 /**
