@@ -23,16 +23,16 @@ export interface DpowBackendOptions extends Omit<DpowBackendConfig, 'type'> {
   readonly pingInterval?: number;
   readonly pongTimeout?: number;
   readonly reconnect?: BackoffOptions;
-  /** How long past `timeout` a reply may take (server throttling queues requests) before the socket is presumed dead. */
-  readonly replyGrace?: number;
 }
 
 const DEFAULTS = {
   pingInterval: 30_000,
   pongTimeout: 10_000,
   reconnect: { base: 500, max: 30_000 },
-  replyGrace: 30_000,
 } as const;
+
+/** How long past `timeout` a reply may take (server throttling queues requests) before the socket is presumed dead. */
+const REPLY_GRACE_MS = 30_000;
 
 /**
  * DPoW (nano-dpow service API): a pool of persistent websockets, each carrying
@@ -42,7 +42,7 @@ const DEFAULTS = {
  */
 export function createDpowBackend(name: string, options: DpowBackendOptions): Backend {
   const seconds = Math.max(1, Math.floor(options.timeout / 1000));
-  const replyWithin = seconds * 1000 + (options.replyGrace ?? DEFAULTS.replyGrace);
+  const replyWithin = seconds * 1000 + REPLY_GRACE_MS;
   const postUrl = new URL(options.postUrl);
   const postLabel = urlLabel(postUrl);
   const secrets = [options.apiKey, ...urlSecrets(postUrl), ...urlSecrets(new URL(options.url))];

@@ -11,9 +11,10 @@ export interface CacheOptions {
   readonly maxEntries: number;
   /** Entry lifetime in ms. */
   readonly ttl: number;
-  /** Bound on one Redis round trip; a slower answer is a miss. */
-  readonly operationTimeout?: number;
 }
+
+/** Bound on one Redis round trip; a slower answer is a miss. */
+const OPERATION_TIMEOUT_MS = 250;
 
 /**
  * Work by root. Best-effort: get/set never throw. A failure is reported to
@@ -82,7 +83,7 @@ function createRedisCache(options: CacheOptions, onError: (err: CacheError) => v
   const keyv = new Keyv<StoredWork>(store, { namespace: NAMESPACE, useKeyPrefix: false, ttl: options.ttl, throwOnErrors: true });
   // keyv re-emits adapter errors; the wrapper reports failures itself.
   keyv.on('error', () => {});
-  const timeout = options.operationTimeout ?? 250;
+  const timeout = OPERATION_TIMEOUT_MS;
   return wrapKeyv(
     'redis',
     keyv,

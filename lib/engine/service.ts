@@ -120,11 +120,6 @@ export class WorkService {
     return this.#demandJobs;
   }
 
-  /** Roots with a running job, for cancellation and the dashboard. */
-  get roots(): IterableIterator<string> {
-    return this.#jobs.keys();
-  }
-
   async generate(request: WorkRequest, options?: GenerateOptions): Promise<WorkResult> {
     if (this.#closed) throw new CancelledError();
     const demand = options?.priority !== 'precache';
