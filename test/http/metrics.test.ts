@@ -80,6 +80,14 @@ describe('GET /metrics', () => {
 
   it('reports readiness, build, backend info and the local hash count', async () => {
     await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+    // One answer from the local tier, so its hash count has something to show.
+    peer.behave('error');
+    try {
+      const { headers } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+      expect(headers.get('x-powgate-source')).to.equal('local');
+    } finally {
+      peer.behave('valid');
+    }
     const families = await scrape();
     const value = (name: string, labels: Record<string, string> = {}): number | undefined =>
       families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -88,7 +96,7 @@ describe('GET /metrics', () => {
     expect(families.get('powgate_build_info')?.samples[0]?.labels.version).to.match(/^\d+\.\d+\.\d+/);
     expect(value('powgate_backend_info', { backend: 'peer', type: 'rpc', tier: '0' })).to.equal(1);
     expect(value('powgate_backend_info', { backend: 'local', type: 'local', tier: '1' })).to.equal(1);
-    expect(value('powgate_local_hashes_total', { backend: 'local' })).to.be.a('number');
+    expect(value('powgate_local_hashes_total', { backend: 'local' })).to.be.greaterThan(0);
     // Precache is on by default (learned accounts, callbacks), even with no node websocket.
     expect(value('powgate_precache_enabled')).to.equal(1);
     expect(value('powgate_backend_outcomes_total', { backend: 'peer', outcome: 'won' })).to.be.greaterThan(0);

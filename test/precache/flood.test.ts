@@ -61,7 +61,8 @@ describe('precache under a flood of confirmations', function () {
     clearInterval(sampler);
 
     const status = g.precache.status();
-    expect(maxDepth).to.be.at.most(100);
+    // Bounded, and actually used: a queue that never filled would prove nothing.
+    expect(maxDepth).to.be.within(1, 100);
     expect(status.queueDepth).to.be.at.most(100);
     expect(status.jobs.queued).to.equal(10_000);
     // Every block but the newest of each chain went stale or overflowed the queue.
