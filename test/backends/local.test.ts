@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
 import type { WorkJob } from '../../lib/backends/types.js';
@@ -23,33 +23,33 @@ describe('backends/local', function () {
   });
 
   it('describes itself and takes any target', () => {
-    assert.equal(backend.name, 'cpu');
-    assert.equal(backend.type, 'local');
-    assert.equal(backend.generator.threads, 2);
-    for (const t of [0n, DEV_RECEIVE, 0xfffffff800000000n, IMPOSSIBLE]) assert.equal(backend.supports(t), true);
+    expect(backend.name).to.equal('cpu');
+    expect(backend.type).to.equal('local');
+    expect(backend.generator.threads).to.equal(2);
+    for (const t of [0n, DEV_RECEIVE, 0xfffffff800000000n, IMPOSSIBLE]) expect(backend.supports(t)).to.equal(true);
   });
 
   it('generates work that meets the job target', async () => {
     for (const target of [DEV_BASE, DEV_RECEIVE, DEV_BASE, DEV_RECEIVE]) {
       const j = job(target);
       const work = await backend.generate(j);
-      assert.ok(oracleMeets(j.rootBytes, work, target));
+      expect(oracleMeets(j.rootBytes, work, target)).to.equal(true);
     }
-    assert.ok(backend.generator.hashes() > 0);
+    expect(backend.generator.hashes() > 0).to.equal(true);
   });
 
   it('serves concurrent jobs', async () => {
     const jobs = Array.from({ length: 6 }, () => job(DEV_BASE));
     const works = await Promise.all(jobs.map((j) => backend.generate(j)));
-    works.forEach((w, i) => assert.ok(oracleMeets(jobs[i]!.rootBytes, w, DEV_BASE)));
+    works.forEach((w, i) => expect(oracleMeets(jobs[i]!.rootBytes, w, DEV_BASE)).to.equal(true));
   });
 
   it('stops on abort with an abort error', async () => {
     const ac = new AbortController();
     const pending = rejectionOf(backend.generate(job(IMPOSSIBLE, ac.signal)));
     setTimeout(() => ac.abort(), 50);
-    assert.ok(isAbortError(await pending));
-    assert.ok(isAbortError(await rejectionOf(backend.generate(job(DEV_BASE, AbortSignal.abort())))));
+    expect(isAbortError(await pending)).to.equal(true);
+    expect(isAbortError(await rejectionOf(backend.generate(job(DEV_BASE, AbortSignal.abort()))))).to.equal(true);
   });
 
   it('start() logs the kernel and the GPU outcome; gpu: on without a GPU is a ConfigError on backends.<name>.gpu', async () => {
@@ -60,16 +60,13 @@ describe('backends/local', function () {
       debug: (fields: object, message: string) => lines.push({ level: 'debug', fields, message }),
     };
     await backend.start(logger);
-    assert.deepEqual(
-      lines.find((l) => l.message === 'local generator'),
-      { level: 'debug', fields: { backend: 'cpu', kernel: backend.generator.implementation, threads: 2 }, message: 'local generator' },
-    );
+    expect(lines.find((l) => l.message === 'local generator')).to.deep.equal({ level: 'debug', fields: { backend: 'cpu', kernel: backend.generator.implementation, threads: 2 }, message: 'local generator' });
     const onWithout = createLocalBackend('gpu', { cpuThreads: 1, gpu: 'on', gpuAdapter: 'no adapter has this name', gpuTimeoutMs: 15_000 });
     try {
       const err = await rejectionOf(onWithout.start(logger));
-      assert.ok(err instanceof ConfigError);
-      assert.equal(err.path, 'backends.gpu.gpu');
-      assert.match(err.message, /^backends\.gpu\.gpu: gpu is on but no GPU could be used: /);
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).path).to.equal('backends.gpu.gpu');
+      expect((err as ConfigError).message).to.match(/^backends\.gpu\.gpu: gpu is on but no GPU could be used: /);
     } finally {
       await onWithout.close();
     }
@@ -78,8 +75,8 @@ describe('backends/local', function () {
   it('fails pending and later jobs with BackendUnavailableError once closed', async () => {
     const pending = rejectionOf(backend.generate(job(IMPOSSIBLE)));
     await backend.close();
-    assert.ok((await pending) instanceof BackendUnavailableError);
-    assert.ok((await rejectionOf(backend.generate(job(DEV_BASE)))) instanceof BackendUnavailableError);
+    expect((await pending) instanceof BackendUnavailableError).to.equal(true);
+    expect((await rejectionOf(backend.generate(job(DEV_BASE)))) instanceof BackendUnavailableError).to.equal(true);
   });
 });
 

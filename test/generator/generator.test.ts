@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { BackendUnavailableError } from '../../lib/errors.js';
 import { createGenerator, type WorkGenerator } from '../../lib/generator/index.js';
 import { race } from '../../lib/generator/race.js';
@@ -16,35 +16,35 @@ describe('generator: the one interface (create, start, generate, close)', functi
 
   it('with gpu off: start() says so, jobs run on the CPU threads, hashes count', async () => {
     gen = createGenerator({ threads: 2 });
-    assert.equal(gen.threads, 2);
-    assert.match(gen.implementation, /^(native (scalar|avx2|avx512)|wasm)$/);
-    assert.deepEqual(await gen.start(), { mode: 'off' });
-    assert.equal(gen.start(), gen.start(), 'start() answers the first call again');
+    expect(gen.threads).to.equal(2);
+    expect(gen.implementation).to.match(/^(native (scalar|avx2|avx512)|wasm)$/);
+    expect(await gen.start()).to.deep.equal({ mode: 'off' });
+    expect(gen.start(), 'start() answers the first call again').to.equal(gen.start());
     for (const target of [DEV_BASE, DEV_RECEIVE]) {
       const root = randomRoot();
-      assert.ok(oracleMeets(root, await gen.generate(root, target, never()), target));
+      expect(oracleMeets(root, await gen.generate(root, target, never()), target)).to.equal(true);
     }
-    assert.ok(gen.hashes() > 0);
-    assert.equal(gen.hashes('cpu'), gen.hashes());
-    assert.equal(gen.hashes('gpu'), 0);
+    expect(gen.hashes() > 0).to.equal(true);
+    expect(gen.hashes('cpu')).to.equal(gen.hashes());
+    expect(gen.hashes('gpu')).to.equal(0);
   });
 
   it('serves jobs before start() has finished (the CPU alone)', async () => {
     gen = createGenerator({ threads: 1, gpu: 'auto' });
     const root = randomRoot();
     const work = await gen.generate(root, DEV_BASE, never());
-    assert.ok(oracleMeets(root, work, DEV_BASE));
+    expect(oracleMeets(root, work, DEV_BASE)).to.equal(true);
     const state = await gen.start();
-    assert.equal(state.mode, 'auto');
+    expect(state.mode).to.equal('auto');
   });
 
   it('with gpu on and no such adapter: start() rejects with the reason, the CPU still serves', async () => {
     gen = createGenerator({ threads: 1, gpu: 'on', gpuAdapter: 'no adapter has this name', gpuTimeoutMs: 15_000 });
     const err = await rejectionOf(gen.start());
-    assert.ok(err instanceof BackendUnavailableError);
-    assert.match((err as Error).message, /^gpu is on but no GPU could be used: /);
+    expect(err instanceof BackendUnavailableError).to.equal(true);
+    expect((err as Error).message).to.match(/^gpu is on but no GPU could be used: /);
     const root = randomRoot();
-    assert.ok(oracleMeets(root, await gen.generate(root, DEV_BASE, never()), DEV_BASE));
+    expect(oracleMeets(root, await gen.generate(root, DEV_BASE, never()), DEV_BASE)).to.equal(true);
   });
 
   it('rejects on abort with the signal reason, and everything once closed', async () => {
@@ -54,11 +54,11 @@ describe('generator: the one interface (create, start, generate, close)', functi
     await sleep(20);
     const reason = new Error('won elsewhere');
     ac.abort(reason);
-    assert.equal(await pending, reason);
+    expect(await pending).to.equal(reason);
     const stuck = rejectionOf(gen.generate(randomRoot(), IMPOSSIBLE, never()));
     await gen.close();
-    assert.ok((await stuck) instanceof BackendUnavailableError);
-    assert.ok((await rejectionOf(gen.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError);
+    expect((await stuck) instanceof BackendUnavailableError).to.equal(true);
+    expect((await rejectionOf(gen.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError).to.equal(true);
   });
 });
 
@@ -82,16 +82,16 @@ describe('generator/race: CPU and GPU on one job', () => {
       slowSignal = signal;
       return after(10_000, 2n)(r, t, signal);
     };
-    assert.equal(await race(after(5, 1n), slow, root, 0n, never()), 1n);
-    assert.equal(slowSignal?.aborted, true);
+    expect(await race(after(5, 1n), slow, root, 0n, never())).to.equal(1n);
+    expect(slowSignal?.aborted).to.equal(true);
   });
 
   it('a failing side leaves the job to the other; both failing rejects with the CPU error', async () => {
     const cpuErr = new Error('cpu broke');
     const gpuErr = new Error('gpu lost');
-    assert.equal(await race(after(5, 0n, cpuErr), after(20, 7n), root, 0n, never()), 7n);
-    assert.equal(await race(after(20, 8n), after(5, 0n, gpuErr), root, 0n, never()), 8n);
-    assert.equal(await rejectionOf(race(after(20, 0n, cpuErr), after(5, 0n, gpuErr), root, 0n, never())), cpuErr);
+    expect(await race(after(5, 0n, cpuErr), after(20, 7n), root, 0n, never())).to.equal(7n);
+    expect(await race(after(20, 8n), after(5, 0n, gpuErr), root, 0n, never())).to.equal(8n);
+    expect(await rejectionOf(race(after(20, 0n, cpuErr), after(5, 0n, gpuErr), root, 0n, never()))).to.equal(cpuErr);
   });
 
   it("passes the caller's abort to both sides", async () => {
@@ -99,6 +99,6 @@ describe('generator/race: CPU and GPU on one job', () => {
     const pending = rejectionOf(race(after(10_000, 1n), after(10_000, 2n), root, 0n, ac.signal));
     const reason = new Error('deadline');
     ac.abort(reason);
-    assert.equal(await pending, reason);
+    expect(await pending).to.equal(reason);
   });
 });

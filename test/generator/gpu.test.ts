@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
 import { probeGpu } from '../../lib/generator/gpu/device.js';
 import { openGpuGenerator, type GpuGenerator } from '../../lib/generator/gpu/threaded.js';
@@ -35,23 +35,23 @@ const REQUIRED = process.env.REQUIRE_GPU_TESTS === '1';
 describe('generator/nonce-space', () => {
   it('keeps the GPU on bit 63 set and the CPU on bit 63 clear', () => {
     for (let i = 0; i < 100; i++) {
-      assert.ok(inHalf('gpu', randomStart('gpu')));
-      assert.ok(inHalf('cpu', randomStart('cpu')));
+      expect(inHalf('gpu', randomStart('gpu'))).to.equal(true);
+      expect(inHalf('cpu', randomStart('cpu'))).to.equal(true);
     }
-    assert.equal(rangeStart('gpu', 0x8000000000001000n, 10), 0x8000000000001000n);
-    assert.equal(rangeStart('gpu', 0x1000n, 10), 1n << 63n, 'a base in the CPU half moves to the GPU half');
-    assert.equal(rangeStart('gpu', U64 - 5n, 10), 1n << 63n, 'a range that would wrap into the CPU half restarts');
-    assert.equal(rangeStart('gpu', U64 - 9n, 10), U64 - 9n, 'a range ending exactly at 2^64 fits');
-    assert.equal(rangeStart('cpu', (1n << 63n) - 5n, 10), 0n);
+    expect(rangeStart('gpu', 0x8000000000001000n, 10)).to.equal(0x8000000000001000n);
+    expect(rangeStart('gpu', 0x1000n, 10), 'a base in the CPU half moves to the GPU half').to.equal(1n << 63n);
+    expect(rangeStart('gpu', U64 - 5n, 10), 'a range that would wrap into the CPU half restarts').to.equal(1n << 63n);
+    expect(rangeStart('gpu', U64 - 9n, 10), 'a range ending exactly at 2^64 fits').to.equal(U64 - 9n);
+    expect(rangeStart('cpu', (1n << 63n) - 5n, 10)).to.equal(0n);
   });
 });
 
 describe('generator/gpu: the WGSL kernel source', () => {
   it('folds the root-only values into a small per-job frontier', () => {
     const source = buildKernelSource();
-    assert.ok(source.frontier.length > 0 && source.frontier.length <= 32, `${source.frontier.length} frontier values`);
-    assert.match(source.code, /atomicMin/);
-    assert.equal(rootFrontier(source, new Uint8Array(32)).length * 4 + 32 <= source.paramBytes, true);
+    expect(source.frontier.length > 0 && source.frontier.length <= 32, `${source.frontier.length} frontier values`).to.equal(true);
+    expect(source.code).to.match(/atomicMin/);
+    expect(rootFrontier(source, new Uint8Array(32)).length * 4 + 32 <= source.paramBytes).to.equal(true);
   });
 });
 
@@ -88,7 +88,7 @@ describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine wi
         const count = 8192;
         const expected = referenceScan(root, target, base, count);
         const got = await gen!.searchRange(root, target, base, count);
-        assert.equal(got, expected, `root ${rootHex(root)} base ${base.toString(16)} target ${target.toString(16)}`);
+        expect(got, `root ${rootHex(root)} base ${base.toString(16)} target ${target.toString(16)}`).to.equal(expected);
       }
     }
   });
@@ -97,20 +97,20 @@ describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine wi
     const root = FIXED_ROOTS[2]!;
     const base = 0x8000000000000000n;
     const first = referenceScan(root, 0xfff0000000000000n, base, 8192);
-    assert.ok(first !== undefined);
+    if (first === undefined) expect.fail('the reference scan found no nonce in 8192');
     const count = Number(first - base); // stops just before the first hit
-    if (count > 0) assert.equal(await gen!.searchRange(root, 0xfff0000000000000n, base, count), undefined);
-    assert.equal(await gen!.searchRange(root, IMPOSSIBLE, base, 65_536), undefined);
+    if (count > 0) expect(await gen!.searchRange(root, 0xfff0000000000000n, base, count)).to.equal(undefined);
+    expect(await gen!.searchRange(root, IMPOSSIBLE, base, 65_536)).to.equal(undefined);
   });
 
   it('validates every spec vector with an exact 64-bit >= (value passes, value + 1 does not)', async () => {
     for (const [rootText, work, value] of VECTORS) {
       const root = hexBytes(rootText);
-      assert.equal(await gen!.searchRange(root, value, work, 1), work, `${rootText} meets its own value`);
-      if (value < U64) assert.equal(await gen!.searchRange(root, value + 1n, work, 1), undefined, `${rootText} misses value + 1`);
+      expect(await gen!.searchRange(root, value, work, 1), `${rootText} meets its own value`).to.equal(work);
+      if (value < U64) expect(await gen!.searchRange(root, value + 1n, work, 1), `${rootText} misses value + 1`).to.equal(undefined);
       // Equal high words, low word one below / above: the comparison must not look at the high word alone.
       const hiOnly = value & 0xffffffff00000000n;
-      assert.equal(await gen!.searchRange(root, hiOnly, work, 1), work, `${rootText} meets its high word with a zero low word`);
+      expect(await gen!.searchRange(root, hiOnly, work, 1), `${rootText} meets its high word with a zero low word`).to.equal(work);
     }
   });
 
@@ -119,23 +119,23 @@ describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine wi
     const [rootText, work, value] = VECTORS[5]!;
     const root = hexBytes(rootText);
     const found = await gen!.searchRange(root, value, work - 4_500_000n, 5_000_000);
-    assert.equal(found, work);
+    expect(found).to.equal(work);
   });
 
   it('generates work that validates, from the GPU half of the nonce space', async () => {
     for (const target of [DEV_BASE, DEV_RECEIVE, DEV_BASE]) {
       const root = randomRoot();
       const nonce = await gen!.generate(root, target, new AbortController().signal);
-      assert.ok(oracleMeets(root, nonce, target), 'independent oracle');
-      assert.ok(inHalf('gpu', nonce), `nonce ${nonce.toString(16)} has bit 63 set`);
+      expect(oracleMeets(root, nonce, target), 'independent oracle').to.equal(true);
+      expect(inHalf('gpu', nonce), `nonce ${nonce.toString(16)} has bit 63 set`).to.equal(true);
     }
-    assert.ok(gen!.hashes() > 0);
+    expect(gen!.hashes() > 0).to.equal(true);
   });
 
   it('serves concurrent jobs', async () => {
     const roots = Array.from({ length: 4 }, randomRoot);
     const nonces = await Promise.all(roots.map((r) => gen!.generate(r, DEV_BASE, new AbortController().signal)));
-    nonces.forEach((n, i) => assert.ok(oracleMeets(roots[i]!, n, DEV_BASE)));
+    nonces.forEach((n, i) => expect(oracleMeets(roots[i]!, n, DEV_BASE)).to.equal(true));
   });
 
   it('stops soon after an abort: the device is free again within a few dispatches', async () => {
@@ -145,12 +145,12 @@ describe('generator/gpu: the kernel on an adapter (Mesa llvmpipe on a machine wi
     const before = gen!.hashes();
     const t0 = performance.now();
     ac.abort();
-    assert.ok(isAbortError(await pending));
+    expect(isAbortError(await pending)).to.equal(true);
     // searchRange needs a free lane: it waits for the dispatches in flight.
     await gen!.searchRange(FIXED_ROOTS[0]!, IMPOSSIBLE, 1n << 63n, 64);
     const ms = performance.now() - t0;
-    assert.ok(gen!.hashes() > before, 'it was searching');
-    assert.ok(ms < 500, `device busy for ${ms.toFixed(0)} ms after the abort (dispatch size ${gen!.batch})`);
+    expect(gen!.hashes() > before, 'it was searching').to.equal(true);
+    expect(ms < 500, `device busy for ${ms.toFixed(0)} ms after the abort (dispatch size ${gen!.batch})`).to.equal(true);
   });
 });
 
@@ -174,20 +174,20 @@ describe('backends/local with a GPU', function () {
     for (const target of [DEV_BASE, DEV_RECEIVE, DEV_RECEIVE]) {
       const rootBytes = randomRoot();
       const work = await backend.generate(workJob({ root: rootBytes, target }));
-      assert.ok(oracleMeets(rootBytes, work, target));
+      expect(oracleMeets(rootBytes, work, target)).to.equal(true);
     }
     // Dev thresholds take microseconds: a job long enough for GPU dispatches to complete (mean 2^22 nonces).
     const rootBytes0 = randomRoot();
     const hard = 0xfffffc0000000000n;
     const work = await backend.generate(workJob({ root: rootBytes0, target: hard }));
-    assert.ok(oracleMeets(rootBytes0, work, hard));
+    expect(oracleMeets(rootBytes0, work, hard)).to.equal(true);
     await sleep(150); // the worker publishes its count every 50 ms
-    assert.ok(backend.generator.hashes() > backend.generator.hashes('cpu'), 'the GPU searched too');
+    expect(backend.generator.hashes() > backend.generator.hashes('cpu'), 'the GPU searched too').to.equal(true);
     const ac = new AbortController();
     const rootBytes = randomRoot();
     const pending = rejectionOf(backend.generate(workJob({ root: rootBytes, target: IMPOSSIBLE, signal: ac.signal })));
     setTimeout(() => ac.abort(), 50);
-    assert.ok(isAbortError(await pending));
+    expect(isAbortError(await pending)).to.equal(true);
   });
 
   it('with gpu: auto, a software adapter is not used (CPU only, with the reason)', async function () {
@@ -195,6 +195,6 @@ describe('backends/local with a GPU', function () {
     if (!('software' in probed) || !probed.software) this.skip();
     backend = createLocalBackend('local', { cpuThreads: 1, gpu: 'auto' });
     const state = await backend.generator.start();
-    assert.ok('unavailable' in state && /software/.test(state.unavailable), JSON.stringify(state));
+    expect('unavailable' in state && /software/.test(state.unavailable), JSON.stringify(state)).to.equal(true);
   });
 });

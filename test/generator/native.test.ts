@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { availableParallelism } from 'node:os';
 import { ISAS, isaIndex, loadNative, type Isa } from '../../lib/generator/native.js';
 import { createCpuGenerator, type CpuGenerator } from '../../lib/generator/pool.js';
@@ -38,8 +38,8 @@ describe('generator/native: the C kernels', function () {
   this.timeout(60_000);
 
   it(`loads, or says why not (${load.ok ? `runs ${load.native.isas.join(', ')}` : load.reason})`, () => {
-    if (!load.ok) assert.match(load.reason, /\S/);
-    else assert.equal(load.native.best, load.native.isas[load.native.isas.length - 1]);
+    if (!load.ok) expect(load.reason).to.match(/\S/);
+    else expect(load.native.best).to.equal(load.native.isas[load.native.isas.length - 1]);
   });
 
   for (const isa of ISAS) {
@@ -51,8 +51,8 @@ describe('generator/native: the C kernels', function () {
       for (const [rootHex, work, value] of VECTORS) {
         const root = hexBytes(rootHex);
         const values = native.addon.values(root, work, isaIndex(isa));
-        assert.equal(values[0], value, `root ${rootHex} work ${work.toString(16)}`);
-        values.forEach((v, lane) => assert.equal(v, workValue(root, (work + BigInt(lane)) % U64), `lane ${lane}`));
+        expect(values[0], `root ${rootHex} work ${work.toString(16)}`).to.equal(value);
+        values.forEach((v, lane) => expect(v, `lane ${lane}`).to.equal(workValue(root, (work + BigInt(lane)) % U64)));
       }
     });
 
@@ -68,9 +68,9 @@ describe('generator/native: the C kernels', function () {
             const got = native.addon.search(root, threshold, start, COUNT, isaIndex(isa));
             const w = wasm.search(threshold, start, COUNT);
             const where = `root ${rootHex.slice(0, 8)} threshold ${threshold.toString(16)} start ${start}`;
-            assert.equal(got, expected, where);
-            assert.equal(w.found ? BigInt.asUintN(64, w.nonce) : null, expected, `WASM, ${where}`);
-            assert.ok(expected !== null && oracleMeets(root, expected, threshold), where);
+            expect(got, where).to.equal(expected);
+            expect(w.found ? BigInt.asUintN(64, w.nonce) : null, `WASM, ${where}`).to.equal(expected);
+            expect(expected !== null && oracleMeets(root, expected, threshold), where).to.equal(true);
           }
         }
       }
@@ -82,21 +82,21 @@ describe('generator/native: the C kernels', function () {
       const first = referenceFirst(root, 0xfff0000000000000n, 0n, COUNT)!;
       for (const count of [0, 1, 9, 17, Number(first), Number(first) + 1, Number(first) + 8, Number(first) + 17]) {
         const got = native.addon.search(root, 0xfff0000000000000n, 0n, count, isaIndex(isa));
-        assert.equal(got, count > Number(first) ? first : null, `count ${count}`);
+        expect(got, `count ${count}`).to.equal(count > Number(first) ? first : null);
       }
-      assert.equal(native.addon.search(root, IMPOSSIBLE, 0n, 4099, isaIndex(isa)), null);
-      assert.equal(native.addon.search(root, 0n, 42n, 8, isaIndex(isa)), 42n, 'threshold 0: the start itself');
+      expect(native.addon.search(root, IMPOSSIBLE, 0n, 4099, isaIndex(isa))).to.equal(null);
+      expect(native.addon.search(root, 0n, 42n, 8, isaIndex(isa)), 'threshold 0: the start itself').to.equal(42n);
     });
 
     it(title('generates valid work on the worker pool'), async function () {
       if (why) return this.skip();
       const gen = createCpuGenerator({ threads: 2, impl: 'native', isa });
       try {
-        assert.equal(gen.implementation, `native ${isa}`);
+        expect(gen.implementation).to.equal(`native ${isa}`);
         for (const rootHex of ROOTS) {
           const root = hexBytes(rootHex);
           const work = await gen.generate(root, 0xfffff00000000000n, new AbortController().signal);
-          assert.ok(oracleMeets(root, work, 0xfffff00000000000n));
+          expect(oracleMeets(root, work, 0xfffff00000000000n)).to.equal(true);
         }
       } finally {
         await gen.close();
@@ -110,7 +110,7 @@ describe('generator/native: the C kernels', function () {
     const threshold = 0xff00000000000000n;
     let met = 0;
     for (let n = 0n; n < 5000n; n++) met += workValue(root, n) >= threshold ? 1 : 0;
-    assert.equal(native.addon.baseline(root, threshold, 0n, 5000), met);
+    expect(native.addon.baseline(root, threshold, 0n, 5000)).to.equal(met);
   });
 });
 
@@ -119,11 +119,11 @@ describe('generator/pool: kernel choice', () => {
     const gen = createCpuGenerator({ threads: 1 });
     try {
       if (native) {
-        assert.equal(gen.implementation, `native ${native.best}`);
-        assert.equal(gen.fallbackReason, undefined);
+        expect(gen.implementation).to.equal(`native ${native.best}`);
+        expect(gen.fallbackReason).to.equal(undefined);
       } else {
-        assert.equal(gen.implementation, 'wasm');
-        assert.match(gen.fallbackReason ?? '', /\S/);
+        expect(gen.implementation).to.equal('wasm');
+        expect(gen.fallbackReason ?? '').to.match(/\S/);
       }
     } finally {
       await gen.close();
@@ -133,10 +133,10 @@ describe('generator/pool: kernel choice', () => {
   it('impl wasm runs the WASM kernel, with no fallback reason', async () => {
     const gen = createCpuGenerator({ threads: 1, impl: 'wasm' });
     try {
-      assert.equal(gen.implementation, 'wasm');
-      assert.equal(gen.fallbackReason, undefined);
+      expect(gen.implementation).to.equal('wasm');
+      expect(gen.fallbackReason).to.equal(undefined);
       const root = hexBytes(ROOTS[0]!);
-      assert.ok(oracleMeets(root, await gen.generate(root, 0xfff0000000000000n, new AbortController().signal), 0xfff0000000000000n));
+      expect(oracleMeets(root, await gen.generate(root, 0xfff0000000000000n, new AbortController().signal), 0xfff0000000000000n)).to.equal(true);
     } finally {
       await gen.close();
     }
@@ -145,10 +145,10 @@ describe('generator/pool: kernel choice', () => {
   it('impl native fails at creation when the addon is missing (else runs it)', async () => {
     if (native) {
       const gen = createCpuGenerator({ threads: 1, impl: 'native' });
-      assert.equal(gen.implementation, `native ${native.best}`);
+      expect(gen.implementation).to.equal(`native ${native.best}`);
       await gen.close();
     } else {
-      assert.throws(() => createCpuGenerator({ threads: 1, impl: 'native' }), /native CPU kernels unavailable/);
+      expect(() => createCpuGenerator({ threads: 1, impl: 'native' })).to.throw(/native CPU kernels unavailable/);
     }
   });
 });
@@ -181,12 +181,12 @@ describe(`generator/pool: responsiveness with every thread searching (${availabl
           await sleep(150);
           const t0 = performance.now();
           ac.abort();
-          assert.equal((await job as Error).name, 'AbortError');
+          expect((await job as Error).name).to.equal('AbortError');
           latencies.push((await lastMove(gen, 100)) - t0);
         }
         const worst = Math.max(...latencies);
         console.log(`      ${gen.implementation}: threads stopped ${latencies.map((l) => Math.max(0, l).toFixed(1)).join(', ')} ms after abort`);
-        assert.ok(worst < 50, `worst ${worst.toFixed(1)} ms`);
+        expect(worst < 50, `worst ${worst.toFixed(1)} ms`).to.equal(true);
       } finally {
         await gen.close();
       }
@@ -216,8 +216,8 @@ describe(`generator/pool: responsiveness with every thread searching (${availabl
         const p50 = late[50]!;
         const worst = late[late.length - 1]!;
         console.log(`      ${gen.implementation}: timer lateness p50 ${p50.toFixed(1)} ms, max ${worst.toFixed(1)} ms, while hashing ${((gen.hashes() - h0) / 1e6).toFixed(0)} M nonces`);
-        assert.ok(gen.hashes() > h0, 'the threads were searching');
-        assert.ok(worst < 100, `worst lateness ${worst.toFixed(1)} ms`);
+        expect(gen.hashes() > h0, 'the threads were searching').to.equal(true);
+        expect(worst < 100, `worst lateness ${worst.toFixed(1)} ms`).to.equal(true);
       } finally {
         ac.abort();
         await job;

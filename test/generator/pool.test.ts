@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { BackendUnavailableError } from '../../lib/errors.js';
 import { createCpuGenerator, killWorkerForTesting, type CpuGenerator } from '../../lib/generator/pool.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, sleep } from './helpers.js';
@@ -40,28 +40,28 @@ describe('generator/pool: CPU generator on worker threads', function () {
   it('searches only the CPU half of the nonce space (bit 63 clear; the GPU has the other half)', async () => {
     for (let i = 0; i < 16; i++) {
       const nonce = await gen.generate(randomRoot(), DEV_BASE, new AbortController().signal);
-      assert.equal(nonce >> 63n, 0n, `nonce ${nonce.toString(16)} is in the GPU's half`);
+      expect(nonce >> 63n, `nonce ${nonce.toString(16)} is in the GPU's half`).to.equal(0n);
     }
   });
 
   it('finds valid work at the nano-dev base and receive thresholds', async () => {
-    assert.equal(gen.threads, 2);
+    expect(gen.threads).to.equal(2);
     for (const target of [DEV_BASE, DEV_RECEIVE]) {
       for (let i = 0; i < 10; i++) {
         const root = randomRoot();
         const work = await gen.generate(root, target, never());
-        assert.equal(typeof work, 'bigint');
-        assert.ok(work >= 0n && work < 1n << 64n);
-        assert.ok(oracleMeets(root, work, target), `work ${work.toString(16)} misses ${target.toString(16)}`);
+        expect(typeof work).to.equal('bigint');
+        expect(work >= 0n && work < 1n << 64n).to.equal(true);
+        expect(oracleMeets(root, work, target), `work ${work.toString(16)} misses ${target.toString(16)}`).to.equal(true);
       }
     }
-    assert.ok(gen.hashes() > 0);
+    expect(gen.hashes() > 0).to.equal(true);
   });
 
   it('completes 8 concurrent jobs on 2 threads, each with valid work for its own root', async () => {
     const jobs = Array.from({ length: 8 }, (_, i) => ({ root: randomRoot(), target: i % 2 ? MEDIUM : DEV_BASE }));
     const works = await Promise.all(jobs.map((j) => gen.generate(j.root, j.target, never())));
-    works.forEach((work, i) => assert.ok(oracleMeets(jobs[i]!.root, work, jobs[i]!.target)));
+    works.forEach((work, i) => expect(oracleMeets(jobs[i]!.root, work, jobs[i]!.target)).to.equal(true));
   });
 
   it('keeps serving a feasible job while impossible ones occupy the threads (no starvation)', async () => {
@@ -71,7 +71,7 @@ describe('generator/pool: CPU generator on worker threads', function () {
       await sleep(50);
       const root = randomRoot();
       const work = await gen.generate(root, MEDIUM, never());
-      assert.ok(oracleMeets(root, work, MEDIUM));
+      expect(oracleMeets(root, work, MEDIUM)).to.equal(true);
     } finally {
       ac.abort();
       await Promise.all(hogs);
@@ -83,35 +83,35 @@ describe('generator/pool: CPU generator on worker threads', function () {
     const pending = gen.generate(randomRoot(), IMPOSSIBLE, ac.signal);
     await sleep(150);
     const before = gen.hashes();
-    assert.ok(before > 0, 'the threads were searching');
+    expect(before > 0, 'the threads were searching').to.equal(true);
     const t0 = performance.now();
     ac.abort();
     const err = await rejectionOf(pending);
     const latency = performance.now() - t0;
-    assert.equal((err as Error).name, 'AbortError');
-    assert.ok(latency < 250, `rejected after ${latency.toFixed(1)} ms`);
+    expect((err as Error).name).to.equal('AbortError');
+    expect(latency < 250, `rejected after ${latency.toFixed(1)} ms`).to.equal(true);
     // The threads finish at most their current slice (milliseconds), then go idle.
     await hashesSettle(gen, 100, 2_000);
     const root = randomRoot();
     const work = await gen.generate(root, DEV_BASE, never());
-    assert.ok(oracleMeets(root, work, DEV_BASE));
+    expect(oracleMeets(root, work, DEV_BASE)).to.equal(true);
   });
 
   it('rejects at once when the signal is already aborted, with the signal reason', async () => {
     const err = await rejectionOf(gen.generate(randomRoot(), DEV_BASE, AbortSignal.abort()));
-    assert.equal((err as Error).name, 'AbortError');
+    expect((err as Error).name).to.equal('AbortError');
     const reason = new Error('job won elsewhere');
     const ac = new AbortController();
     ac.abort(reason);
-    assert.equal(await rejectionOf(gen.generate(randomRoot(), DEV_BASE, ac.signal)), reason);
+    expect(await rejectionOf(gen.generate(randomRoot(), DEV_BASE, ac.signal))).to.equal(reason);
   });
 
   it('rejects pending jobs on close, and any job after close', async () => {
     const pending = [1, 2].map(() => rejectionOf(gen.generate(randomRoot(), IMPOSSIBLE, never())));
     await sleep(20);
     await gen.close();
-    for (const err of await Promise.all(pending)) assert.ok(err instanceof BackendUnavailableError);
-    assert.ok((await rejectionOf(gen.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError);
+    for (const err of await Promise.all(pending)) expect(err instanceof BackendUnavailableError).to.equal(true);
+    expect((await rejectionOf(gen.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError).to.equal(true);
     await gen.close(); // idempotent
   });
 
@@ -124,7 +124,7 @@ describe('generator/pool: CPU generator on worker threads', function () {
     clearInterval(timer);
     ac.abort();
     await rejectionOf(pending);
-    assert.ok(ticks >= 20, `only ${ticks} ticks of a 10 ms interval in 500 ms`);
+    expect(ticks >= 20, `only ${ticks} ticks of a 10 ms interval in 500 ms`).to.equal(true);
   });
 
   it('replaces a worker that dies, and its job carries on', async () => {
@@ -136,11 +136,11 @@ describe('generator/pool: CPU generator on worker threads', function () {
     await sleep(100);
     const h1 = gen.hashes();
     await sleep(100);
-    assert.ok(gen.hashes() > h1, 'replacement workers resumed the running job');
+    expect(gen.hashes() > h1, 'replacement workers resumed the running job').to.equal(true);
     const root = randomRoot();
     const medium = gen.generate(root, MEDIUM, never());
     await killWorkerForTesting(gen, 1);
-    assert.ok(oracleMeets(root, await medium, MEDIUM));
+    expect(oracleMeets(root, await medium, MEDIUM)).to.equal(true);
     ac.abort();
     await rejectionOf(longJob);
   });
@@ -152,7 +152,7 @@ describe('generator/pool: CPU generator on worker threads', function () {
       const a = await gen.generate(root, DEV_RECEIVE, never());
       const b = await other.generate(root, DEV_RECEIVE, never());
       const c = await gen.generate(root, DEV_RECEIVE, never());
-      assert.equal(new Set([a, b, c]).size, 3);
+      expect(new Set([a, b, c]).size).to.equal(3);
     } finally {
       await other.close();
     }
@@ -166,8 +166,8 @@ describe('generator/pool: CPU generator on worker threads', function () {
       const roots = Array.from({ length: 6 }, randomRoot);
       const works = Promise.all(roots.map((r) => small.generate(r, DEV_BASE, never())));
       ac.abort();
-      assert.equal(((await queued) as Error).name, 'AbortError');
-      (await works).forEach((w, i) => assert.ok(oracleMeets(roots[i]!, w, DEV_BASE)));
+      expect(((await queued) as Error).name).to.equal('AbortError');
+      (await works).forEach((w, i) => expect(oracleMeets(roots[i]!, w, DEV_BASE)).to.equal(true));
     } finally {
       await small.close();
     }
@@ -177,7 +177,7 @@ describe('generator/pool: CPU generator on worker threads', function () {
     const small = createCpuGenerator({ threads: 1, maxConcurrentJobs: 1 });
     const pending = [1, 2, 3].map(() => rejectionOf(small.generate(randomRoot(), IMPOSSIBLE, never())));
     await small.close();
-    for (const err of await Promise.all(pending)) assert.ok(err instanceof BackendUnavailableError);
+    for (const err of await Promise.all(pending)) expect(err instanceof BackendUnavailableError).to.equal(true);
   });
 
   it('gives up with BackendUnavailableError when workers keep dying at start', async () => {
@@ -185,17 +185,17 @@ describe('generator/pool: CPU generator on worker threads', function () {
     try {
       const pending = rejectionOf(fragile.generate(randomRoot(), IMPOSSIBLE, never()));
       for (let i = 0; i < 6; i++) await killWorkerForTesting(fragile, 0);
-      assert.ok((await pending) instanceof BackendUnavailableError);
-      assert.ok((await rejectionOf(fragile.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError);
+      expect((await pending) instanceof BackendUnavailableError).to.equal(true);
+      expect((await rejectionOf(fragile.generate(randomRoot(), DEV_BASE, never()))) instanceof BackendUnavailableError).to.equal(true);
     } finally {
       await fragile.close();
     }
   });
 
   it('refuses bad arguments', async () => {
-    assert.throws(() => createCpuGenerator({ threads: 0 }), RangeError);
-    assert.ok((await rejectionOf(gen.generate(new Uint8Array(31), DEV_BASE, never()))) instanceof RangeError);
-    assert.ok((await rejectionOf(gen.generate(randomRoot(), 1n << 64n, never()))) instanceof RangeError);
-    assert.ok((await rejectionOf(gen.generate(randomRoot(), -1n, never()))) instanceof RangeError);
+    expect(() => createCpuGenerator({ threads: 0 })).to.throw(RangeError);
+    expect((await rejectionOf(gen.generate(new Uint8Array(31), DEV_BASE, never()))) instanceof RangeError).to.equal(true);
+    expect((await rejectionOf(gen.generate(randomRoot(), 1n << 64n, never()))) instanceof RangeError).to.equal(true);
+    expect((await rejectionOf(gen.generate(randomRoot(), -1n, never()))) instanceof RangeError).to.equal(true);
   });
 });

@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { expect } from 'chai';
 import { buildHashGraph, evaluateGraph } from '../../lib/generator/blake2b-graph.js';
 import { referenceWorkValue, ReferenceHasher } from './reference.js';
 import { searchModuleBytes, Searcher } from '../../lib/generator/wasm.js';
@@ -12,15 +12,15 @@ describe('generator/wasm: the emitted search kernel', () => {
 
   it('is a valid, small module', () => {
     const bytes = searchModuleBytes();
-    assert.ok((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes));
-    assert.ok(bytes.length < 64 * 1024, `module is ${bytes.length} bytes`);
+    expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).to.equal(true);
+    expect(bytes.length < 64 * 1024, `module is ${bytes.length} bytes`).to.equal(true);
   });
 
   it('computes the spec test vectors', () => {
     for (const [root, work, value] of VECTORS) {
       const bytes = hexBytes(root);
-      assert.equal(searcher.setRoot(bytes).value(work), value, `root ${root} work ${work.toString(16)}`);
-      assert.equal(referenceWorkValue(bytes, work), value, 'JS reference');
+      expect(searcher.setRoot(bytes).value(work), `root ${root} work ${work.toString(16)}`).to.equal(value);
+      expect(referenceWorkValue(bytes, work), 'JS reference').to.equal(value);
     }
   });
 
@@ -31,7 +31,7 @@ describe('generator/wasm: the emitted search kernel', () => {
       searcher.setRoot(root);
       for (let i = 0; i < 40; i++) {
         const nonce = randomU64();
-        assert.equal(searcher.value(nonce), ref.value(nonce));
+        expect(searcher.value(nonce)).to.equal(ref.value(nonce));
       }
     }
   });
@@ -41,7 +41,7 @@ describe('generator/wasm: the emitted search kernel', () => {
       const root = randomRoot();
       const nonce = randomU64();
       const value = searcher.setRoot(root).value(nonce);
-      assert.ok(oracleConfirmsValue(root, nonce, value), `root ${Buffer.from(root).toString('hex')} nonce ${nonce}`);
+      expect(oracleConfirmsValue(root, nonce, value), `root ${Buffer.from(root).toString('hex')} nonce ${nonce}`).to.equal(true);
     }
   });
 
@@ -59,7 +59,7 @@ describe('generator/wasm: the emitted search kernel', () => {
         root2: words[2]!,
         root3: words[3]!,
       });
-      assert.equal(searcher.setRoot(root).value(nonce), expected);
+      expect(searcher.setRoot(root).value(nonce)).to.equal(expected);
     }
   });
 
@@ -68,11 +68,11 @@ describe('generator/wasm: the emitted search kernel', () => {
     const ref = new ReferenceHasher(root);
     searcher.setRoot(root);
     for (const nonce of [0n, 1n, 0x7fffffffffffffffn, 0x8000000000000000n, IMPOSSIBLE]) {
-      assert.equal(searcher.value(nonce), ref.value(nonce));
+      expect(searcher.value(nonce)).to.equal(ref.value(nonce));
     }
     const exhausted = searcher.search(IMPOSSIBLE, IMPOSSIBLE - 1n, 4);
-    assert.equal(exhausted.found, false);
-    assert.equal(exhausted.nonce, 2n, 'next untried nonce after wrapping');
+    expect(exhausted.found).to.equal(false);
+    expect(exhausted.nonce, 'next untried nonce after wrapping').to.equal(2n);
   });
 
   it('returns the first nonce that meets the target, and the value it reached', () => {
@@ -82,12 +82,12 @@ describe('generator/wasm: the emitted search kernel', () => {
         const ref = new ReferenceHasher(root);
         const start = randomU64();
         const result = searcher.setRoot(root).search(target, start, 1 << 20);
-        assert.equal(result.found, true);
-        assert.ok(result.value! >= target);
-        assert.equal(result.value, ref.value(result.nonce));
-        assert.ok(oracleConfirmsValue(root, result.nonce, result.value!));
+        expect(result.found).to.equal(true);
+        expect(result.value! >= target).to.equal(true);
+        expect(result.value).to.equal(ref.value(result.nonce));
+        expect(oracleConfirmsValue(root, result.nonce, result.value!)).to.equal(true);
         for (let n = start; n !== result.nonce; n = BigInt.asUintN(64, n + 1n)) {
-          assert.ok(ref.value(n) < target, `nonce ${n} already met the target`);
+          expect(ref.value(n) < target, `nonce ${n} already met the target`).to.equal(true);
         }
       }
     }
@@ -100,18 +100,18 @@ describe('generator/wasm: the emitted search kernel', () => {
       const nonce = randomU64();
       const value = searcher.setRoot(root).value(nonce);
       highBitSeen ||= value >= 1n << 63n;
-      assert.equal(searcher.search(value, nonce, 1).found, true);
-      if (value !== IMPOSSIBLE) assert.equal(searcher.search(value + 1n, nonce, 1).found, false);
-      if (value > 0n) assert.equal(searcher.search(value - 1n, nonce, 1).found, true);
+      expect(searcher.search(value, nonce, 1).found).to.equal(true);
+      if (value !== IMPOSSIBLE) expect(searcher.search(value + 1n, nonce, 1).found).to.equal(false);
+      if (value > 0n) expect(searcher.search(value - 1n, nonce, 1).found).to.equal(true);
     }
-    assert.ok(highBitSeen);
+    expect(highBitSeen).to.equal(true);
   });
 
   it('tries count nonces and reports where to resume; count 0 tries none', () => {
     searcher.setRoot(randomRoot());
     const start = randomU64();
     const r = searcher.search(IMPOSSIBLE, start, 1000);
-    assert.deepEqual(r, { found: false, nonce: BigInt.asUintN(64, start + 1000n), value: undefined });
-    assert.deepEqual(searcher.search(0n, start, 0), { found: false, nonce: start, value: undefined });
+    expect(r).to.deep.equal({ found: false, nonce: BigInt.asUintN(64, start + 1000n), value: undefined });
+    expect(searcher.search(0n, start, 0)).to.deep.equal({ found: false, nonce: start, value: undefined });
   });
 });
