@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { redactConfig } from '../../lib/config/redact.js';
 import { loadError, loadYaml } from './helpers.js';
 
 const NANO = 'nano_11a41e41c3i9316in4re3n91y61j4abja7ap4we3k8iu5igjw9s1qndbjhtg';
@@ -50,6 +51,13 @@ precache:
       maxReconnectDelay: 2000,
       pingInterval: 1000,
     });
+  });
+
+  it('never shows callback_secret in the logged config', async () => {
+    const config = await loadYaml('precache: { callback_secret: abcdefghijklmnop-0123 }');
+    const shown = JSON.stringify(redactConfig(config));
+    expect(shown).to.not.include('abcdefghijklmnop');
+    expect((redactConfig(config) as { precache: { callbackSecret: string } }).precache.callbackSecret).to.equal('***');
   });
 
   it('refuses a short secret, an address that is not one, and a subnet past its family', async () => {
