@@ -133,6 +133,7 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
       const m = median(list, (r) => r.load.rps);
       const stall = Math.max(...list.map((r) => r.probe.stallMs));
       const gc = Math.max(...list.map((r) => r.probe.gcMaxMs));
+      const gcKind = list.find((r) => r.probe.gcMaxMs === gc)?.probe.gcMaxKind ?? '';
       const cpu = m.probe.cpuUs / m.load.requests;
       lines.push(
         row([
@@ -145,7 +146,7 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
           fmt(m.load.max, 1),
           fmt(cpu),
           fmt(stall, 1),
-          fmt(gc, 1),
+          `${fmt(gc, 1)}${gcKind === '' ? '' : ` (${gcKind})`}`,
           mib(Math.max(...list.map((r) => r.probe.maxRss))),
           subject.gate ? fmt(m.misses) : '',
         ]),

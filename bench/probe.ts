@@ -13,8 +13,9 @@ export interface ProbeReading {
   readonly cpuUs: number;
   /** Longest event-loop stall since the last reset, ms (sampled every 5 ms). */
   readonly stallMs: number;
-  /** Longest single GC pause since the last reset, ms, and how many there were. */
+  /** Longest single GC pause since the last reset, ms, its kind, and how many pauses there were. */
   readonly gcMaxMs: number;
+  readonly gcMaxKind: string;
   readonly gcCount: number;
   readonly rss: number;
   readonly heapUsed: number;
@@ -50,17 +51,24 @@ function profiler(dir: string | undefined): { start(): void; stop(label: string)
   };
 }
 
+/** perf_hooks' GC kinds (NODE_PERFORMANCE_GC_*): a long minor pause means allocation per request, a long major one a large heap. */
+const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weak callbacks' };
+
 export function installProbe(): void {
   const profile = profiler(process.env.BENCH_PROF);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   let cpu = process.cpuUsage();
   let gcMax = 0;
+  let gcMaxKind = '';
   let gcCount = 0;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcCount++;
-      if (entry.duration > gcMax) gcMax = entry.duration;
+      if (entry.duration > gcMax) {
+        gcMax = entry.duration;
+        gcMaxKind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      }
     }
   }).observe({ entryTypes: ['gc'] });
   process.on('message', (m: { probe?: 'reset' | 'read'; label?: string }) => {
@@ -69,6 +77,7 @@ export function installProbe(): void {
       cpu = process.cpuUsage();
       loop.reset();
       gcMax = 0;
+      gcMaxKind = '';
       gcCount = 0;
       process.send?.({ probe: true });
     } else if (m.probe === 'read') {
@@ -78,6 +87,7 @@ export function installProbe(): void {
         cpuUs: used.user + used.system,
         stallMs: loop.max / 1e6,
         gcMaxMs: gcMax,
+        gcMaxKind,
         gcCount,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
