@@ -1,15 +1,18 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createBackend, startBackends, type Backend } from './backends/index.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import type { CacheError } from './errors.js';
+import { resolveChain } from './engine/chain.js';
+import { EngineEmitter } from './engine/events.js';
 import { WorkService } from './engine/service.js';
 import { createRequestListener } from './http/app.js';
+import { openListener } from './http/listener.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
+import { CloseStack, type CloseReport } from './lifecycle/close-stack.js';
 import { logBackendEvents } from './logs/backend-events.js';
 import { rateLimited } from './logs/rate-limited.js';
 import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
@@ -29,7 +32,7 @@ import { powgateVersion } from './version.js';
 export interface StartOptions {
   readonly logger?: Logger;
   readonly registry?: Registry;
-  /** Backends to use instead of building them from config (tests). */
+  /** Backends to use instead of building them from config (tests). They belong to the caller, who closes them. */
   readonly backends?: ReadonlyMap<string, Backend>;
   /** How long shutdown waits for in-flight jobs before cancelling them (ms). */
   readonly drainTimeout?: number;
@@ -54,85 +57,103 @@ export interface Powgate {
   close(): Promise<void>;
 }
 
+/** Beyond the drain: how long closing the rest (sockets, Redis, generator threads) may take. */
+const CLOSE_BOUND = 3000;
+/** How long the Cancelled answers get to reach their clients before the sockets go. */
+const ANSWER_GRACE = 500;
 /** At most one 'cache unavailable' warning this often (ms); the others are counted in its `suppressed`. */
 const CACHE_WARN_INTERVAL = 10_000;
 
-/** Builds every part from the frozen config and starts listening. */
+/**
+ * The composition root: builds every part from the frozen config, in order,
+ * and registers each resource's close on one stack the moment it exists.
+ * Shutdown and a failed start unwind that same stack, last part first, within
+ * a bound; nothing else in powgate keeps a list of what to release.
+ */
 export async function startPowgate(config: Config, options: StartOptions = {}): Promise<Powgate> {
-  const startedAt = Date.now();
   const logger = options.logger ?? pino({ level: config.log.level, base: { name: 'powgate' } });
-  const registry = options.registry ?? new Registry();
-
-  const network = NETWORKS[config.network];
-  const backends = new Map<string, Backend>(options.backends ?? []);
-  if (options.backends === undefined) {
-    for (const [name, backendConfig] of Object.entries(config.backends)) backends.set(name, createBackend(name, backendConfig, { network }));
-  }
+  const stack = new CloseStack();
   try {
-    await startBackends(backends.values(), logger);
+    return await build(config, options, logger, stack);
   } catch (err) {
-    // Only what was built here: backends passed in belong to the caller.
-    if (options.backends === undefined) await Promise.all([...backends.values()].map((b) => b.close()));
+    reportClose(logger, await stack.close(CLOSE_BOUND), 'start-up failed; released what was built');
     throw err;
   }
-  const tierList = (only?: ReadonlySet<string>) =>
-    config.tiers
-      .map((tier) => ({
-        backends: tier.backends
-          .filter((name) => only === undefined || only.has(name))
-          .map((name) => {
-            const backend = backends.get(name);
-            if (backend === undefined) throw new Error(`tier names unknown backend ${name}`);
-            return backend;
-          }),
-        ...(tier.hedgeAfter === undefined ? {} : { hedgeAfter: tier.hedgeAfter }),
-      }))
-      .filter((tier) => tier.backends.length > 0);
-  const tiers = tierList();
-  // Precache keeps the chain's order and tiers, restricted to the backends it may use.
-  const precacheTiers = tierList(new Set(config.precache.backends));
+}
 
-  let service: WorkService | undefined;
+async function build(config: Config, options: StartOptions, logger: Logger, stack: CloseStack): Promise<Powgate> {
+  const startedAt = Date.now();
+  const registry = options.registry ?? new Registry();
+  const network = NETWORKS[config.network];
+  // The engine's bus exists before anything that reports on it (the cache's errors).
+  const events = new EngineEmitter();
+
+  // Outbound keep-alive sockets (rpc peers, node lookups, forwards) go last.
+  stack.defer('outbound connections', closeIdleConnections);
+
+  const backends = new Map<string, Backend>(options.backends ?? []);
+  if (options.backends === undefined) {
+    for (const [name, backendConfig] of Object.entries(config.backends)) {
+      const backend = createBackend(name, backendConfig, { network });
+      backends.set(name, backend);
+      stack.defer(`backend ${name}`, () => backend.close());
+    }
+  }
+  // A failure here (gpu: on without a GPU) unwinds the stack like any other.
+  await startBackends(backends.values(), logger);
+  const tiers = resolveChain(config.tiers, backends);
+  // Precache keeps the chain's order and tiers, restricted to the backends it may use.
+  const precacheTiers = resolveChain(config.tiers, backends, new Set(config.precache.backends));
+
   // Every failed cache operation is counted (metrics); during an outage that is
   // one per read and write, so the log says it once per CACHE_WARN_INTERVAL.
   const warnCache = rateLimited<CacheError>(CACHE_WARN_INTERVAL, (err, suppressed) =>
     logger.warn({ err: err.message, ...(suppressed > 0 ? { suppressed } : {}) }, 'cache unavailable; serving as misses'),
   );
   const onCacheError = (err: CacheError): void => {
-    service?.events.emit('cache', { outcome: 'error', error: err });
+    events.emit('cache', { outcome: 'error', error: err });
     warnCache(err);
   };
   const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
+  stack.defer('cache', () => cache.close());
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
-  service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker });
-  const work = service;
+
+  const service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker, events });
+  const closeEngine = stack.defer('engine', () => service.close());
   const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
+  const closePrecache = stack.defer('precache', () => precache.close());
 
   // Backends that hash in this process (the local generator), for hash-rate figures.
   const generators = [...backends.values()].flatMap((b) => (b.generator === undefined ? [] : [{ name: b.name, generator: b.generator }]));
   const hashCounters = new Map(generators.map((g) => [g.name, () => g.generator.hashes()] as const));
   const precacheStatus = options.precacheStatus ?? (() => precache.status());
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
-  const collector = config.dashboard.enabled ? new StatusCollector({ events: work.events, hashCounters }) : undefined;
-  const ticker = collector === undefined ? undefined : setInterval(() => collector.tick(), 1000).unref();
+  const collector = config.dashboard.enabled ? new StatusCollector({ events, hashCounters }) : undefined;
+  if (collector !== undefined) {
+    const ticker = setInterval(() => collector.tick(), 1000).unref();
+    stack.defer('dashboard history', () => {
+      clearInterval(ticker);
+      collector.close();
+    });
+  }
   const monitor = new StatusMonitor({
     version: powgateVersion(),
     network: config.network,
     startedAt,
     tiers: tiers.map((t) => t.backends),
-    breakers: work.breakers,
+    breakers: service.breakers,
     endpoints: new Map([...backends.keys()].map((name) => [name, endpointsOf(config.backends[name])])),
     cache,
-    inFlight: () => work.inFlight,
+    inFlight: () => service.inFlight,
     generatorThreads: generators.reduce((sum, g) => sum + g.generator.threads, 0),
     generatorBackends: generators.map((g) => g.name),
     precache: precacheStatus,
     ...(collector === undefined ? {} : { collector }),
   });
   const metrics = createMetrics(registry, {
-    events: work.events,
-    inFlight: () => work.inFlight,
-    breakers: work.breakers,
+    events,
+    inFlight: () => service.inFlight,
+    breakers: service.breakers,
     version: powgateVersion(),
     backends: tiers.flatMap((t, tier) => t.backends.map((backend) => ({ backend, tier }))),
     localHashes: hashCounters,
@@ -149,9 +170,8 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
             collector.request(outcome);
           },
         };
-  createPrecacheMetrics(registry, { events: precache.events, engine: work.events, status: precacheStatus });
-
-  logBackendEvents(service.events, logger, service.breakers);
+  createPrecacheMetrics(registry, { events: precache.events, engine: events, status: precacheStatus });
+  logBackendEvents(events, logger, service.breakers);
 
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,
@@ -169,17 +189,16 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
 
   // With metrics.listen the RPC port keeps only health: metrics and the dashboard move to their own listener.
   const separate = config.metrics.listen !== undefined;
-  const routes = monitoringRouter({
-    monitor,
-    registry,
-    metrics: config.metrics.enabled && !separate,
-    dashboard: config.dashboard.enabled && !separate,
-    dashboardAtRoot: 'browsers',
-  });
   let accepting = true;
   const listener = createRequestListener({
     rpc,
-    routes,
+    routes: monitoringRouter({
+      monitor,
+      registry,
+      metrics: config.metrics.enabled && !separate,
+      dashboard: config.dashboard.enabled && !separate,
+      dashboardAtRoot: 'browsers',
+    }),
     metrics: recorder,
     logger,
     bodyLimit: config.rpc.bodyLimit,
@@ -191,43 +210,39 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
       rate: config.precache.callbackRate,
     }),
   });
-  const server = http.createServer(receiveBounds(config.rpc.receiveTimeout), listener);
-  let activeRequests = 0;
-  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    activeRequests++;
-    res.once('close', () => activeRequests--);
-  });
-  server.keepAliveTimeout = 65_000;
+  const front = await openListener(listener, config.listen, { ...receiveBounds(config.rpc.receiveTimeout), keepAliveTimeout: 65_000 });
+  stack.defer('rpc listener', () => front.close());
+  const monitoring =
+    config.metrics.listen === undefined
+      ? undefined
+      : await openListener(
+          createMonitorApp(
+            monitoringRouter({ monitor, registry, metrics: config.metrics.enabled, dashboard: config.dashboard.enabled, dashboardAtRoot: 'always' }),
+            logger,
+          ).callback(),
+          config.metrics.listen,
+          receiveBounds(config.rpc.receiveTimeout),
+        );
+  if (monitoring !== undefined) stack.defer('monitoring listener', () => monitoring.close());
 
-  const url = await listen(server, config.listen);
-  let monitorServer: http.Server | undefined;
-  let monitorUrl: string | undefined;
-  if (config.metrics.listen !== undefined) {
-    const monitorRoutes = monitoringRouter({
-      monitor,
-      registry,
-      metrics: config.metrics.enabled,
-      dashboard: config.dashboard.enabled,
-      dashboardAtRoot: 'always',
-    });
-    monitorServer = http.createServer(receiveBounds(config.rpc.receiveTimeout), createMonitorApp(monitorRoutes, logger).callback());
-    try {
-      monitorUrl = await listen(monitorServer, config.metrics.listen);
-    } catch (err) {
-      server.close();
-      monitorServer = undefined;
-      if (ticker !== undefined) clearInterval(ticker);
-      collector?.close();
-      service.close();
-      await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));
-      await cache.close();
-      throw err;
-    }
-  }
+  // Registered last, so it runs first, and only once start-up succeeded: a failed start has nothing to drain.
+  const drainTimeout = options.drainTimeout ?? 5000;
+  stack.defer('drain', async () => {
+    accepting = false;
+    front.stopAccepting();
+    // Nothing on the monitoring listener is worth waiting for.
+    await monitoring?.close();
+    // Precache first: its jobs are nobody's request, so they are not worth the drain.
+    await closePrecache();
+    await service.drain(drainTimeout);
+    await closeEngine();
+    await front.settled(ANSWER_GRACE);
+  });
+
   logger.info(
     {
-      url,
-      ...(monitorUrl === undefined ? {} : { monitorUrl }),
+      url: front.url,
+      ...(monitoring === undefined ? {} : { monitorUrl: monitoring.url }),
       network: config.network,
       cache: cache.kind,
       tiers: config.tiers.map((t) => t.backends.join(',')),
@@ -236,43 +251,19 @@ export async function startPowgate(config: Config, options: StartOptions = {}): 
   );
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      accepting = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Precache first: its jobs are nobody's request, so they are not worth the drain.
-      await precache.close();
-      const monitorClosed = new Promise<void>((resolve) => (monitorServer === undefined ? resolve() : monitorServer.close(() => resolve())));
-      // Nothing on the monitoring listener is worth waiting for.
-      monitorServer?.closeAllConnections();
-      if (ticker !== undefined) clearInterval(ticker);
-      collector?.close();
-      await service.drain(options.drainTimeout ?? 5000);
-      service.close();
-      // Let the Cancelled answers reach their clients before the sockets go.
-      for (let i = 0; i < 50 && activeRequests > 0; i++) await new Promise((r) => setTimeout(r, 10));
-      server.closeAllConnections();
-      await closed;
-      await monitorClosed;
-      await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));
-      await cache.close();
-      closeIdleConnections();
-      logger.info('powgate stopped');
-    })();
-    return closing;
-  };
-
   return {
-    url,
-    server,
-    ...(monitorServer === undefined || monitorUrl === undefined ? {} : { monitorServer, monitorUrl }),
+    url: front.url,
+    server: front.server,
+    ...(monitoring === undefined ? {} : { monitorServer: monitoring.server, monitorUrl: monitoring.url }),
     monitor,
     service,
     cache,
     registry,
     precache,
-    close,
+    close() {
+      closing ??= stack.close(drainTimeout + ANSWER_GRACE + CLOSE_BOUND).then((report) => reportClose(logger, report, 'powgate stopped'));
+      return closing;
+    },
   };
 }
 
@@ -291,16 +282,18 @@ function receiveBounds(receiveTimeout: number): http.ServerOptions {
   };
 }
 
-async function listen(server: http.Server, address: { readonly host: string; readonly port: number }): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  return `http://${host}:${bound.port}`;
+/** One line for the whole unwind; a step that failed or ran past the bound is named, as it may have left something open. */
+function reportClose(logger: Logger, report: CloseReport, message: string): void {
+  if (report.failed.length === 0 && report.unfinished.length === 0) {
+    logger.info({ closed: report.closed.length }, message);
+    return;
+  }
+  logger.warn(
+    {
+      closed: report.closed.length,
+      failed: report.failed.map((f) => ({ step: f.name, err: f.error instanceof Error ? f.error.message : String(f.error) })),
+      unfinished: report.unfinished,
+    },
+    message,
+  );
 }
-

@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { FakeNode } from './fakes/node.js';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
 
@@ -34,6 +36,47 @@ function spawnCli(args: string[], env: Record<string, string> = {}, cwd = mkdtem
   return { proc, url: '', stdout: () => out, stderr: () => err, exit };
 }
 
+/** A config with Redis for the cache and the precache store, precache on and subscribed to `node`'s websocket. */
+function everyResourceConfig(node: FakeNode, extra: string[] = []): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'powgate-cli-'));
+  const file = path.join(dir, 'resources.yaml');
+  writeFileSync(
+    file,
+    [
+      'network: nano-dev',
+      'log: { level: info }',
+      `node: { rpc: "${node.rpcUrl}", websocket: "${node.wsUrl}" }`,
+      'precache: { enabled: true, accounts: [nano_1111111111111111111111111111111111111111111111111111hifc8npp] }',
+      ...extra,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Waits for the process to end on its own; a process something still holds open is killed and reported. */
+async function exitWithin(run: Running, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), ms)));
+  const result = await Promise.race([run.exit, stuck]);
+  clearTimeout(timer);
+  if (result === 'stuck') {
+    run.proc.kill('SIGKILL');
+    throw new Error(`powgate still running ${ms} ms later: something was left open\n${run.stdout()}\n${run.stderr()}`);
+  }
+  return result;
+}
+
+async function logLine(run: Running, message: string, ms = 15_000): Promise<Record<string, unknown>> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const line = run.stdout().split('\n').find((l) => l.includes(`"msg":"${message}"`));
+    if (line !== undefined) return JSON.parse(line) as Record<string, unknown>;
+    if (run.proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no "${message}" line:\n${run.stdout()}\n${run.stderr()}`);
+}
+
 async function started(run: Running, ms = 15_000): Promise<Running> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -43,6 +86,8 @@ async function started(run: Running, ms = 15_000): Promise<Running> {
     if (run.proc.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 25));
   }
+  // Not left behind: a powgate that starts late would hold its port for every later run.
+  run.proc.kill('SIGKILL');
   throw new Error(`powgate did not start:\n${run.stdout()}\n${run.stderr()}`);
 }
 
@@ -139,6 +184,67 @@ describe('CLI, spawned as a user runs it', function () {
       expect(await run.exit).to.equal(0);
     } finally {
       await peer.close();
+    }
+  });
+
+  it('port in use with Redis and precache running: releases everything, exit 1 within 5 s', async () => {
+    const node = await new FakeNode().start();
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const run = spawnCli([
+        '--config',
+        everyResourceConfig(node),
+        '--redis',
+        'redis://127.0.0.1:6379',
+        '--cpu-threads',
+        '1',
+        '--listen',
+        `127.0.0.1:${port}`,
+      ]);
+      running.push(run.proc);
+      await logLine(run, 'could not start');
+      // Counted from the failure: start-up itself (module load, GPU probe) is not what this bounds.
+      expect(await exitWithin(run, 5000)).to.equal(1);
+      expect(run.stdout()).to.include('EADDRINUSE');
+      const released = await logLine(run, 'start-up failed; released what was built');
+      expect(released.level, JSON.stringify(released)).to.equal(30);
+      // Outbound connections, backend, cache (Redis), engine, precache (Redis, websocket), dashboard history.
+      expect(released.closed).to.equal(6);
+    } finally {
+      busy.close();
+      await node.close();
+    }
+  });
+
+  it('SIGTERM with work in flight and every resource open: all closed, exit 0', async () => {
+    const node = await new FakeNode().start();
+    const peer = (await new FakeRpcPeer().start()).behave('hang');
+    try {
+      const file = everyResourceConfig(node, [
+        'listen: 127.0.0.1:0',
+        'metrics: { listen: 127.0.0.1:0 }',
+        'backends:',
+        `  peers: { type: rpc, urls: ["${peer.url}"] }`,
+      ]);
+      const run = await started(spawnCli(['--config', file, '--redis', 'redis://127.0.0.1:6379']));
+      running.push(run.proc);
+      await logLine(run, 'node websocket subscribed');
+      const pending = rpc(run.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
+      await peer.waitFor('work_generate', 1);
+      run.proc.kill('SIGTERM');
+      const answer = await pending;
+      expect(answer.json.error, answer.text).to.equal('Cancelled');
+      expect(await exitWithin(run, 15_000)).to.equal(0);
+      const stopped = await logLine(run, 'powgate stopped');
+      // Every step closed in time: none failed, none left running.
+      expect(stopped, JSON.stringify(stopped)).to.not.have.any.keys('failed', 'unfinished');
+      // Drain, both listeners, dashboard history, precache, engine, cache, the backend, outbound connections.
+      expect(stopped.closed).to.equal(9);
+    } finally {
+      await peer.close();
+      await node.close();
     }
   });
 

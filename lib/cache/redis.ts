@@ -11,7 +11,7 @@ function create(url: string) {
     url,
     disableOfflineQueue: true,
     socket: {
-      connectTimeout: 1000,
+      connectTimeout: CONNECT_TIMEOUT,
       reconnectStrategy: (retries: number) => backoffDelay(retries, RECONNECT),
     },
   });
@@ -42,13 +42,37 @@ export function connectRedis(url: string, onError: (err: CacheError) => void): {
   return { client, connected };
 }
 
-/** Closes a client whatever state it is in. */
+/** The client's connect timeout, and so the longest a connection attempt can be in progress. */
+const CONNECT_TIMEOUT = 1000;
+
+/**
+ * Closes a client whatever state it is in. A client closed while its socket
+ * is still connecting keeps that socket once it connects (node-redis 5), which
+ * holds the process open: the attempt in progress is let finish first (at
+ * most the connect timeout).
+ */
 export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.isOpen && !client.isReady) await settled(client);
   try {
     if (client.isOpen) await client.close();
   } catch {
     client.destroy();
   }
+}
+
+/** Resolves when the client connects or an attempt fails, or after the connect timeout. */
+function settled(client: RedisClient): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, CONNECT_TIMEOUT + 100);
+    client.once('ready', done);
+    client.once('error', done);
+  });
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

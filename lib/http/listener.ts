@@ -1,0 +1,58 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A listening HTTP server and the steps of closing it gracefully. */
+export interface Listener {
+  readonly url: string;
+  readonly server: http.Server;
+  /** Stops taking connections and drops idle keep-alive ones; requests in progress go on. */
+  stopAccepting(): void;
+  /** Resolves once no request is in progress, or after `ms`. */
+  settled(ms: number): Promise<void>;
+  /** Drops every connection and resolves once the server has closed. */
+  close(): Promise<void>;
+}
+
+/** Creates a server for `handler` and binds it; rejects (nothing left open) when the address cannot be bound. */
+export async function openListener(handler: http.RequestListener, address: Address, options: http.ServerOptions): Promise<Listener> {
+  const server = http.createServer(options, handler);
+  let active = 0;
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    active++;
+    res.once('close', () => active--);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+
+  let closed: Promise<void> | undefined;
+  const stopAccepting = (): void => {
+    closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+  };
+  return {
+    url: `http://${host}:${bound.port}`,
+    server,
+    stopAccepting,
+    async settled(ms) {
+      const until = Date.now() + ms;
+      while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    },
+    async close() {
+      stopAccepting();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
