@@ -6,20 +6,18 @@ import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import type { CacheError } from './errors.js';
 import { resolveChain } from './engine/chain.js';
-import { EngineEmitter } from './engine/events.js';
 import { WorkService } from './engine/service.js';
 import { createRequestListener } from './http/app.js';
 import { openListener } from './http/listener.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
 import { CloseStack, type CloseReport } from './lifecycle/close-stack.js';
-import { logBackendEvents } from './logs/backend-events.js';
-import { rateLimited } from './logs/rate-limited.js';
-import { createMetrics, createPrecacheMetrics, type Metrics } from './metrics/index.js';
+import { logEvents } from './logs/index.js';
+import { createMetrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS } from './pow/index.js';
 import { callbackGuard } from './precache/callback-guard.js';
-import { createPrecache, type Precache } from './precache/index.js';
+import { createPrecache } from './precache/index.js';
 import { ForwardSlots } from './rpc/forward-slots.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
@@ -27,6 +25,8 @@ import { StatusCollector } from './status/collector.js';
 import { StatusMonitor } from './status/monitor.js';
 import { endpointsOf } from './status/redact.js';
 import type { PrecacheStatus } from './status/types.js';
+import { createTelemetry, type Telemetry } from './telemetry/events.js';
+import { Figures } from './telemetry/figures.js';
 import { powgateVersion } from './version.js';
 
 export interface StartOptions {
@@ -51,8 +51,10 @@ export interface Powgate {
   readonly service: WorkService;
   readonly cache: WorkCache;
   readonly registry: Registry;
-  /** Precache state for the dashboard and /api/status: `precache.status()`. */
-  readonly precache: Precache;
+  /** The one telemetry stream every part emits on. */
+  readonly events: Telemetry;
+  /** Precache state and counts, as the dashboard and /api/status show them. */
+  readonly precache: { status(): PrecacheStatus };
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
   close(): Promise<void>;
 }
@@ -61,8 +63,6 @@ export interface Powgate {
 const CLOSE_BOUND = 3000;
 /** How long the Cancelled answers get to reach their clients before the sockets go. */
 const ANSWER_GRACE = 500;
-/** At most one 'cache unavailable' warning this often (ms); the others are counted in its `suppressed`. */
-const CACHE_WARN_INTERVAL = 10_000;
 
 /**
  * The composition root: builds every part from the frozen config, in order,
@@ -85,8 +85,10 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   const startedAt = Date.now();
   const registry = options.registry ?? new Registry();
   const network = NETWORKS[config.network];
-  // The engine's bus exists before anything that reports on it (the cache's errors).
-  const events = new EngineEmitter();
+  // The one telemetry stream exists before anything that emits on it (the cache's errors come first).
+  // Its subscribers: figures (every count), metrics, the dashboard's history, logs.
+  const events = createTelemetry();
+  const figures = new Figures(events);
 
   // Outbound keep-alive sockets (rpc peers, node lookups, forwards) go last.
   stack.defer('outbound connections', closeIdleConnections);
@@ -105,28 +107,29 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   // Precache keeps the chain's order and tiers, restricted to the backends it may use.
   const precacheTiers = resolveChain(config.tiers, backends, new Set(config.precache.backends));
 
-  // Every failed cache operation is counted (metrics); during an outage that is
-  // one per read and write, so the log says it once per CACHE_WARN_INTERVAL.
-  const warnCache = rateLimited<CacheError>(CACHE_WARN_INTERVAL, (err, suppressed) =>
-    logger.warn({ err: err.message, ...(suppressed > 0 ? { suppressed } : {}) }, 'cache unavailable; serving as misses'),
-  );
-  const onCacheError = (err: CacheError): void => {
-    events.emit('cache', { outcome: 'error', error: err });
-    warnCache(err);
-  };
+  // Cache and precache store trouble is an event like any other; the cache reads it as a miss.
+  const onCacheError = (error: CacheError): void => events.emit('cache', { outcome: 'error', error });
   const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   stack.defer('cache', () => cache.close());
-  if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
-
   const service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker, events });
   const closeEngine = stack.defer('engine', () => service.close());
-  const precache = createPrecache({ config, service, cache, logger, onStoreError: onCacheError });
+  // Subscribed before the first wait on the cache, so a Redis that is away at start-up is logged.
+  logEvents(events, logger, service.breakers);
+  if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
+  const precache = createPrecache({ config, service, cache, logger, events, onStoreError: onCacheError });
   const closePrecache = stack.defer('precache', () => precache.close());
 
   // Backends that hash in this process (the local generator), for hash-rate figures.
   const generators = [...backends.values()].flatMap((b) => (b.generator === undefined ? [] : [{ name: b.name, generator: b.generator }]));
   const hashCounters = new Map(generators.map((g) => [g.name, () => g.generator.hashes()] as const));
-  const precacheStatus = options.precacheStatus ?? (() => precache.status());
+  // The module's state beside the counts the figures keep: the same numbers /metrics shows.
+  const precacheView = {
+    status: (): PrecacheStatus => {
+      const { queued, done, failed, dropped } = figures.precache.tasks;
+      return { ...precache.status(), jobs: { queued, done, failed, dropped }, hits: figures.precache.hits, requests: figures.precache.requests };
+    },
+  };
+  const precacheStatus = options.precacheStatus ?? precacheView.status;
   // The dashboard's history costs a few writes per event; without the dashboard nobody reads it.
   const collector = config.dashboard.enabled ? new StatusCollector({ events, hashCounters }) : undefined;
   if (collector !== undefined) {
@@ -148,10 +151,12 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     generatorThreads: generators.reduce((sum, g) => sum + g.generator.threads, 0),
     generatorBackends: generators.map((g) => g.name),
     precache: precacheStatus,
+    figures,
     ...(collector === undefined ? {} : { collector }),
   });
-  const metrics = createMetrics(registry, {
+  createMetrics(registry, {
     events,
+    figures,
     inFlight: () => service.inFlight,
     breakers: service.breakers,
     version: powgateVersion(),
@@ -161,17 +166,6 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     cacheReachable: () => monitor.cacheReachable(),
     precache: precacheStatus,
   });
-  const recorder: Pick<Metrics, 'request'> =
-    collector === undefined
-      ? metrics
-      : {
-          request(action, outcome, seconds, source) {
-            metrics.request(action, outcome, seconds, source);
-            collector.request(outcome);
-          },
-        };
-  createPrecacheMetrics(registry, { events: precache.events, engine: events, status: precacheStatus });
-  logBackendEvents(events, logger, service.breakers);
 
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,
@@ -199,7 +193,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       dashboard: config.dashboard.enabled && !separate,
       dashboardAtRoot: 'browsers',
     }),
-    metrics: recorder,
+    events,
     logger,
     bodyLimit: config.rpc.bodyLimit,
     accepting: () => accepting,
@@ -259,7 +253,8 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     service,
     cache,
     registry,
-    precache,
+    events,
+    precache: precacheView,
     close() {
       closing ??= stack.close(drainTimeout + ANSWER_GRACE + CLOSE_BOUND).then((report) => reportClose(logger, report, 'powgate stopped'));
       return closing;

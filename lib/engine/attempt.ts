@@ -2,7 +2,7 @@ import type { Backend, WorkJob } from '../backends/types.js';
 import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { workValue } from '../pow/index.js';
 import type { CircuitBreaker } from './breaker.js';
-import type { EngineEmitter } from './events.js';
+import type { Telemetry } from '../telemetry/events.js';
 
 export interface Tier {
   readonly backends: readonly Backend[];
@@ -18,7 +18,7 @@ export interface AttemptWin {
 export interface AttemptContext {
   readonly tiers: readonly Tier[];
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
-  readonly events: EngineEmitter;
+  readonly events: Telemetry;
   readonly now: () => number;
 }
 

@@ -21,11 +21,14 @@ export class CircuitBreaker {
   #probing = false;
   readonly #options: BreakerOptions;
   readonly #now: () => number;
+  readonly #onChange: ((state: BreakerState, from: BreakerState) => void) | undefined;
 
-  constructor(options: BreakerOptions, now: () => number = Date.now) {
+  /** `onChange` hears every transition (open, half-open when a probe goes out, closed), not the passing of time. */
+  constructor(options: BreakerOptions, now: () => number = Date.now, onChange?: (state: BreakerState, from: BreakerState) => void) {
     this.#options = options;
     this.#cooldown = options.cooldown;
     this.#now = now;
+    this.#onChange = onChange;
   }
 
   get state(): BreakerState {
@@ -43,16 +46,16 @@ export class CircuitBreaker {
     const state = this.state;
     if (state === 'closed') return true;
     if (state === 'open' || this.#probing) return false;
-    this.#state = 'half_open';
     this.#probing = true;
+    this.#set('half_open');
     return true;
   }
 
   success(): void {
-    this.#state = 'closed';
     this.#consecutive = 0;
     this.#probing = false;
     this.#cooldown = this.#options.cooldown;
+    this.#set('closed');
   }
 
   failure(): void {
@@ -84,7 +87,14 @@ export class CircuitBreaker {
   }
 
   #open(): void {
-    this.#state = 'open';
     this.#openUntil = this.#now() + this.#cooldown;
+    this.#set('open');
+  }
+
+  #set(state: BreakerState): void {
+    const from = this.#state;
+    if (from === state) return;
+    this.#state = state;
+    this.#onChange?.(state, from);
   }
 }

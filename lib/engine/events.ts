@@ -1,37 +1,40 @@
-import { EventEmitter } from 'node:events';
+import type { BreakerState } from './breaker.js';
 
 export type BackendOutcome = 'won' | 'lost' | 'failed' | 'invalid' | 'skipped';
 export type CacheOutcome = 'hit' | 'miss' | 'error';
+export type JobOutcome = 'won' | 'failed' | 'cancelled' | 'timeout';
 /** `demand`: a client is waiting. `precache`: work made ahead of time, which gives way to demand. */
 export type Priority = 'demand' | 'precache';
 
+/** What the engine tells the telemetry stream (lib/telemetry), one payload per event. */
 export interface EngineEvents {
   /** One per client work_generate that reached the engine (precache lookups are not requests). */
-  request: [{ root: string; account?: string }];
-  /** Hits and misses of client requests; `precached` when the hit was work a precache job made. */
-  cache: [{ outcome: CacheOutcome; error?: unknown; precached?: boolean }];
-  backend: [{ backend: string; tier: number; outcome: BackendOutcome; seconds: number; error?: unknown }];
-  job: [
-    {
-      phase: 'start' | 'end';
-      root: string;
-      target: bigint;
-      outcome?: 'won' | 'failed' | 'cancelled' | 'timeout';
-      /** Backend that produced the work (won jobs). */
-      source?: string;
-      /** From start to end (end events). */
-      seconds?: number;
-      /** Why the job ran: `demand` once any client waited on it. */
-      priority?: Priority;
-    },
-  ];
-  breaker: [{ backend: string; state: string }];
+  readonly request: { readonly root: string; readonly account?: string };
+  /**
+   * Hits and misses of client requests; `precached` when the hit was work a
+   * precache job made. `error`: a cache or precache store operation failed
+   * (reported by the composition root, read as a miss).
+   */
+  readonly cache: { readonly outcome: CacheOutcome; readonly error?: unknown; readonly precached?: boolean };
+  readonly backend: { readonly backend: string; readonly tier: number; readonly outcome: BackendOutcome; readonly seconds: number; readonly error?: unknown };
+  readonly job: {
+    readonly phase: 'start' | 'end';
+    readonly root: string;
+    readonly target: bigint;
+    readonly outcome?: JobOutcome;
+    /** Backend that produced the work (won jobs). */
+    readonly source?: string;
+    /** From start to end (end events). */
+    readonly seconds?: number;
+    /** Why the job ran: `demand` once any client waited on it. */
+    readonly priority?: Priority;
+  };
+  /** A backend's circuit changed state: `open` means it is skipped for a cool-down. */
+  readonly breaker: { readonly backend: string; readonly state: BreakerState; readonly from: BreakerState };
   /**
    * The number of jobs with a client waiting changed. Emitted before a new
    * demand job starts its backends, so precache work can step aside first.
+   * Coordination, not a figure: the precache scheduler listens.
    */
-  demand: [{ jobs: number }];
+  readonly demand: { readonly jobs: number };
 }
-
-/** The engine's typed event bus; metrics, logs and the dashboard subscribe to it. */
-export class EngineEmitter extends EventEmitter<EngineEvents> {}

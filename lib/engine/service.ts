@@ -3,8 +3,9 @@ import type { WorkCache } from '../cache/index.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
 import { DEADLINE, runAttempt, type Tier } from './attempt.js';
-import { CircuitBreaker, type BreakerOptions } from './breaker.js';
-import { EngineEmitter, type Priority } from './events.js';
+import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
+import { createTelemetry, type Telemetry } from '../telemetry/events.js';
+import type { Priority } from './events.js';
 
 export interface WorkRequest {
   /** 64 upper-case hex characters. */
@@ -44,7 +45,8 @@ export interface WorkServiceOptions {
   /** Per-request deadline in ms. */
   readonly timeout: number;
   readonly breaker: BreakerOptions;
-  readonly events?: EngineEmitter;
+  /** The telemetry stream the engine emits on (a fresh one when absent). */
+  readonly events?: Telemetry;
   readonly now?: () => number;
 }
 
@@ -81,7 +83,7 @@ interface Job {
  * Precache jobs share the same path, cache and validation on their own chain.
  */
 export class WorkService {
-  readonly events: EngineEmitter;
+  readonly events: Telemetry;
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly #tiers: readonly Tier[];
   readonly #precacheTiers: readonly Tier[];
@@ -93,7 +95,7 @@ export class WorkService {
   #closed = false;
 
   constructor(options: WorkServiceOptions) {
-    this.events = options.events ?? new EngineEmitter();
+    this.events = options.events ?? createTelemetry();
     this.#tiers = copyTiers(options.tiers);
     const precache = options.precacheTiers === undefined ? this.#tiers : copyTiers(options.precacheTiers);
     // The same chain must be the same array: promotion compares by identity and restarts only on a change.
@@ -104,7 +106,10 @@ export class WorkService {
     const breakers = new Map<string, CircuitBreaker>();
     for (const tier of [...this.#tiers, ...this.#precacheTiers]) {
       for (const backend of tier.backends) {
-        if (!breakers.has(backend.name)) breakers.set(backend.name, new CircuitBreaker(options.breaker, this.#now));
+        const name = backend.name;
+        if (breakers.has(name)) continue;
+        const onChange = (state: BreakerState, from: BreakerState): void => this.events.emit('breaker', { backend: name, state, from });
+        breakers.set(name, new CircuitBreaker(options.breaker, this.#now, onChange));
       }
     }
     this.breakers = breakers;

@@ -3,19 +3,19 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { Message, NodeError } from '../errors.js';
-import type { Metrics } from '../metrics/index.js';
 import type { Admission } from '../precache/callback-guard.js';
 import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
+import type { Telemetry } from '../telemetry/events.js';
 import { BodyTooLargeError, jsonDepthExceeds, readBody } from './body.js';
 
 export interface AppDeps {
   readonly rpc: RpcHandler;
   /** GET endpoints served beside RPC: health, and metrics and the dashboard unless they have their own listener. */
   readonly routes: Router;
-  /** Where each finished RPC request is recorded (metrics, and the dashboard's counters). */
-  readonly metrics: Pick<Metrics, 'request'>;
+  /** Each finished RPC request is an `rpc` event: metrics, the dashboard and the figures subscribe. */
+  readonly events: Pick<Telemetry, 'emit'>;
   readonly logger: Logger;
   readonly bodyLimit: number;
   /** False once shutdown has begun: new RPC requests are refused. */
@@ -187,7 +187,7 @@ async function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppD
     try {
       parsed = JSON.parse(raw);
     } catch {
-      deps.metrics.request('other', 'error', (performance.now() - started) / 1000);
+      deps.events.emit('rpc', { action: 'other', outcome: 'error', seconds: (performance.now() - started) / 1000 });
       return answer(res, errorBody(NodeError.UnableToParseJson));
     }
     if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) return answer(res, errorBody(NodeError.MaxJsonDepth));
@@ -210,7 +210,7 @@ async function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppD
     if (reply.stream !== undefined) streamAnswer(res, reply.stream);
     else answer(res, reply.body, reply.source === undefined ? undefined : ['X-Powgate-Source', reply.source]);
     const seconds = (performance.now() - started) / 1000;
-    deps.metrics.request(reply.action, reply.outcome, seconds, reply.source);
+    deps.events.emit('rpc', { action: reply.action, outcome: reply.outcome, seconds, source: reply.source });
     if (deps.logger.isLevelEnabled('debug')) {
       deps.logger.debug({ action: reply.action, outcome: reply.outcome, source: reply.source, ms: seconds * 1000 }, 'rpc');
     }

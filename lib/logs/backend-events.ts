@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../engine/breaker.js';
-import type { EngineEmitter } from '../engine/events.js';
 import { BackendConfigError } from '../errors.js';
+import type { Telemetry } from '../telemetry/events.js';
 
 /**
- * Log lines for backend outcomes. A failure is one warning per request, but a
- * rejected credential is one error line until the backend works again: it
- * repeats on every probe, and an operator needs to read it once, not per request.
+ * Log lines for backend outcomes and circuits. A failure is one warning per
+ * request, but a rejected credential is one error line until the backend
+ * works again: it repeats on every probe, and an operator needs to read it
+ * once, not per request. A circuit says when it opens and when it closes
+ * again; the probes in between are debug lines.
  */
-export function logBackendEvents(events: EngineEmitter, logger: Logger, breakers: ReadonlyMap<string, CircuitBreaker>): void {
+export function logBackendEvents(events: Telemetry, logger: Logger, breakers: ReadonlyMap<string, CircuitBreaker>): void {
   const misconfigured = new Set<string>();
   events.on('backend', (e) => {
     if (e.outcome === 'won') misconfigured.delete(e.backend);
@@ -24,5 +26,15 @@ export function logBackendEvents(events: EngineEmitter, logger: Logger, breakers
       return;
     }
     logger.warn({ backend: e.backend, outcome: e.outcome, err: e.error instanceof Error ? e.error.message : e.error }, 'backend failed');
+  });
+  events.on('breaker', (e) => {
+    if (e.state === 'open' && e.from === 'closed') {
+      const retryIn = Math.round((breakers.get(e.backend)?.retryIn ?? 0) / 1000);
+      logger.warn({ backend: e.backend, retryInSeconds: retryIn }, 'backend circuit open: skipped until a probe succeeds');
+    } else if (e.state === 'closed') {
+      logger.info({ backend: e.backend }, 'backend circuit closed: it answers again');
+    } else {
+      logger.debug({ backend: e.backend, state: e.state, from: e.from }, 'backend circuit');
+    }
   });
 }

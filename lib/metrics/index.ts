@@ -1,16 +1,19 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backends/types.js';
-import type { EngineEmitter } from '../engine/events.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
-import type { PrecacheEmitter } from '../precache/events.js';
-import type { PrecacheStatus } from '../status/types.js';
+import type { PrecacheState } from '../status/types.js';
+import type { Telemetry, TelemetryEvents } from '../telemetry/events.js';
+import type { Figures } from '../telemetry/figures.js';
 import { registerProcessMetrics } from './process.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const HEALTH_VALUE = { ok: 0, degraded: 1, down: 2, config_error: 3 } as const;
 
 export interface MetricsSources {
-  readonly events: EngineEmitter;
+  /** The telemetry stream, for the durations (histograms). */
+  readonly events: Telemetry;
+  /** The counts, read at scrape time. */
+  readonly figures: Figures;
   readonly inFlight: () => number;
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly version?: string;
@@ -21,20 +24,54 @@ export interface MetricsSources {
   readonly ready?: () => Promise<boolean>;
   readonly cacheReachable?: () => Promise<boolean>;
   /** The precache module's state; the precache gauges read 0 (enabled 0) without it. */
-  readonly precache?: () => PrecacheStatus;
+  readonly precache?: () => PrecacheState;
 }
 
 /**
- * Every powgate metric, created on the registry it is given. Gauges that read
- * current state are computed at scrape time; counters follow engine events.
+ * Every powgate metric, created on the registry it is given. Counters and
+ * gauges are read at scrape time: counters from the telemetry figures (the
+ * same fields /api/status shows), gauges from current state. Only the
+ * durations subscribe to the stream themselves, as a histogram is not a count.
+ * Returns the unsubscribe.
  */
-export function createMetrics(registry: Registry, sources: MetricsSources) {
+export function createMetrics(registry: Registry, sources: MetricsSources): () => void {
   const registers = [registry];
-  const requests = new Counter({
-    name: 'powgate_requests_total',
-    help: 'RPC requests by action and outcome',
-    labelNames: ['action', 'outcome'] as const,
-    registers,
+  const { figures } = sources;
+  /** A counter whose samples are copied from the figures at each scrape. */
+  const countFrom = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: (add: (labels: Record<L, string>, value: number) => void) => void,
+  ): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        read((labels, value) => {
+          // Only what happened: a label set appears with its first event, as when counted directly.
+          if (value > 0) this.inc(labels, value);
+        });
+      },
+    });
+  };
+  const total = (name: string, help: string, read: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  };
+
+  countFrom('powgate_requests_total', 'RPC requests by action and outcome', ['action', 'outcome'], (add) => {
+    for (const [action, byOutcome] of figures.requests) for (const [outcome, n] of byOutcome) add({ action, outcome }, n);
   });
   const requestDuration = new Histogram({
     name: 'powgate_request_duration_seconds',
@@ -43,17 +80,11 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const workSource = new Counter({
-    name: 'powgate_work_returned_total',
-    help: 'work_generate answers by source (cache or backend)',
-    labelNames: ['source'] as const,
-    registers,
+  countFrom('powgate_work_returned_total', 'work_generate answers by source (cache or backend)', ['source'], (add) => {
+    for (const [source, n] of figures.returned) add({ source }, n);
   });
-  const backendOutcomes = new Counter({
-    name: 'powgate_backend_outcomes_total',
-    help: 'Backend attempts by outcome: won, lost, failed, invalid, skipped',
-    labelNames: ['backend', 'outcome'] as const,
-    registers,
+  countFrom('powgate_backend_outcomes_total', 'Backend attempts by outcome: won, lost, failed, invalid, skipped', ['backend', 'outcome'], (add) => {
+    for (const [backend, counts] of figures.backends) for (const [outcome, n] of Object.entries(counts)) add({ backend, outcome }, n);
   });
   const backendDuration = new Histogram({
     name: 'powgate_backend_duration_seconds',
@@ -62,14 +93,11 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const cacheHits = new Counter({ name: 'powgate_cache_hits_total', help: 'Cache lookups that answered', registers });
-  const cacheMisses = new Counter({ name: 'powgate_cache_misses_total', help: 'Cache lookups that did not answer', registers });
-  const cacheErrors = new Counter({ name: 'powgate_cache_errors_total', help: 'Cache operations that failed (read as misses)', registers });
-  const jobs = new Counter({
-    name: 'powgate_jobs_total',
-    help: 'Upstream work jobs by outcome (joined requests share one job)',
-    labelNames: ['outcome'] as const,
-    registers,
+  total('powgate_cache_hits_total', 'Cache lookups that answered', () => figures.cache.hits);
+  total('powgate_cache_misses_total', 'Cache lookups that did not answer', () => figures.cache.misses);
+  total('powgate_cache_errors_total', 'Cache operations that failed (read as misses)', () => figures.cache.errors);
+  countFrom('powgate_jobs_total', 'Upstream work jobs by outcome (joined requests share one job)', ['outcome'], (add) => {
+    for (const [outcome, n] of Object.entries(figures.jobs)) add({ outcome }, n);
   });
   new Gauge({
     name: 'powgate_jobs_in_flight',
@@ -155,147 +183,81 @@ export function createMetrics(registry: Registry, sources: MetricsSources) {
       for (const [backend, hashes] of localHashes) this.inc({ backend }, hashes());
     },
   });
-  const precache = sources.precache;
-  const precacheGauge = (name: string, help: string, read: (s: PrecacheStatus) => number): void => {
+  createPrecacheMetrics(registry, figures, sources.precache);
+  registerProcessMetrics(registry);
+
+  // Label children are looked up once: hashing label objects on every request shows in profiles.
+  const durationChild = memo((action) => requestDuration.labels(action));
+  const onRpc = (e: TelemetryEvents['rpc']): void => durationChild(e.action).observe(e.seconds);
+  const onBackend = (e: TelemetryEvents['backend']): void => {
+    if (e.outcome !== 'skipped') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
+  };
+  sources.events.on('rpc', onRpc);
+  sources.events.on('backend', onBackend);
+  return () => {
+    sources.events.off('rpc', onRpc);
+    sources.events.off('backend', onBackend);
+  };
+}
+
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const children = new Map<string, T>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = make(key)));
+    return child;
+  };
+}
+
+/** The precache metrics: counters from the figures, gauges from the module's state, both at scrape time. */
+function createPrecacheMetrics(registry: Registry, figures: Figures, state: (() => PrecacheState) | undefined): void {
+  const registers = [registry];
+  const p = figures.precache;
+  const gauge = (name: string, help: string, read: (s: PrecacheState) => number): void => {
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        this.set(precache === undefined ? 0 : read(precache()));
+        this.set(state === undefined ? 0 : read(state()));
       },
     });
   };
-  precacheGauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
-  // Queue, accounts, websocket, jobs and hits come from createPrecacheMetrics, which follows precache events.
-  const precacheCounter = (name: string, help: string, read: (s: PrecacheStatus) => number): void => {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Iterable<[Record<L, string>, number]>): void => {
     new Counter({
       name,
       help,
+      labelNames,
       registers,
       collect() {
         this.reset();
-        if (precache !== undefined) this.inc(read(precache()));
+        for (const [labels, value] of read()) if (labelNames.length === 0 || value > 0) this.inc(labels, value);
       },
     });
   };
-  precacheCounter('powgate_precache_requests_total', 'work_generate requests seen by the precache module', (s) => s.requests);
-  registerProcessMetrics(registry);
-
-  sources.events.on('backend', (e) => {
-    backendOutcomes.inc({ backend: e.backend, outcome: e.outcome });
-    if (e.outcome !== 'skipped') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
-  });
-  sources.events.on('cache', (e) => {
-    if (e.outcome === 'hit') cacheHits.inc();
-    else if (e.outcome === 'miss') cacheMisses.inc();
-    else cacheErrors.inc();
-  });
-  sources.events.on('job', (e) => {
-    if (e.phase === 'end' && e.outcome !== undefined) jobs.inc({ outcome: e.outcome });
-  });
-
-  // Label children are looked up once: hashing label objects on every request shows in profiles.
-  const memo = <T>(make: (key: string) => T): ((key: string) => T) => {
-    const children = new Map<string, T>();
-    return (key) => {
-      let child = children.get(key);
-      if (child === undefined) children.set(key, (child = make(key)));
-      return child;
-    };
-  };
-  const requestChild = memo((key) => {
-    const [action = '', outcome = ''] = key.split('\0');
-    return requests.labels(action, outcome);
-  });
-  const durationChild = memo((action) => requestDuration.labels(action));
-  const sourceChild = memo((source) => workSource.labels(source));
-
-  return {
-    /** One finished RPC request. */
-    request(action: string, outcome: string, seconds: number, source?: string): void {
-      requestChild(`${action}\0${outcome}`).inc();
-      durationChild(action).observe(seconds);
-      if (source !== undefined) sourceChild(source).inc();
-    },
-  };
-}
-
-export type Metrics = ReturnType<typeof createMetrics>;
-
-export interface PrecacheMetricsSources {
-  readonly events: PrecacheEmitter;
-  /** Engine events: precache hits are client cache hits on precached work. */
-  readonly engine: EngineEmitter;
-  readonly status: () => PrecacheStatus;
-}
-
-/** The precache metrics, on the same registry: counters follow events, gauges read the state at scrape time. */
-export function createPrecacheMetrics(registry: Registry, sources: PrecacheMetricsSources): void {
-  const registers = [registry];
-  const confirmations = new Counter({
-    name: 'powgate_precache_confirmations_total',
-    help: 'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored, unverified)',
-    labelNames: ['trigger', 'outcome'] as const,
-    registers,
-  });
-  const malformed = new Counter({
-    name: 'powgate_precache_malformed_total',
-    help: 'Websocket messages or callbacks that were not a readable block confirmation',
-    labelNames: ['trigger'] as const,
-    registers,
-  });
-  const jobs = new Counter({
-    name: 'powgate_precache_jobs_total',
-    help: 'Precache jobs by outcome: queued, done, failed, dropped (queue full or root stale), skipped (another instance has it)',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  const hits = new Counter({ name: 'powgate_precache_hits_total', help: 'work_generate requests answered from precached work', registers });
-  const reconnects = new Counter({
-    name: 'powgate_precache_websocket_reconnects_total',
-    help: 'Reconnects of the node websocket, after it closed or an attempt failed',
-    registers,
-  });
-  const forwards = new Counter({
-    name: 'powgate_precache_callback_forwards_total',
-    help: 'Node callbacks forwarded, by outcome (ok, failed, dropped)',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  new Gauge({
-    name: 'powgate_precache_queue_depth',
-    help: 'Precache jobs waiting to run',
-    registers,
-    collect() {
-      this.set(sources.status().queueDepth);
-    },
-  });
-  new Gauge({
-    name: 'powgate_precache_tracked_accounts',
-    help: 'Accounts precache serves (configured and learned)',
-    registers,
-    collect() {
-      this.set(sources.status().trackedAccounts);
-    },
-  });
-  new Gauge({
-    name: 'powgate_precache_websocket_connected',
-    help: '1 while the node websocket is connected and subscribed, else 0',
-    registers,
-    collect() {
-      this.set(sources.status().websocket === 'connected' ? 1 : 0);
-    },
-  });
-
-  sources.events.on('confirmation', (e) => confirmations.inc({ trigger: e.trigger, outcome: e.outcome }));
-  sources.events.on('malformed', (e) => malformed.inc({ trigger: e.trigger }));
-  sources.events.on('task', (e) => jobs.inc({ outcome: e.outcome }));
-  sources.events.on('websocket', (e) => {
-    if (e.state === 'disconnected' && e.error === undefined) reconnects.inc();
-  });
-  sources.events.on('forward', (e) => forwards.inc({ outcome: e.outcome }));
-  sources.engine.on('cache', (e) => {
-    if (e.precached === true) hits.inc();
-  });
+  gauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
+  gauge('powgate_precache_queue_depth', 'Precache jobs waiting to run', (s) => s.queueDepth);
+  gauge('powgate_precache_tracked_accounts', 'Accounts precache serves (configured and learned)', (s) => s.trackedAccounts);
+  gauge('powgate_precache_websocket_connected', '1 while the node websocket is connected and subscribed, else 0', (s) => (s.websocket === 'connected' ? 1 : 0));
+  counter('powgate_precache_requests_total', 'work_generate requests that reached the engine (the base of the precache hit ratio)', [], () => [[{}, p.requests]]);
+  counter('powgate_precache_hits_total', 'work_generate requests answered from precached work', [], () => [[{}, p.hits]]);
+  counter('powgate_precache_websocket_reconnects_total', 'Reconnects of the node websocket, after it closed or an attempt failed', [], () => [[{}, p.reconnects]]);
+  counter(
+    'powgate_precache_confirmations_total',
+    'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored, unverified)',
+    ['trigger', 'outcome'],
+    () => Object.entries(p.confirmations).flatMap(([trigger, byOutcome]) => Object.entries(byOutcome).map(([outcome, n]) => [{ trigger, outcome }, n] as [Record<'trigger' | 'outcome', string>, number])),
+  );
+  counter('powgate_precache_malformed_total', 'Websocket messages or callbacks that were not a readable block confirmation', ['trigger'], () =>
+    Object.entries(p.malformed).map(([trigger, n]) => [{ trigger }, n] as [Record<'trigger', string>, number]),
+  );
+  counter(
+    'powgate_precache_jobs_total',
+    'Precache jobs by outcome: queued, done, failed, dropped (queue full or root stale), skipped (another instance has it)',
+    ['outcome'],
+    () => Object.entries(p.tasks).map(([outcome, n]) => [{ outcome }, n] as [Record<'outcome', string>, number]),
+  );
+  counter('powgate_precache_callback_forwards_total', 'Node callbacks forwarded, by outcome (ok, failed, dropped)', ['outcome'], () =>
+    Object.entries(p.forwards).map(([outcome, n]) => [{ outcome }, n] as [Record<'outcome', string>, number]),
+  );
 }

@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-
 export type Trigger = 'websocket' | 'callback';
 /**
  * `new`: it moved a tracked chain or sends to a tracked account; `duplicate`:
@@ -11,15 +9,15 @@ export type ConfirmationOutcome = 'new' | 'duplicate' | 'old' | 'ignored' | 'unv
 /** `skipped`: another powgate instance holds the root's lock. */
 export type TaskOutcome = 'queued' | 'done' | 'failed' | 'dropped' | 'skipped';
 export type SocketState = 'off' | 'connecting' | 'connected' | 'disconnected';
+export type ForwardOutcome = 'ok' | 'failed' | 'dropped';
 
+/** What precache tells the telemetry stream (lib/telemetry). */
 export interface PrecacheEvents {
-  confirmation: [{ trigger: Trigger; outcome: ConfirmationOutcome }];
-  task: [{ outcome: TaskOutcome }];
-  websocket: [{ state: SocketState; error?: string }];
+  readonly confirmation: { readonly trigger: Trigger; readonly outcome: ConfirmationOutcome };
+  readonly task: { readonly outcome: TaskOutcome };
+  /** `accounts`: how many the subscription carries, when connected. */
+  readonly websocket: { readonly state: SocketState; readonly error?: string; readonly accounts?: number };
   /** A websocket message that was not JSON, or a confirmation that was not a block. */
-  malformed: [{ trigger: Trigger }];
-  forward: [{ url: string; outcome: 'ok' | 'failed' | 'dropped'; error?: string }];
+  readonly malformed: { readonly trigger: Trigger };
+  readonly forward: { readonly url: string; readonly outcome: ForwardOutcome; readonly error?: string };
 }
-
-/** Precache's typed event bus: metrics, logs and the status counters subscribe to it. */
-export class PrecacheEmitter extends EventEmitter<PrecacheEvents> {}

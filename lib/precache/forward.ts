@@ -1,6 +1,6 @@
 import { postJson } from '../net/post-json.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import type { PrecacheEmitter } from './events.js';
+import type { Telemetry } from '../telemetry/events.js';
 
 /** Forwards waiting at once past this are dropped: a flood of callbacks to a slow target must not pile up. */
 const MAX_PENDING = 1000;
@@ -10,7 +10,7 @@ const MAX_PENDING = 1000;
  * once, each bounded by `timeout`. Fire-and-forget: the node's own request is
  * answered without waiting, and outcomes are events (URLs without credentials).
  */
-export function callbackForwarder(urls: readonly string[], timeout: number, events: PrecacheEmitter): (raw: string) => void {
+export function callbackForwarder(urls: readonly string[], timeout: number, events: Telemetry): (raw: string) => void {
   const targets = urls.map((text) => {
     const url = new URL(text);
     return { url, label: urlLabel(url), secrets: urlSecrets(url) };

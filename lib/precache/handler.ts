@@ -2,7 +2,8 @@ import type { WorkCache } from '../cache/index.js';
 import type { TrackedAccounts } from './accounts.js';
 import { advance } from './advance.js';
 import { ZERO_HASH, type Confirmation } from './confirmation.js';
-import type { ConfirmationOutcome, PrecacheEmitter, Trigger } from './events.js';
+import type { Telemetry } from '../telemetry/events.js';
+import type { ConfirmationOutcome, Trigger } from './events.js';
 import type { NodeLookup } from './node.js';
 import { order } from './order.js';
 import { RecentSet } from './recent.js';
@@ -12,7 +13,7 @@ export interface HandlerOptions {
   readonly accounts: TrackedAccounts;
   readonly scheduler: PrecacheScheduler;
   readonly cache: WorkCache;
-  readonly events: PrecacheEmitter;
+  readonly events: Telemetry;
   /** Without it, blocks whose order cannot be told are ignored, and destinations need a known root. */
   readonly node?: NodeLookup;
   readonly thresholds: { readonly next: bigint; readonly receive: bigint };

@@ -6,10 +6,10 @@ import type { Config } from '../config/types.js';
 import type { WorkService } from '../engine/service.js';
 import { CacheError } from '../errors.js';
 import { NETWORKS } from '../pow/index.js';
-import type { PrecacheStatus } from '../status/types.js';
+import type { Telemetry } from '../telemetry/events.js';
+import type { PrecacheState } from '../status/types.js';
 import { TrackedAccounts } from './accounts.js';
 import { fromCallback, fromWebsocket, type Confirmation } from './confirmation.js';
-import { PrecacheEmitter } from './events.js';
 import { callbackForwarder } from './forward.js';
 import { confirmationHandler } from './handler.js';
 import { NO_LOCK } from './lock.js';
@@ -18,13 +18,13 @@ import { redisAccounts, redisLock } from './redis.js';
 import { PrecacheScheduler } from './scheduler.js';
 import { NodeSocket } from './websocket.js';
 
-export { PrecacheEmitter } from './events.js';
-
 export interface PrecacheDeps {
   readonly config: Config;
   readonly service: WorkService;
   readonly cache: WorkCache;
   readonly logger: Logger;
+  /** The telemetry stream: precache emits its events there and learns accounts from the engine's requests. */
+  readonly events: Telemetry;
   /** Redis trouble of the account store and lock, reported like the cache's own. */
   readonly onStoreError: (err: CacheError) => void;
 }
@@ -33,9 +33,8 @@ export interface PrecacheDeps {
 export type CallbackAnswer = { readonly ok: true } | { readonly ok: false; readonly refused: 'not_json' | 'not_block' };
 
 export interface Precache {
-  readonly events: PrecacheEmitter;
-  /** What the dashboard and /api/status show. */
-  status(): PrecacheStatus;
+  /** Its state for the dashboard and /api/status; the counts beside it come from the telemetry figures. */
+  status(): PrecacheState;
   /**
    * The node's HTTP callback: a block callback is forwarded as is and is a
    * precache trigger. Unless `trusted` (a configured secret or allow-list
@@ -59,20 +58,9 @@ const MAX_VERIFYING = 8;
  * through the engine below client requests.
  */
 export function createPrecache(deps: PrecacheDeps): Precache {
-  const { config, service, cache, logger } = deps;
+  const { config, service, cache, logger, events } = deps;
   const options = config.precache;
   const network = NETWORKS[config.network];
-  const events = new PrecacheEmitter();
-  const jobs = { queued: 0, done: 0, failed: 0, dropped: 0 };
-  let hits = 0;
-  let requests = 0;
-
-  events.on('task', ({ outcome }) => {
-    if (outcome !== 'skipped') jobs[outcome]++;
-  });
-  events.on('forward', (e) => {
-    if (e.outcome !== 'ok') logger.warn({ url: e.url, outcome: e.outcome, err: e.error }, 'callback forward failed');
-  });
   const forward = options.callbackForward.length > 0 ? callbackForwarder(options.callbackForward, options.callbackTimeout, events) : undefined;
   if (forward !== undefined && options.callbackSecret === undefined && options.callbackAllow.length === 0) {
     logger.warn('anyone who can reach POST /callback can send to precache.callback_forward: set precache.callback_secret or precache.callback_allow');
@@ -82,8 +70,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
   if (options.enabled && !enabled) logger.warn('precache is off: no backend may serve it (set precache.backends)');
   if (!enabled) {
     return {
-      events,
-      status: () => ({ enabled: false, websocket: 'off', trackedAccounts: 0, queueDepth: 0, jobs: { ...jobs }, hits, requests }),
+      status: () => ({ enabled: false, websocket: 'off', trackedAccounts: 0, queueDepth: 0 }),
       callback: (raw) => readCallback(raw, forward).answer,
       close: async () => {},
     };
@@ -174,21 +161,12 @@ export function createPrecache(deps: PrecacheDeps): Precache {
           events,
         });
   accounts.onChange = (added, removed) => socket?.accountsChanged(added, removed);
-  events.on('websocket', (e) => {
-    if (e.state === 'connected') logger.info({ accounts: accounts.size }, 'node websocket subscribed');
-    else if (e.error !== undefined) logger.warn({ state: e.state, err: e.error }, 'node websocket trouble');
-    else if (e.state === 'disconnected') logger.warn('node websocket disconnected; reconnecting');
-  });
 
+  // Accounts are learned from the requests the engine sees.
   const onRequest = (e: { root: string; account?: string }): void => {
-    requests++;
     if (e.account !== undefined) accounts.learn(e.account, e.root);
   };
-  const onCache = (e: { outcome: string; precached?: boolean }): void => {
-    if (e.precached === true) hits++;
-  };
-  service.events.on('request', onRequest);
-  service.events.on('cache', onCache);
+  events.on('request', onRequest);
 
   const sweep = setInterval(() => accounts.sweep(), Math.min(options.accountTtl / 10, 3_600_000));
   sweep.unref();
@@ -205,15 +183,11 @@ export function createPrecache(deps: PrecacheDeps): Precache {
   })();
 
   return {
-    events,
     status: () => ({
       enabled: true,
       websocket: socket?.state ?? 'off',
       trackedAccounts: accounts.size,
       queueDepth: scheduler.depth,
-      jobs: { ...jobs },
-      hits,
-      requests,
     }),
     callback(raw, trusted) {
       const { answer, confirmation } = readCallback(raw, forward);
@@ -228,8 +202,7 @@ export function createPrecache(deps: PrecacheDeps): Precache {
     async close() {
       closed = true;
       clearInterval(sweep);
-      service.events.off('request', onRequest);
-      service.events.off('cache', onCache);
+      events.off('request', onRequest);
       socket?.close();
       scheduler.close();
       if (redis !== undefined) await closeRedis(redis.client);

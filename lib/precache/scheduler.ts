@@ -1,11 +1,11 @@
 import type { WorkService } from '../engine/service.js';
-import type { PrecacheEmitter } from './events.js';
+import type { Telemetry } from '../telemetry/events.js';
 import type { RootLock } from './lock.js';
 import { TaskQueue, type PrecacheTask } from './queue.js';
 
 export interface SchedulerOptions {
   readonly service: WorkService;
-  readonly events: PrecacheEmitter;
+  readonly events: Telemetry;
   readonly lock: RootLock;
   /** How long a root's lock is held (the job's deadline). */
   readonly lockMs: number;

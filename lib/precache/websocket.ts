@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { backoffDelay } from '../net/backoff.js';
 import { scrubText, urlSecrets } from '../secrets.js';
-import type { PrecacheEmitter, SocketState } from './events.js';
+import type { Telemetry } from '../telemetry/events.js';
+import type { SocketState } from './events.js';
 
 /** Largest websocket message taken from the node; a larger frame closes the socket (and it reconnects). */
 const MAX_MESSAGE = 1 << 20;
@@ -15,7 +16,7 @@ export interface NodeSocketOptions {
   readonly reconnectDelay: number;
   readonly maxReconnectDelay: number;
   readonly pingInterval: number;
-  readonly events: PrecacheEmitter;
+  readonly events: Telemetry;
   readonly random?: () => number;
 }
 
@@ -201,6 +202,6 @@ export class NodeSocket {
   #setState(state: SocketState): void {
     if (state === this.#state) return;
     this.#state = state;
-    this.#options.events.emit('websocket', { state });
+    this.#options.events.emit('websocket', state === 'connected' ? { state, accounts: this.#options.accounts().length } : { state });
   }
 }

@@ -1,4 +1,5 @@
-import type { BackendOutcome, EngineEmitter, EngineEvents } from '../engine/events.js';
+import type { JobOutcome } from '../engine/events.js';
+import type { Telemetry, TelemetryEvents } from '../telemetry/events.js';
 import { PerSecond } from './per-second.js';
 import { RecentItems, RecentSamples } from './samples.js';
 
@@ -11,13 +12,6 @@ const HASH_RATE_SECONDS = 10;
 type Field = 'requests' | 'errors' | 'cacheHits' | 'cacheMisses';
 const FIELDS: readonly Field[] = ['requests', 'errors', 'cacheHits', 'cacheMisses'];
 
-type JobOutcome = 'won' | 'failed' | 'cancelled' | 'timeout';
-
-export interface BackendTally {
-  readonly counts: Record<BackendOutcome, number>;
-  readonly latency: RecentSamples;
-}
-
 export interface JobRecord {
   readonly at: number;
   readonly root: string;
@@ -28,46 +22,44 @@ export interface JobRecord {
 }
 
 export interface CollectorOptions {
-  readonly events: EngineEmitter;
+  readonly events: Telemetry;
   /** Nonces tried so far, per local generator. */
   readonly hashCounters?: ReadonlyMap<string, () => number>;
   readonly now?: () => number;
 }
 
 /**
- * What the dashboard shows that the engine only tells as events: it listens,
- * and each event costs a few array or field writes. Everything derived
+ * The dashboard's history, a subscriber of the telemetry stream: per-second
+ * series, recent latencies per backend, the last jobs, hash-rate samples.
+ * Totals are not kept here: they are the telemetry figures, which /metrics
+ * reads too. Each event costs a few array or field writes; everything derived
  * (ratios, quantiles, shortened roots) is computed when a report is asked for.
  */
 export class StatusCollector {
   readonly perSecond = new PerSecond<Field>(FIELDS, WINDOW_SECONDS);
-  readonly totals = { requests: 0, errors: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0 };
-  readonly jobs: Record<JobOutcome, number> = { won: 0, failed: 0, cancelled: 0, timeout: 0 };
-  readonly backends = new Map<string, BackendTally>();
+  /** Recent answer times per backend (won, failed, invalid; aborted losers are not answers). */
+  readonly latency = new Map<string, RecentSamples>();
   readonly recentJobs = new RecentItems<JobRecord>(RECENT_JOBS);
   readonly #hashCounters: ReadonlyMap<string, () => number>;
   readonly #hashSamples = new RecentItems<{ at: number; hashes: number }>(HASH_RATE_SECONDS + 1);
   readonly #now: () => number;
-  readonly #events: EngineEmitter;
-  readonly #onBackend = (e: EngineEvents['backend'][0]): void => {
-    const tally = this.#tally(e.backend);
-    tally.counts[e.outcome]++;
-    if (e.outcome === 'won' || e.outcome === 'failed' || e.outcome === 'invalid') tally.latency.record(e.seconds);
+  readonly #events: Telemetry;
+  readonly #onRpc = (e: TelemetryEvents['rpc']): void => {
+    this.perSecond.add('requests');
+    if (e.outcome === 'error' || e.outcome === 'timeout') this.perSecond.add('errors');
   };
-  readonly #onCache = (e: EngineEvents['cache'][0]): void => {
-    if (e.outcome === 'hit') {
-      this.totals.cacheHits++;
-      this.perSecond.add('cacheHits');
-    } else if (e.outcome === 'miss') {
-      this.totals.cacheMisses++;
-      this.perSecond.add('cacheMisses');
-    } else {
-      this.totals.cacheErrors++;
-    }
+  readonly #onBackend = (e: TelemetryEvents['backend']): void => {
+    if (e.outcome !== 'won' && e.outcome !== 'failed' && e.outcome !== 'invalid') return;
+    let samples = this.latency.get(e.backend);
+    if (samples === undefined) this.latency.set(e.backend, (samples = new RecentSamples(LATENCY_SAMPLES)));
+    samples.record(e.seconds);
   };
-  readonly #onJob = (e: EngineEvents['job'][0]): void => {
+  readonly #onCache = (e: TelemetryEvents['cache']): void => {
+    if (e.outcome === 'hit') this.perSecond.add('cacheHits');
+    else if (e.outcome === 'miss') this.perSecond.add('cacheMisses');
+  };
+  readonly #onJob = (e: TelemetryEvents['job']): void => {
     if (e.phase !== 'end' || e.outcome === undefined) return;
-    this.jobs[e.outcome]++;
     this.recentJobs.push({ at: this.#now(), root: e.root, target: e.target, outcome: e.outcome, source: e.source, seconds: e.seconds ?? 0 });
   };
 
@@ -75,20 +67,11 @@ export class StatusCollector {
     this.#events = options.events;
     this.#hashCounters = options.hashCounters ?? new Map();
     this.#now = options.now ?? Date.now;
+    this.#events.on('rpc', this.#onRpc);
     this.#events.on('backend', this.#onBackend);
     this.#events.on('cache', this.#onCache);
     this.#events.on('job', this.#onJob);
     this.#sampleHashes();
-  }
-
-  /** One finished RPC request (called beside the request metric). */
-  request(outcome: string): void {
-    this.totals.requests++;
-    this.perSecond.add('requests');
-    if (outcome === 'error' || outcome === 'timeout') {
-      this.totals.errors++;
-      this.perSecond.add('errors');
-    }
   }
 
   /** Once a second. */
@@ -108,18 +91,10 @@ export class StatusCollector {
   }
 
   close(): void {
+    this.#events.off('rpc', this.#onRpc);
     this.#events.off('backend', this.#onBackend);
     this.#events.off('cache', this.#onCache);
     this.#events.off('job', this.#onJob);
-  }
-
-  #tally(name: string): BackendTally {
-    let tally = this.backends.get(name);
-    if (tally === undefined) {
-      tally = { counts: { won: 0, lost: 0, failed: 0, invalid: 0, skipped: 0 }, latency: new RecentSamples(LATENCY_SAMPLES) };
-      this.backends.set(name, tally);
-    }
-    return tally;
   }
 
   #sampleHashes(): void {

@@ -2,6 +2,7 @@ import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
 import { formatWorkHex } from '../pow/index.js';
+import type { Figures } from '../telemetry/figures.js';
 import type { StatusCollector } from './collector.js';
 import { assessReadiness, type BackendView } from './readiness.js';
 import { scrubText } from '../secrets.js';
@@ -24,6 +25,8 @@ export interface MonitorSources {
   readonly generatorBackends: readonly string[];
   /** The precache module's state; absent when precache is not running. */
   readonly precache?: () => PrecacheStatus;
+  /** The counts (the same fields /metrics reads). */
+  readonly figures: Figures;
   /** Absent when the dashboard is off: readiness needs no history. */
   readonly collector?: StatusCollector;
   readonly now?: () => number;
@@ -87,7 +90,7 @@ export class StatusMonitor {
   }
 
   async report(): Promise<StatusReport> {
-    const collector = this.#s.collector;
+    const { collector, figures } = this.#s;
     if (collector === undefined) throw new Error('status report asked for while the dashboard is off');
     const now = this.#now();
     const ready = await this.readiness();
@@ -108,7 +111,14 @@ export class StatusMonitor {
       uptimeSeconds: Math.max(0, Math.round((now - this.#s.startedAt) / 1000)),
       ready,
       inFlight: this.#s.inFlight(),
-      totals: { ...collector.totals, jobs: { ...collector.jobs } },
+      totals: {
+        requests: figures.requestsTotal(),
+        errors: figures.errorsTotal(),
+        cacheHits: figures.cache.hits,
+        cacheMisses: figures.cache.misses,
+        cacheErrors: figures.cache.errors,
+        jobs: { ...figures.jobs },
+      },
       recent: {
         seconds: covered,
         requestsPerSecond: covered === 0 ? 0 : round(perSecond.sum('requests', RECENT_SECONDS) / covered, 2),
@@ -164,8 +174,8 @@ export class StatusMonitor {
 
   #backendReport(backend: Backend, tier: number): BackendReport {
     const view = this.#view(backend);
-    const tally = this.#s.collector?.backends.get(backend.name);
-    const [p50 = null, p99 = null] = tally?.latency.quantiles([0.5, 0.99]) ?? [];
+    const latency = this.#s.collector?.latency.get(backend.name);
+    const [p50 = null, p99 = null] = latency?.quantiles([0.5, 0.99]) ?? [];
     return {
       name: backend.name,
       type: backend.type,
@@ -174,8 +184,8 @@ export class StatusMonitor {
       circuit: view.circuit,
       retryInSeconds: round(view.retryIn / 1000, 1),
       health: view.health ?? null,
-      counts: { won: 0, lost: 0, failed: 0, invalid: 0, skipped: 0, ...tally?.counts },
-      latency: { p50: p50 === null ? null : round(p50, 4), p99: p99 === null ? null : round(p99, 4), samples: tally?.latency.count ?? 0 },
+      counts: this.#s.figures.backend(backend.name),
+      latency: { p50: p50 === null ? null : round(p50, 4), p99: p99 === null ? null : round(p99, 4), samples: latency?.count ?? 0 },
     };
   }
 }

@@ -15,6 +15,9 @@ export interface PrecacheStatus {
   readonly requests: number;
 }
 
+/** The part of PrecacheStatus the precache module itself knows; the counts come from the telemetry figures. */
+export type PrecacheState = Pick<PrecacheStatus, 'enabled' | 'websocket' | 'trackedAccounts' | 'queueDepth'>;
+
 /** What /readyz decides, and why. */
 export interface Readiness {
   readonly ready: boolean;

@@ -75,4 +75,24 @@ describe('CircuitBreaker', () => {
     for (let i = 0; i < 3; i++) b.failure();
     expect(b.retryIn).to.equal(1000);
   });
+  it('tells each transition once: open, half-open when the probe goes out, closed; not the passing of time', () => {
+    const seen: string[] = [];
+    const b = new CircuitBreaker({ failures: 2, cooldown: 1000, maxCooldown: 4000 }, clock, (state, from) => seen.push(`${from}>${state}`));
+    b.failure();
+    b.success();
+    expect(seen).to.deep.equal([]);
+    b.failure();
+    b.failure();
+    now = 1000;
+    expect(b.state).to.equal('half_open');
+    expect(seen).to.deep.equal(['closed>open']);
+    expect(b.tryAcquire()).to.equal(true);
+    b.failure();
+    now = 3000;
+    expect(b.tryAcquire()).to.equal(true);
+    b.success();
+    b.trip();
+    b.trip();
+    expect(seen).to.deep.equal(['closed>open', 'open>half_open', 'half_open>open', 'open>half_open', 'half_open>closed', 'closed>open']);
+  });
 });

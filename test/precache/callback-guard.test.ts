@@ -142,7 +142,7 @@ describe('the node websocket cannot be abused the same way', function () {
     try {
       await until(() => gate.precache.status().websocket === 'connected', 'subscribed');
       const states: string[] = [];
-      gate.precache.events.on('websocket', (e) => states.push(e.state));
+      gate.events.on('websocket', (e) => states.push(e.state));
       node.sendRaw(JSON.stringify({ topic: 'confirmation', message: { pad: 'x'.repeat(2 << 20) } }));
       await until(() => states.includes('disconnected'), 'socket dropped');
       await until(() => gate.precache.status().websocket === 'connected', 'reconnected');
