@@ -75,6 +75,8 @@ describe('HTTP surface', () => {
     expect(text).to.include('powgate_requests_total{action="work_generate",outcome="ok"} 2');
     expect(text).to.include('powgate_requests_total{action="work_validate",outcome="error"} 1');
     expect(text).to.include('powgate_request_duration_seconds_bucket{le="0.0005",action="work_generate"}');
+    // The buckets hold the two requests, not just their names.
+    expect(text).to.include('powgate_request_duration_seconds_bucket{le="+Inf",action="work_generate"} 2');
     expect(text).to.include('powgate_backend_outcomes_total{backend="peer",outcome="won"} 1');
     expect(text).to.include('powgate_backend_duration_seconds_count{backend="peer",outcome="won"} 1');
     expect(text).to.include('powgate_cache_hits_total 1');
