@@ -6,6 +6,7 @@ import { DEADLINE, runAttempt, type Tier } from './attempt.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
 import type { Priority } from './events.js';
+import { SOLO, type FollowClaim, type JobCoordinator, type LeadClaim } from './coordinator.js';
 
 export interface WorkRequest {
   /** 64 upper-case hex characters. */
@@ -48,6 +49,8 @@ export interface WorkServiceOptions {
   /** The telemetry stream the engine emits on (a fresh one when absent). */
   readonly events?: Telemetry;
   readonly now?: () => number;
+  /** One job per root across instances on a shared store (default: this instance alone). */
+  readonly coordinator?: JobCoordinator;
 }
 
 interface Waiter {
@@ -74,6 +77,17 @@ interface Job {
   demand: number;
   /** Whether a client ever waited: work nobody asked for is marked precached in the cache. */
   demanded: boolean;
+  /** This instance runs the chain for every instance on the shared store. */
+  lead?: LeadClaim;
+  /** Another instance runs it; this job waits for its result. */
+  follow?: FollowClaim;
+}
+
+/** A won job's result between answering its waiters and the end of its cache write. */
+interface Settling {
+  readonly work: bigint;
+  readonly value: bigint;
+  readonly source: string;
 }
 
 /**
@@ -91,6 +105,8 @@ export class WorkService {
   readonly #timeout: number;
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
+  readonly #settling = new Map<string, Settling>();
+  readonly #coordinator: JobCoordinator;
   #demandJobs = 0;
   #closed = false;
 
@@ -103,6 +119,7 @@ export class WorkService {
     this.#cache = options.cache;
     this.#timeout = options.timeout;
     this.#now = options.now ?? Date.now;
+    this.#coordinator = options.coordinator ?? SOLO;
     const breakers = new Map<string, CircuitBreaker>();
     for (const tier of [...this.#tiers, ...this.#precacheTiers]) {
       for (const backend of tier.backends) {
@@ -139,6 +156,12 @@ export class WorkService {
         if (demand) this.events.emit('cache', cached.precached ? PRECACHED_HIT : HIT);
         return { work: cached.work, value, source: 'cache' };
       }
+    }
+    // Won a moment ago and still being written to the cache: the job's result answers, no second job.
+    const settling = this.#settling.size === 0 ? undefined : this.#settling.get(request.root);
+    if (settling !== undefined && settling.value >= request.target) {
+      if (demand) this.events.emit('cache', HIT);
+      return settling;
     }
     if (demand) this.events.emit('cache', MISS);
     const signal = request.signal;
@@ -191,14 +214,26 @@ export class WorkService {
       this.events.emit('job', { phase: 'start', root: created.root, target: created.target, priority: demand ? 'demand' : 'precache' });
       // The waiter first: a new demand job makes precache step aside before its backends start.
       const answer = this.#addWaiter(created, request.target, signal, demand);
-      this.#start(created);
+      if (this.#coordinator === SOLO) this.#start(created);
+      else void this.#claim(created);
       return answer;
     }
     if (job.account === undefined && request.account !== undefined) job.account = request.account;
     // A client must not wait on the cheap precache tiers: the job moves onto the full chain.
     const promote = demand && job.tiers !== this.#tiers;
     const answer = this.#addWaiter(job, request.target, signal, demand);
-    if (promote || request.target > job.target) {
+    if (job.follow !== undefined) {
+      // Another instance runs it: ask it for the higher target; the chain (promotion) is its business.
+      if (request.target > job.target) {
+        job.target = request.target;
+        job.follow.raise(request.target);
+      }
+    } else if (job.lead === undefined && this.#coordinator !== SOLO) {
+      // Still claiming: the claim goes out at the job's target, so raise it before.
+      if (request.target > job.target) job.target = request.target;
+      if (promote) job.tiers = this.#tiers;
+    } else if (promote || request.target > job.target) {
+      job.lead?.raised(request.target > job.target ? request.target : job.target);
       this.#restart(job, request.target > job.target ? request.target : job.target, promote ? this.#tiers : job.tiers);
     }
     return answer;
@@ -261,19 +296,12 @@ export class WorkService {
     ).then(
       async (win) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
-        this.#end(job, 'won', win.backend);
-        // Written before answering so a request that follows the answer hits.
-        await this.#cache.set(job.root, win.work, win.value, !job.demanded);
-        const result: WorkResult = { work: win.work, value: win.value, source: win.backend };
-        for (const waiter of job.waiters) {
-          waiter.cleanup();
-          waiter.resolve(result);
-        }
-        job.waiters.clear();
+        await this.#won(job, { work: win.work, value: win.value, source: win.backend });
       },
       (err: unknown) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
         this.#end(job, 'failed');
+        job.lead?.release();
         const error = err instanceof Error ? err : new NoBackendError(Message.generationFailed(String(err)));
         for (const waiter of job.waiters) {
           waiter.cleanup();
@@ -282,6 +310,72 @@ export class WorkService {
         job.waiters.clear();
       },
     );
+  }
+
+  /**
+   * Answers the waiters at once, serves later requests for the root from the
+   * result until the cache write has finished (a Redis write can take a while,
+   * and a request in that window must not start a second job), then tells
+   * followers on other instances.
+   */
+  async #won(job: Job, result: WorkResult, write = true): Promise<void> {
+    this.#end(job, 'won', result.source);
+    this.#settling.set(job.root, result);
+    for (const waiter of job.waiters) {
+      waiter.cleanup();
+      waiter.resolve(result);
+    }
+    job.waiters.clear();
+    try {
+      // A follower's result is in the shared cache already: its leader wrote it.
+      if (write) await this.#cache.set(job.root, result.work, result.value, !job.demanded);
+      // After the write: a follower that misses the message finds the work in the cache.
+      await job.lead?.publish(result.work, result.value);
+    } finally {
+      if (this.#settling.get(job.root) === result) this.#settling.delete(job.root);
+    }
+  }
+
+  /**
+   * Claims the root on the shared store: leading runs the chain here;
+   * following waits for the leader's result and claims again when it is gone.
+   */
+  async #claim(job: Job): Promise<void> {
+    for (;;) {
+      const claim = await this.#coordinator.claim(job.root, job.target);
+      if (this.#jobs.get(job.root) !== job) {
+        if (claim.role === 'lead') claim.release();
+        return;
+      }
+      if (claim.role === 'lead') {
+        job.lead = claim;
+        delete job.follow;
+        claim.onRaise((target) => {
+          if (this.#jobs.get(job.root) === job && target > job.target) this.#restart(job, target, job.tiers);
+        });
+        this.#start(job);
+        return;
+      }
+      job.follow = claim;
+      // The leader may run at a lower target than ours (its clients asked for less): ask for ours.
+      claim.raise(job.target);
+      const result = await claim.wait(() => job.target, job.attempt.signal);
+      if (this.#jobs.get(job.root) !== job) return;
+      if (result !== 'takeover') {
+        await this.#won(job, { work: result.work, value: result.value, source: INSTANCE }, false);
+        return;
+      }
+      // The leader is gone: it may have finished while its message was missed, so look in the cache first.
+      const cached = await this.#cache.getEntry(job.root);
+      if (this.#jobs.get(job.root) !== job) return;
+      if (cached !== undefined) {
+        const value = workValue(job.rootBytes, cached.work);
+        if (value >= job.target) {
+          await this.#won(job, { work: cached.work, value, source: INSTANCE }, false);
+          return;
+        }
+      }
+    }
   }
 
   /**
@@ -302,8 +396,11 @@ export class WorkService {
     if (this.#jobs.get(job.root) !== job) return;
     this.#jobs.delete(job.root);
     // A won or failed attempt has already stopped its backends.
-    if (outcome === 'cancelled') job.attempt.abort(new CancelledError());
-    else if (outcome === 'timeout') job.attempt.abort(DEADLINE);
+    if (outcome === 'cancelled' || outcome === 'timeout') {
+      job.attempt.abort(outcome === 'cancelled' ? new CancelledError() : DEADLINE);
+      // Other instances' clients may still want this root: one of them takes over at once.
+      job.lead?.release();
+    }
     if (job.demand > 0) {
       job.demand = 0;
       this.#demandJobs--;
@@ -320,6 +417,9 @@ export class WorkService {
     });
   }
 }
+
+/** The source of work another instance's job produced (`WorkResult.source`, job events). */
+export const INSTANCE = 'instance';
 
 const HIT = { outcome: 'hit' } as const;
 const PRECACHED_HIT = { outcome: 'hit', precached: true } as const;
