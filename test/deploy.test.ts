@@ -167,6 +167,9 @@ describe('deploy/: the files an operator starts powgate with', function () {
       expect(container.ports.map((p: { name: string }) => p.name)).to.include('metrics');
       expect(container.resources.requests).to.have.keys('cpu', 'memory');
       expect(container.resources.limits).to.have.key('memory');
+      // Serving through the endpoint removal: the grace period covers the preStop pause and powgate's drain.
+      expect(container.lifecycle.preStop.exec.command).to.deep.equal(['sleep', '5']);
+      expect(kind('Deployment')?.spec.template.spec.terminationGracePeriodSeconds).to.be.above(5 + 30);
       const config = parse(kind('ConfigMap')?.data['powgate.yaml']) as { listen: string; metrics: { listen: string } };
       expect(config.listen).to.equal('0.0.0.0:7176');
       expect(config.metrics.listen.endsWith(':9176')).to.equal(true);
