@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createBackend, startBackends, type Backend } from './backends/index.js';
+import { jobCoordinator } from './cache/coordinator.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
 import type { CacheError } from './errors.js';
@@ -111,7 +112,10 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   const onCacheError = (error: CacheError): void => events.emit('cache', { outcome: 'error', error });
   const cache = createWorkCache({ url: config.cache.url, maxEntries: config.cache.maxEntries, ttl: config.cache.ttl }, onCacheError);
   stack.defer('cache', () => cache.close());
-  const service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker, events });
+  // One upstream job per root across the instances on a shared Redis; alone otherwise.
+  const coordinator = jobCoordinator(config.cache.url, onCacheError);
+  stack.defer('job leases', () => coordinator.close());
+  const service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker, events, coordinator });
   const closeEngine = stack.defer('engine', () => service.close());
   // Subscribed before the first wait on the cache, so a Redis that is away at start-up is logged.
   logEvents(events, logger, service.breakers);
