@@ -6,7 +6,7 @@
  *   npm run bench -- --section hits,miss,memory    some of them
  *   npm run bench -- --seconds 6 --rounds 3        longer runs (defaults: 5 s, 3 rounds)
  *
- * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow.
+ * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale.
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
 import os from 'node:os';
@@ -20,9 +20,10 @@ import { runLoad, type LoadResult } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchMiss } from './miss.js';
 import { benchObservability } from './observability.js';
+import { benchScale } from './scale.js';
 import { confirmationStream, requestEach, type PrecacheRun } from './precache.js';
 
-const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow'] as const;
+const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SECONDS = positiveOption('seconds', Number(process.env.BENCH_SECONDS ?? 5));
@@ -234,6 +235,10 @@ async function main(): Promise<void> {
 
     // (7) Through powgate to DPoW: a 4-socket pool against a service with a fixed 50 ms latency.
     if (wants('dpow')) results.dpow = await benchDpow(table.slice(2), lines, children);
+    stop(children);
+
+    // (8) Several instances on one Redis behind HAProxy: the balancer's cost, leases, takeover.
+    if (wants('scale')) results.scale = await benchScale({ seconds: SECONDS, connections: 64 }, lines);
   } finally {
     stop(children);
   }
