@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
+import { loopbackHaproxyConfig } from '../bench/haproxy.js';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
 
@@ -197,19 +198,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** deploy/haproxy.cfg with loopback addresses instead of compose's names, and no Docker DNS. */
-export function loopbackHaproxyConfig(front: number, replicas: readonly number[]): string {
-  let cfg = read('deploy/haproxy.cfg')
-    .replace(/^resolvers docker[\s\S]*?\n\n/m, '')
-    .replace(/ resolvers docker resolve-prefer ipv4/, '')
-    .replace(/^frontend stats[\s\S]*$/m, '')
-    .replace(/^  bind :7176$/m, `  bind 127.0.0.1:${front}`);
-  replicas.forEach((port, i) => {
-    cfg = cfg.replace(`powgate-${i + 1}:7176 check`, `127.0.0.1:${port} check`);
-  });
-  return cfg;
 }
 
 interface Proc {
