@@ -54,11 +54,16 @@ describe('precache under a flood of confirmations', function () {
     const sampler = setInterval(() => {
       maxDepth = Math.max(maxDepth, g.precache.status().queueDepth);
     }, 2);
-    for (const block of blocks) node.confirm(block);
-    await until(async () => (await metric(g, 'powgate_precache_confirmations_total{trigger="websocket",outcome="new"}')) === 10_000, 'flood read', 20_000);
-    await until(() => device.calls.some((c) => c.started !== undefined && c.outcome === undefined), 'precache busy on the device');
-    const during = await timedRequests(g, 4);
-    clearInterval(sampler);
+    let during: number[];
+    try {
+      for (const block of blocks) node.confirm(block);
+      await until(async () => (await metric(g, 'powgate_precache_confirmations_total{trigger="websocket",outcome="new"}')) === 10_000, 'flood read', 20_000);
+      await until(() => device.calls.some((c) => c.started !== undefined && c.outcome === undefined), 'precache busy on the device');
+      during = await timedRequests(g, 4);
+    } finally {
+      // Also when a wait above fails: a running interval keeps mocha from exiting.
+      clearInterval(sampler);
+    }
 
     const status = g.precache.status();
     // Bounded, and actually used: a queue that never filled would prove nothing.
