@@ -9,6 +9,8 @@ import type { CacheError } from './errors.js';
 import { resolveChain } from './engine/chain.js';
 import { WorkService } from './engine/service.js';
 import { createRequestListener } from './http/app.js';
+import { createHubMetrics } from './hub/metrics.js';
+import { isHubBackend } from './hub/index.js';
 import { openListener } from './http/listener.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
@@ -104,6 +106,8 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   }
   // A failure here (gpu: on without a GPU) unwinds the stack like any other.
   await startBackends(backends.values(), logger);
+  // Hub backends (started above: their brokers listen or are reached) report their workers.
+  const hubs = [...backends.values()].filter(isHubBackend);
   const tiers = resolveChain(config.tiers, backends);
   // Precache keeps the chain's order and tiers, restricted to the backends it may use.
   const precacheTiers = resolveChain(config.tiers, backends, new Set(config.precache.backends));
@@ -156,6 +160,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     generatorBackends: generators.map((g) => g.name),
     precache: precacheStatus,
     figures,
+    ...(hubs.length === 0 ? {} : { hubs: () => hubs.map((h) => h.hubStatus()) }),
     ...(collector === undefined ? {} : { collector }),
   });
   createMetrics(registry, {
@@ -170,6 +175,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     cacheReachable: () => monitor.cacheReachable(),
     precache: precacheStatus,
   });
+  createHubMetrics(registry, hubs, config.backends);
 
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,

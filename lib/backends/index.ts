@@ -4,6 +4,7 @@ import { createBoompowBackend } from './boompow.js';
 import { createDpowBackend } from './dpow.js';
 import { createLocalBackend } from './local.js';
 import { createRpcBackend } from './rpc.js';
+import { createHubFromConfig } from '../hub/index.js';
 import type { Backend, StartLogger } from './types.js';
 
 export type { Backend, BackendStatus, GeneratorFigures, StartLogger, WorkJob } from './types.js';
@@ -53,6 +54,7 @@ const FACTORIES: Factories = {
       timeout: config.timeout,
       network,
     }),
+  hub: (name, config, { network }) => createHubFromConfig(name, config, network),
 };
 
 export function createBackend(name: string, config: BackendConfig, context: BackendContext): Backend {

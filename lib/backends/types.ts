@@ -12,6 +12,8 @@ export interface WorkJob {
   readonly target: bigint;
   /** Account the block belongs to (`nano_…`/`ban_…`), when the client sent one. */
   readonly account?: string;
+  /** `precache` for work made ahead of time (nobody waits on it yet); unset means a client waits. */
+  readonly priority?: 'demand' | 'precache';
   /** Aborted when the job is won elsewhere, cancelled, or past its deadline. */
   readonly signal: AbortSignal;
   /**

@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
-import { boolean, duration, fail, integer, list, MAX_TIMER_MS, oneOf, pattern, url, type Parser } from './parse.js';
+import { boolean, duration, fail, integer, list, listenAddress, MAX_TIMER_MS, oneOf, pattern, url, type Parser } from './parse.js';
 import { child } from './path.js';
 import { describe } from './describe.js';
 import { isMap, isUnset, section, withDefault, optional, type RawMap } from './shape.js';
-import type { BackendConfig, BoompowBackendConfig, DpowBackendConfig, LocalBackendConfig, RpcBackendConfig } from './types.js';
+import type { BackendConfig, BoompowBackendConfig, DpowBackendConfig, HubBackendConfig, LocalBackendConfig, RpcBackendConfig } from './types.js';
 
 type BackendType = BackendConfig['type'];
 type BackendOf<T extends BackendType> = Extract<BackendConfig, { type: T }>;
@@ -18,6 +18,7 @@ export const BACKEND_TYPES: { readonly [T in BackendType]: (raw: RawMap, path: s
   local: normalizeLocalBackend,
   dpow: normalizeDpowBackend,
   boompow: normalizeBoompowBackend,
+  hub: normalizeHubBackend,
 };
 
 const BACKEND_NAME = /^[a-z0-9_-]+$/;
@@ -140,4 +141,58 @@ function normalizeBoompowBackend(raw: RawMap, path: string): BoompowBackendConfi
     blockAward: withDefault(map, 'block_award', path, boolean, defaults.blockAward),
     timeout: withDefault(map, 'timeout', path, duration(1000, 5 * 60_000), defaults.timeout),
   };
+}
+
+const brokerUrl = url(['mqtt', 'mqtts', 'ws', 'wss']);
+const broker: Parser<string> = (value, path) =>
+  typeof value === 'string' && value.trim() === 'embedded' ? 'embedded' : brokerUrl(value, path);
+
+function normalizeHubBackend(raw: RawMap, path: string): HubBackendConfig {
+  const map = section(raw, path, [
+    'type',
+    'broker',
+    'listen',
+    'websocket_listen',
+    'worker_username',
+    'worker_password',
+    'username',
+    'password',
+    'worker_ttl',
+    'max_workers',
+    'max_connections',
+    'timeout',
+    'heartbeat_interval',
+    'statistics_interval',
+    'metrics_workers',
+  ]);
+  const defaults = DEFAULTS.hubBackend;
+  const websocketListen = optional(map, 'websocket_listen', path, listenAddress);
+  const username = optional(map, 'username', path, nonEmpty('a user name'));
+  const password = optional(map, 'password', path, nonEmpty('a password'));
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? 'username' : 'password';
+    throw new ConfigError(child(path, missing), `expected ${missing} too: username and password go together`);
+  }
+  const timeout = optional(map, 'timeout', path, duration(1, MAX_TIMER_MS));
+  const config: HubBackendConfig = {
+    type: 'hub',
+    broker: withDefault(map, 'broker', path, broker, defaults.broker),
+    listen: withDefault(map, 'listen', path, listenAddress, { ...defaults.listen }),
+    ...(websocketListen === undefined ? {} : { websocketListen }),
+    workerUsername: withDefault(map, 'worker_username', path, nonEmpty('a user name'), defaults.workerUsername),
+    workerPassword: withDefault(map, 'worker_password', path, nonEmpty('a password'), defaults.workerPassword),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+    workerTtl: withDefault(map, 'worker_ttl', path, duration(1000, MAX_TIMER_MS), defaults.workerTtl),
+    maxWorkers: withDefault(map, 'max_workers', path, integer(1, 1_000_000), defaults.maxWorkers),
+    maxConnections: withDefault(map, 'max_connections', path, integer(1, 1_000_000), defaults.maxConnections),
+    ...(timeout === undefined ? {} : { timeout }),
+    heartbeatInterval: withDefault(map, 'heartbeat_interval', path, duration(10, 60_000), defaults.heartbeatInterval),
+    statisticsInterval: withDefault(map, 'statistics_interval', path, duration(100, MAX_TIMER_MS), defaults.statisticsInterval),
+    metricsWorkers: withDefault(map, 'metrics_workers', path, integer(0, 1000), defaults.metricsWorkers),
+  };
+  if (config.broker === 'embedded' && config.username !== undefined && config.username === config.workerUsername) {
+    throw new ConfigError(child(path, 'username'), 'expected a user name other than worker_username: powgate\'s own login has other rights');
+  }
+  return config;
 }

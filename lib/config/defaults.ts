@@ -87,6 +87,18 @@ export const DEFAULTS = deepFreeze({
   rpcBackend: { sendAccount: true },
   localBackend: { cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
   dpowBackend: { sockets: 4, timeout: 5 * SECOND, sendAccount: true },
+  hubBackend: {
+    broker: 'embedded',
+    listen: { host: '127.0.0.1', port: 1883 },
+    workerUsername: 'client',
+    workerPassword: 'client',
+    workerTtl: 5 * MINUTE,
+    maxWorkers: 10_000,
+    maxConnections: 10_000,
+    heartbeatInterval: SECOND,
+    statisticsInterval: 5 * MINUTE,
+    metricsWorkers: 0,
+  },
   boompowBackend: { url: 'https://boompow.banano.cc/graphql', blockAward: true, timeout: 10 * SECOND },
 } as const);
 

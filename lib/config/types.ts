@@ -103,7 +103,7 @@ export interface TierConfig {
   readonly hedgeAfter?: number;
 }
 
-export type BackendConfig = RpcBackendConfig | LocalBackendConfig | DpowBackendConfig | BoompowBackendConfig;
+export type BackendConfig = RpcBackendConfig | LocalBackendConfig | DpowBackendConfig | BoompowBackendConfig | HubBackendConfig;
 
 export interface RpcBackendConfig {
   readonly type: 'rpc';
@@ -156,4 +156,34 @@ export interface BoompowBackendConfig {
   readonly blockAward: boolean;
   /** How long one request to BoomPoW is awaited, its retries included (the server itself waits 30 s). */
   readonly timeout: number;
+}
+
+export interface HubBackendConfig {
+  readonly type: 'hub';
+  /** `embedded` (an MQTT broker inside powgate) or an existing broker's mqtt://, mqtts://, ws:// or wss:// URL. */
+  readonly broker: string;
+  /** Embedded broker: MQTT over TCP. */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Embedded broker: MQTT over a websocket (browser workers); off when unset. */
+  readonly websocketListen?: { readonly host: string; readonly port: number };
+  /** What workers log in with (DPoW's public default: client/client). */
+  readonly workerUsername: string;
+  /** Secret (even when public): never logged or shown. */
+  readonly workerPassword: string;
+  /** powgate's own login: to an external broker, or a hub-rights login on the embedded one. */
+  readonly username?: string;
+  /** Secret: never logged or shown. */
+  readonly password?: string;
+  /** A worker counts as present this long after it was last heard from. */
+  readonly workerTtl: number;
+  /** Most workers remembered (least recently seen forgotten first). */
+  readonly maxWorkers: number;
+  /** Embedded broker: most connections per listener. */
+  readonly maxConnections: number;
+  /** Per-job limit; unset: the job's deadline. */
+  readonly timeout?: number;
+  readonly heartbeatInterval: number;
+  readonly statisticsInterval: number;
+  /** Workers (top by accepted results) given their own label in /metrics; 0: none. */
+  readonly metricsWorkers: number;
 }

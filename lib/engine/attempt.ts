@@ -51,7 +51,7 @@ export const DEADLINE = new TimeoutError('Timeout: the request deadline passed')
  */
 export function runAttempt(
   ctx: AttemptContext,
-  job: { root: string; rootBytes: Uint8Array; target: bigint; account?: string },
+  job: { root: string; rootBytes: Uint8Array; target: bigint; account?: string; priority?: 'demand' | 'precache' },
   controller: AbortController,
 ): Promise<AttemptWin> {
   const signal = controller.signal;
@@ -72,6 +72,7 @@ export function runAttempt(
       rootBytes: job.rootBytes,
       target: job.target,
       ...(job.account === undefined ? {} : { account: job.account }),
+      ...(job.priority === undefined ? {} : { priority: job.priority }),
       signal,
       accepts: (work) => valueIfValid(work) !== undefined,
     };

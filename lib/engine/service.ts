@@ -291,7 +291,13 @@ export class WorkService {
     const attempt = job.attempt;
     runAttempt(
       { tiers: job.tiers, breakers: this.breakers, events: this.events, now: this.#now },
-      { root: job.root, rootBytes: job.rootBytes, target: job.target, ...(job.account === undefined ? {} : { account: job.account }) },
+      {
+        root: job.root,
+        rootBytes: job.rootBytes,
+        target: job.target,
+        ...(job.account === undefined ? {} : { account: job.account }),
+        priority: job.demanded ? 'demand' : 'precache',
+      },
       attempt,
     ).then(
       async (win) => {

@@ -6,7 +6,7 @@ import type { Figures } from '../telemetry/figures.js';
 import type { StatusCollector } from './collector.js';
 import { assessReadiness, type BackendView } from './readiness.js';
 import { scrubText } from '../secrets.js';
-import type { BackendReport, JobReport, PrecacheStatus, Readiness, StatusReport } from './types.js';
+import type { BackendReport, HubReport, JobReport, PrecacheStatus, Readiness, StatusReport } from './types.js';
 
 export interface MonitorSources {
   readonly version: string;
@@ -27,6 +27,8 @@ export interface MonitorSources {
   readonly precache?: () => PrecacheStatus;
   /** The counts (the same fields /metrics reads). */
   readonly figures: Figures;
+  /** Hub backends' worker views; absent when there is no hub. */
+  readonly hubs?: () => readonly HubReport[];
   /** Absent when the dashboard is off: readiness needs no history. */
   readonly collector?: StatusCollector;
   readonly now?: () => number;
@@ -143,6 +145,7 @@ export class StatusMonitor {
               hashes: rate.hashes,
             },
       precache: this.precache(),
+      hubs: this.#s.hubs?.() ?? [],
       recentJobs: collector.recentJobs.list().map(
         (job): JobReport => ({
           at: new Date(job.at).toISOString(),

@@ -100,5 +100,31 @@ export interface StatusReport {
     readonly hashes: number;
   } | null;
   readonly precache: PrecacheStatus;
+  /** One per `type: hub` backend: its broker and its workers (top 20 by accepted results). */
+  readonly hubs: readonly HubReport[];
   readonly recentJobs: readonly JobReport[];
+}
+
+/** A hub backend's view of its workers (lib/hub). Payout accounts are public; no credentials appear. */
+export interface HubReport {
+  readonly name: string;
+  readonly broker: 'embedded' | 'external';
+  readonly url: string;
+  readonly websocketUrl?: string;
+  readonly connected: boolean;
+  readonly workersConnected: number | null;
+  readonly workersSeen: number;
+  readonly workerTtlSeconds: number;
+  readonly jobsPending: number;
+  readonly results: Readonly<Record<'accepted' | 'invalid' | 'late' | 'duplicate', { readonly ondemand: number; readonly precache: number }>>;
+  readonly workers: ReadonlyArray<{
+    readonly account: string;
+    readonly accepted: { readonly ondemand: number; readonly precache: number };
+    readonly invalid: { readonly ondemand: number; readonly precache: number };
+    readonly late: { readonly ondemand: number; readonly precache: number };
+    readonly duplicate: { readonly ondemand: number; readonly precache: number };
+    readonly meanSeconds?: number;
+    readonly lastSeen: number;
+    readonly present?: boolean;
+  }>;
 }

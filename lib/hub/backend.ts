@@ -1,0 +1,331 @@
+/**
+ * The `hub` backend: each job is published to MQTT workers in DPoW's worker
+ * protocol, and the first result that meets the job's target is handed to the
+ * engine (which validates it again: the engine is the one gate for what
+ * reaches a client or the cache). Results that are malformed, below target,
+ * late or repeated never fail a job; they are counted against their worker.
+ */
+import { BackendUnavailableError, PowgateError } from '../errors.js';
+import { decodeAccount, meetsTarget, type NetworkParams } from '../pow/index.js';
+import { abortError } from '../backends/error-text.js';
+import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
+import {
+  formatClientStats,
+  formatStatistics,
+  formatWorkRequest,
+  invalidAccountMessage,
+  parsePresence,
+  parseResult,
+  TOPICS,
+  typeOfTopic,
+  type WorkType,
+} from './protocol.js';
+import { WorkerRoster, type ResultOutcome, type WorkerView } from './roster.js';
+import type { HubTransport } from './transport.js';
+
+export interface HubBackendOptions {
+  readonly transport: HubTransport;
+  readonly network: NetworkParams;
+  /** How long a worker counts as present after it was last heard from (ms). */
+  readonly workerTtl: number;
+  /** Most workers remembered. */
+  readonly maxWorkers: number;
+  readonly heartbeatInterval: number;
+  readonly statisticsInterval: number;
+  /** Per-job limit (ms); unset: the job's own deadline. */
+  readonly timeout?: number | undefined;
+  /** How long start-up waits for an external broker before going on without it (ms). */
+  readonly connectWait?: number;
+  readonly now?: () => number;
+}
+
+export interface HubResultEvent {
+  readonly backend: string;
+  readonly type: WorkType;
+  readonly outcome: ResultOutcome;
+  /** Publish to result, accepted results only. */
+  readonly seconds?: number;
+}
+
+export interface HubStatus {
+  readonly name: string;
+  readonly broker: 'embedded' | 'external';
+  /** scheme://host:port where workers connect. */
+  readonly url: string;
+  readonly websocketUrl?: string;
+  readonly connected: boolean;
+  /** Worker connections (embedded broker); null through an external broker. */
+  readonly workersConnected: number | null;
+  /** Workers heard from within workerTtl. */
+  readonly workersSeen: number;
+  readonly workerTtlSeconds: number;
+  readonly jobsPending: number;
+  readonly results: Readonly<Record<ResultOutcome, { readonly ondemand: number; readonly precache: number }>>;
+  /** Top workers by accepted results. */
+  readonly workers: readonly WorkerView[];
+}
+
+export interface HubBackend extends Backend {
+  readonly type: 'hub';
+  readonly transport: HubTransport;
+  readonly roster: WorkerRoster;
+  /** Resolves when the broker listens (embedded) or answered or `connectWait` passed (external). */
+  start(): Promise<void>;
+  hubStatus(top?: number): HubStatus;
+  /** One call per counted result (metrics). */
+  onResult(listener: (event: HubResultEvent) => void): void;
+}
+
+interface Pending {
+  readonly root: string;
+  readonly rootBytes: Uint8Array;
+  readonly target: bigint;
+  readonly type: WorkType;
+  readonly published: number;
+  readonly resolve: (work: bigint) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface Finished {
+  readonly type: WorkType;
+  /** Accounts that already sent a result for the root: a second one is a duplicate. */
+  readonly submitted: Set<string>;
+}
+
+/** Roots remembered after their job ends, to tell late and duplicate results from unrequested ones. */
+const RECENT_ROOTS = 4096;
+/** Accounts remembered per root. */
+const SUBMITTERS = 64;
+
+export function createHubBackend(name: string, options: HubBackendOptions): HubBackend {
+  const { transport, network } = options;
+  const now = options.now ?? Date.now;
+  const roster = new WorkerRoster({ maxWorkers: options.maxWorkers, now });
+  const pending = new Map<string, { jobs: Set<Pending>; submitted: Set<string> }>();
+  const recent = new Map<string, Finished>();
+  const listeners: Array<(event: HubResultEvent) => void> = [];
+  const won = { ondemand: 0, precache: 0 };
+  let timers: NodeJS.Timeout[] = [];
+  let closed = false;
+  let started: Promise<void> | undefined;
+
+  const count = (account: string | undefined, type: WorkType, outcome: ResultOutcome, ms?: number) => {
+    const counts = roster.result(account, type, outcome, ms);
+    const event: HubResultEvent = { backend: name, type, outcome, ...(ms === undefined ? {} : { seconds: ms / 1000 }) };
+    for (const l of listeners) l(event);
+    return counts;
+  };
+
+  const remember = (root: string, finished: Finished): void => {
+    recent.delete(root);
+    recent.set(root, finished);
+    if (recent.size > RECENT_ROOTS) {
+      const oldest = recent.keys().next().value;
+      if (oldest !== undefined) recent.delete(oldest);
+    }
+  };
+
+  /** Takes one job off the books; the last one for a root cancels it on the workers. */
+  const settle = (job: Pending): void => {
+    const entry = pending.get(job.root);
+    if (entry === undefined || !entry.jobs.delete(job)) return;
+    if (entry.jobs.size > 0) return;
+    pending.delete(job.root);
+    remember(job.root, { type: job.type, submitted: entry.submitted });
+    transport.publish(TOPICS.cancel(job.type), job.root, 0);
+  };
+
+  const validAccount = (account: string): boolean => decodeAccount(account, network.prefixes) !== undefined;
+
+  const onResult = (topicType: WorkType, payload: string): void => {
+    const parsed = parseResult(payload);
+    if (!parsed.ok) {
+      count(parsed.account, topicType, 'invalid');
+      return;
+    }
+    const { hash, work, account } = parsed;
+    const entry = pending.get(hash);
+    if (entry === undefined) {
+      const finished = recent.get(hash);
+      if (finished === undefined) {
+        count(account, topicType, 'invalid');
+        return;
+      }
+      // The work type comes from the job, not from the topic the worker chose.
+      const repeat = finished.submitted.has(account);
+      if (!repeat && finished.submitted.size < SUBMITTERS) finished.submitted.add(account);
+      count(account, finished.type, repeat ? 'duplicate' : 'late');
+      return;
+    }
+    const first = entry.jobs.values().next().value as Pending;
+    if (entry.submitted.has(account)) {
+      count(account, first.type, 'duplicate');
+      return;
+    }
+    const met = [...entry.jobs].filter((job) => meetsTarget(job.rootBytes, work, job.target));
+    if (met.length === 0) {
+      count(account, first.type, 'invalid');
+      return;
+    }
+    // Only a usable result makes a later one from the same account a duplicate.
+    if (entry.submitted.size < SUBMITTERS) entry.submitted.add(account);
+    const type = met.some((job) => job.type === 'ondemand') ? 'ondemand' : 'precache';
+    const ms = now() - Math.min(...met.map((job) => job.published));
+    for (const job of met) {
+      settle(job);
+      job.resolve(work);
+    }
+    won[type]++;
+    if (!validAccount(account)) {
+      // Usable work, but nobody to credit: DPoW answers with this text.
+      count(undefined, type, 'accepted', ms);
+      transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
+      return;
+    }
+    const counts = count(account, type, 'accepted', ms);
+    if (counts !== undefined) transport.publish(TOPICS.client(account), formatClientStats(counts, hash), 0);
+  };
+
+  const onPresence = (account: string, payload: string): void => {
+    if (!validAccount(account)) return;
+    const presence = parsePresence(payload);
+    if (presence !== undefined) roster.presence(account, presence.online);
+  };
+
+  transport.onMessage((topic, payload) => {
+    if (closed) return;
+    const type = typeOfTopic(topic, 'result');
+    if (type !== undefined) return onResult(type, payload.toString('utf8'));
+    if (topic.startsWith('presence/')) onPresence(topic.slice('presence/'.length), payload.toString('utf8'));
+  });
+  transport.onDown(() => {
+    // Nothing published before the loss can be answered through this connection: the next tier takes over now.
+    const lost = new BackendUnavailableError(`${name}: connection to the broker ${transport.label} lost`);
+    for (const entry of [...pending.values()]) {
+      for (const job of [...entry.jobs]) {
+        settle(job);
+        job.reject(lost);
+      }
+    }
+  });
+
+  const startTimers = (): void => {
+    const heartbeat = setInterval(() => transport.publish(TOPICS.heartbeat, '', 0), options.heartbeatInterval);
+    const statistics = setInterval(() => transport.publish(TOPICS.statistics, formatStatistics(won), 0), options.statisticsInterval);
+    heartbeat.unref();
+    statistics.unref();
+    timers = [heartbeat, statistics];
+  };
+
+  return {
+    name,
+    type: 'hub',
+    transport,
+    roster,
+    start() {
+      started ??= (async () => {
+        await transport.start(options.connectWait ?? 2000);
+        if (closed) return;
+        startTimers();
+        transport.publish(TOPICS.heartbeat, '', 0);
+      })();
+      return started;
+    },
+    // With the embedded broker and no worker connected there is nobody to ask: skipped, not failed.
+    // Through an external broker the hub cannot see DPoW clients (they announce nothing), so it always asks.
+    supports: () => !closed && transport.workers() !== 0,
+    generate(job: WorkJob): Promise<bigint> {
+      if (job.signal.aborted) return Promise.reject(abortError(job.signal));
+      if (closed) return Promise.reject(new BackendUnavailableError(`${name}: backend is closed`));
+      if (!transport.connected()) {
+        return Promise.reject(new BackendUnavailableError(`${name}: not connected to the broker ${transport.label}`));
+      }
+      const type: WorkType = job.priority === 'precache' ? 'precache' : 'ondemand';
+      return new Promise<bigint>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const done = (): void => {
+          clearTimeout(timer);
+          job.signal.removeEventListener('abort', onAbort);
+        };
+        const entry: Pending = {
+          root: job.root,
+          rootBytes: job.rootBytes,
+          target: job.target,
+          type,
+          published: now(),
+          resolve: (work) => {
+            done();
+            resolve(work);
+          },
+          reject: (err) => {
+            done();
+            reject(err);
+          },
+        };
+        const onAbort = (): void => {
+          settle(entry);
+          entry.reject(abortError(job.signal));
+        };
+        job.signal.addEventListener('abort', onAbort, { once: true });
+        if (options.timeout !== undefined) {
+          timer = setTimeout(() => {
+            settle(entry);
+            entry.reject(new PowgateError('BACKEND_TIMEOUT', `${name}: no valid result within ${options.timeout} ms`));
+          }, options.timeout);
+        }
+        let slot = pending.get(job.root);
+        if (slot === undefined) {
+          slot = { jobs: new Set(), submitted: recent.get(job.root)?.submitted ?? new Set() };
+          pending.set(job.root, slot);
+        }
+        slot.jobs.add(entry);
+        transport.publish(TOPICS.work(type), formatWorkRequest(job.root, job.target), 0);
+      });
+    },
+    status(): BackendStatus {
+      if (!transport.connected()) {
+        const problem = transport.problem?.();
+        return { state: 'down', detail: problem ?? `not connected to the broker ${transport.label}` };
+      }
+      const connected = transport.workers();
+      if (connected === 0) return { state: 'degraded', detail: 'no worker connected' };
+      return { state: 'ok', detail: connected === undefined ? `${roster.seen(options.workerTtl)} workers seen` : `${connected} workers connected` };
+    },
+    hubStatus(top = 20): HubStatus {
+      const websocketUrl = 'websocketUrl' in transport ? (transport as { websocketUrl(): string | undefined }).websocketUrl() : undefined;
+      return {
+        name,
+        broker: transport.kind,
+        url: transport.label,
+        ...(websocketUrl === undefined ? {} : { websocketUrl }),
+        connected: transport.connected(),
+        workersConnected: transport.workers() ?? null,
+        workersSeen: roster.seen(options.workerTtl),
+        workerTtlSeconds: options.workerTtl / 1000,
+        jobsPending: pending.size,
+        results: structuredClone(roster.totals),
+        workers: roster.top(top),
+      };
+    },
+    onResult(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      timers = [];
+      const gone = new BackendUnavailableError(`${name}: backend is closed`);
+      for (const entry of [...pending.values()]) {
+        for (const job of [...entry.jobs]) {
+          settle(job);
+          job.reject(gone);
+        }
+      }
+      await transport.close();
+    },
+  };
+}
+
+export function isHubBackend(backend: Backend): backend is HubBackend {
+  return backend.type === 'hub' && 'hubStatus' in backend;
+}

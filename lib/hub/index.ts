@@ -1,0 +1,33 @@
+import type { HubBackendConfig } from '../config/types.js';
+import type { NetworkParams } from '../pow/index.js';
+import { createHubBackend, type HubBackend } from './backend.js';
+import { createEmbeddedTransport } from './embedded.js';
+import { createExternalTransport } from './external.js';
+
+export { createHubBackend, isHubBackend } from './backend.js';
+export type { HubBackend, HubStatus, HubResultEvent } from './backend.js';
+
+/** The hub backend a `type: hub` config section describes; `start()` it before use. */
+export function createHubFromConfig(name: string, config: HubBackendConfig, network: NetworkParams): HubBackend {
+  const transport =
+    config.broker === 'embedded'
+      ? createEmbeddedTransport({
+          listen: config.listen,
+          websocketListen: config.websocketListen,
+          workerUsername: config.workerUsername,
+          workerPassword: config.workerPassword,
+          serverUsername: config.username,
+          serverPassword: config.password,
+          maxConnections: config.maxConnections,
+        })
+      : createExternalTransport({ url: config.broker, username: config.username, password: config.password });
+  return createHubBackend(name, {
+    transport,
+    network,
+    workerTtl: config.workerTtl,
+    maxWorkers: config.maxWorkers,
+    heartbeatInterval: config.heartbeatInterval,
+    statisticsInterval: config.statisticsInterval,
+    timeout: config.timeout,
+  });
+}

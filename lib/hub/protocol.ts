@@ -1,0 +1,123 @@
+/**
+ * DPoW's worker protocol over MQTT (spec distributed-pow.md §1.8): topic names
+ * and payloads, byte for byte. Pure: no broker, no clock.
+ */
+import { formatWorkHex, parseWorkHex } from '../pow/index.js';
+
+export type WorkType = 'ondemand' | 'precache';
+export const WORK_TYPES: readonly WorkType[] = ['ondemand', 'precache'];
+
+export const TOPICS = {
+  work: (type: WorkType) => `work/${type}`,
+  result: (type: WorkType) => `result/${type}`,
+  cancel: (type: WorkType) => `cancel/${type}`,
+  client: (account: string) => `client/${account}`,
+  heartbeat: 'heartbeat',
+  statistics: 'statistics',
+  /**
+   * powgate's own extension: `powgate worker` says it is there (and, through
+   * its MQTT last will, that it is gone). DPoW hubs do not know it; workers
+   * fall back to plain DPoW when a broker refuses it.
+   */
+  presence: (account: string) => `presence/${account}`,
+} as const;
+
+/** `work/ondemand` → `ondemand`; anything else → undefined. */
+export function typeOfTopic(topic: string, prefix: 'work' | 'result' | 'cancel'): WorkType | undefined {
+  if (topic === `${prefix}/ondemand`) return 'ondemand';
+  if (topic === `${prefix}/precache`) return 'precache';
+  return undefined;
+}
+
+const HASH = /^[0-9A-Fa-f]{64}$/;
+const WORK = /^[0-9A-Fa-f]{16}$/;
+
+/** `HASH,difficulty`: hash upper-case, difficulty 16 lower-case hex. */
+export function formatWorkRequest(root: string, target: bigint): string {
+  return `${root.toUpperCase()},${formatWorkHex(target)}`;
+}
+
+export interface WorkRequestMessage {
+  readonly hash: string;
+  readonly difficulty: bigint;
+}
+
+export function parseWorkRequest(payload: string): WorkRequestMessage | undefined {
+  const parts = payload.split(',');
+  if (parts.length !== 2) return undefined;
+  const [hash, difficulty] = parts as [string, string];
+  if (!HASH.test(hash) || !WORK.test(difficulty)) return undefined;
+  const value = parseWorkHex(difficulty);
+  return value === undefined ? undefined : { hash, difficulty: value };
+}
+
+/** `HASH,work,payout_account`: the hash echoed as received. */
+export function formatResult(hash: string, work: bigint, account: string): string {
+  return `${hash},${formatWorkHex(work)},${account}`;
+}
+
+export type ParsedResult =
+  | { readonly ok: true; readonly hash: string; readonly work: bigint; readonly account: string }
+  | { readonly ok: false; readonly account?: string; readonly reason: string };
+
+/** Results come from anyone who can publish: every field is checked, nothing trusted. */
+export function parseResult(payload: string): ParsedResult {
+  if (payload.length > 512) return { ok: false, reason: 'result too long' };
+  const parts = payload.split(',');
+  if (parts.length !== 3) return { ok: false, reason: 'expected HASH,work,payout_account' };
+  const [hash, work, account] = (parts as [string, string, string]).map((p) => p.trim()) as [string, string, string];
+  const known = account.length > 0 && account.length <= 100 ? { account } : {};
+  if (!HASH.test(hash)) return { ok: false, ...known, reason: 'malformed hash' };
+  if (!WORK.test(work)) return { ok: false, ...known, reason: 'malformed work' };
+  const value = parseWorkHex(work);
+  if (value === undefined) return { ok: false, ...known, reason: 'malformed work' };
+  if (known.account === undefined) return { ok: false, reason: 'no payout account' };
+  return { ok: true, hash: hash.toUpperCase(), work: value, account };
+}
+
+/** `client/{account}` after a win: the worker's accepted counts and the hash it was rewarded for. */
+export function formatClientStats(counts: { readonly ondemand: number; readonly precache: number }, rewarded?: string): string {
+  return JSON.stringify({
+    precache: counts.precache,
+    ondemand: counts.ondemand,
+    ...(rewarded === undefined ? {} : { block_rewarded: rewarded }),
+  });
+}
+
+/** The spec's text for a usable result from an account that is not one. */
+export function invalidAccountMessage(account: string): string {
+  return JSON.stringify({ error: `Work accepted but account ${account} is invalid` });
+}
+
+/** `statistics`: DPoW's shape; powgate counts itself as one private service until services exist. */
+export function formatStatistics(work: { readonly ondemand: number; readonly precache: number }): string {
+  return JSON.stringify({
+    services: {
+      public: [],
+      private: { count: 1, precache: work.precache, ondemand: work.ondemand },
+    },
+    work: { precache: work.precache, ondemand: work.ondemand },
+  });
+}
+
+export interface Presence {
+  readonly online: boolean;
+  /** Which work the worker takes: `ondemand`, `precache` or `any`. */
+  readonly work?: 'ondemand' | 'precache' | 'any';
+}
+
+export function formatPresence(presence: Presence): string {
+  return JSON.stringify(presence);
+}
+
+export function parsePresence(payload: string): Presence | undefined {
+  if (payload.length > 256) return undefined;
+  try {
+    const value = JSON.parse(payload) as unknown;
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { online } = value as { online?: unknown };
+    return typeof online === 'boolean' ? { online } : undefined;
+  } catch {
+    return undefined;
+  }
+}
