@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { runBenchCommand } from '../lib/bench/command.js';
 import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.js';
 import { ConfigError } from '../lib/errors.js';
+import { runWorkerCommand } from '../lib/hub/worker-command.js';
 import { startPowgate } from '../lib/server.js';
 import { powgateVersion } from '../lib/version.js';
 
@@ -15,6 +16,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`powgate bench: ${err.message}\n`);
       return 2;
     }
+  }
+  if (argv[0] === 'worker') {
+    return runWorkerCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
   }
   let config;
   // Deprecated keys still load; they are logged once the logger (and its level) exists.

@@ -13,6 +13,7 @@ const option = (name: string, help: string): string => `  ${name.padEnd(OPTION_W
 export const USAGE = [
   'Usage: powgate [options]',
   '       powgate bench [--seconds S] [--threads N] [--network NAME]   hash rate per device',
+  '       powgate worker --hub URL --payout ACCOUNT [...]                 work for a hub (powgate worker --help)',
   '',
   'Options:',
   option('--config FILE', 'YAML config file (env POWGATE_CONFIG); see config.example.yaml'),
