@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,9 @@ export class PrivateMosquitto {
       lines.push(`acl_file ${acl}`);
     }
     writeFileSync(join(dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
+    // Started as root, Mosquitto drops to its own user before it reads the password and ACL files.
+    chmodSync(dir, 0o755);
+    for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o644);
     const m = new PrivateMosquitto(port, dir);
     await m.resume();
     return m;
