@@ -203,6 +203,17 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
     });
 
     if (kind === 'embedded') {
+      it('serves workers over a websocket too (browser workers)', async () => {
+        const { gate } = await start({ websocketListen: { host: '127.0.0.1', port: 0 } });
+        const wsUrl = (await gate.monitor.report()).hubs[0]?.websocketUrl;
+        expect(wsUrl).to.match(/^ws:\/\/127\.0\.0\.1:\d+$/);
+        const w = await worker(`${wsUrl}/mqtt`);
+        const root = randomRoot();
+        const { json } = await ask(gate, root);
+        expect(valid(root, json.work)).to.equal(true);
+        await w.next((m) => m.topic === `client/${w.account}`);
+      });
+
       it('is skipped at once, not failed, when no worker is connected', async () => {
         const { gate } = await start({}, { local: true, hedge: 60_000 });
         const root = randomRoot();

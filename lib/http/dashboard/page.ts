@@ -29,6 +29,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="card"><h2>Local hash rate</h2><p class="big" data-field="hash-rate">…</p><p class="sub" data-field="generator">…</p></div>
     <div class="card"><h2>Precache</h2><p class="big" data-field="precache-state">…</p><p class="sub" data-field="precache-detail">…</p></div>
     <div class="card"><h2>Cache</h2><p class="big" data-field="cache-state">…</p><p class="sub"><span data-field="cache-kind">…</span> · <span data-field="totals-cache-errors">…</span> errors</p></div>
+    <div class="card" data-field="hub-card" hidden><h2>Hub workers</h2><p class="big" data-field="hub-workers">…</p><p class="sub" data-field="hub-detail">…</p></div>
   </section>
   <section class="panel">
     <h2>Last <span data-field="chart-minutes">5</span> minutes</h2>
@@ -47,6 +48,13 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="scroll"><table>
       <thead><tr><th>backend</th><th class="n">tier</th><th>circuit</th><th>health</th><th class="n">won</th><th class="n">lost</th><th class="n">failed</th><th class="n">invalid</th><th class="n">p50</th><th class="n">p99</th><th>endpoints</th></tr></thead>
       <tbody data-field="backends"></tbody>
+    </table></div>
+  </section>
+  <section class="panel" data-field="hub-panel" hidden>
+    <h2>Top workers</h2>
+    <div class="scroll"><table>
+      <thead><tr><th>payout account</th><th class="n">accepted</th><th class="n">invalid</th><th class="n">late</th><th class="n">mean</th><th>last seen</th></tr></thead>
+      <tbody data-field="hub-workers-table"></tbody>
     </table></div>
   </section>
   <section class="panel">

@@ -140,6 +140,36 @@ export const DASHBOARD_JS = `'use strict';
     body.replaceChildren(rows);
   }
 
+  // Hub backends (lib/hub): one card over all hubs, and the top workers of the first ones.
+  function renderHubs(s) {
+    var hubs = s.hubs || [];
+    field('hub-card').hidden = hubs.length === 0;
+    field('hub-panel').hidden = hubs.length === 0;
+    if (hubs.length === 0) return;
+    var connected = 0, seen = 0, accepted = 0, invalid = 0, late = 0, external = false;
+    var rows = document.createDocumentFragment();
+    hubs.forEach(function (h) {
+      if (h.workersConnected === null) external = true; else connected += h.workersConnected;
+      seen += h.workersSeen;
+      accepted += h.results.accepted.ondemand + h.results.accepted.precache;
+      invalid += h.results.invalid.ondemand + h.results.invalid.precache;
+      late += h.results.late.ondemand + h.results.late.precache;
+      h.workers.slice(0, 10).forEach(function (w) {
+        var tr = el('tr');
+        tr.appendChild(el('td', w.account, 'mono'));
+        tr.appendChild(el('td', count(w.accepted.ondemand + w.accepted.precache), 'n'));
+        tr.appendChild(el('td', count(w.invalid.ondemand + w.invalid.precache), 'n'));
+        tr.appendChild(el('td', count(w.late.ondemand + w.late.precache), 'n'));
+        tr.appendChild(el('td', secs(w.meanSeconds), 'n'));
+        tr.appendChild(el('td', clock(new Date(w.lastSeen).toISOString())));
+        rows.appendChild(tr);
+      });
+    });
+    setText('hub-workers', external ? String(seen) + ' seen' : String(connected));
+    setText('hub-detail', count(accepted) + ' accepted · ' + count(invalid) + ' invalid · ' + count(late) + ' late');
+    field('hub-workers-table').replaceChildren(rows);
+  }
+
   function render(s) {
     setText('version', 'v' + s.version);
     setText('network', s.network);
@@ -180,6 +210,7 @@ export const DASHBOARD_JS = `'use strict';
     renderChart(s);
     renderBackends(s);
     renderJobs(s);
+    renderHubs(s);
     var banner = field('banner');
     if (!s.ready.ready) {
       banner.textContent = 'Not ready: ' + s.ready.reasons.join('; ');
