@@ -6,7 +6,11 @@
  *   npm run bench -- --section hits,miss,memory    some of them
  *   npm run bench -- --seconds 6 --rounds 3        longer runs (defaults: 5 s, 3 rounds)
  *
+<<<<<<< HEAD
  * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale.
+=======
+ * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub.
+>>>>>>> 9e120aa (Bench section (8): hub vs rpc peers with 1/10/100 instant workers (embedded and Mosquitto), powgate worker hash rate from the hub, cancel fan-out; hub metrics always registered)
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
 import os from 'node:os';
@@ -16,6 +20,7 @@ import { benchHashrate } from './hashrate.js';
 import { option, positiveOption } from './cli.js';
 import { config, DIFFICULTY, fmt, LOCAL, precompute, row, sample, spawnServer, until, type Child } from './harness.js';
 import { benchHits } from './hits.js';
+import { benchHub } from './hub.js';
 import { runLoad, type LoadResult } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchMiss } from './miss.js';
@@ -23,7 +28,7 @@ import { benchObservability } from './observability.js';
 import { benchScale } from './scale.js';
 import { confirmationStream, requestEach, type PrecacheRun } from './precache.js';
 
-const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale'] as const;
+const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SECONDS = positiveOption('seconds', Number(process.env.BENCH_SECONDS ?? 5));
@@ -239,6 +244,15 @@ async function main(): Promise<void> {
 
     // (8) Several instances on one Redis behind HAProxy: the balancer's cost, leases, takeover.
     if (wants('scale')) results.scale = await benchScale({ seconds: SECONDS, connections: 64 }, lines);
+
+    // (9) The hub: simulated workers vs rpc peers, powgate worker's hash rate, cancel fan-out.
+    if (wants('hub')) {
+      results.hub = await benchHub(
+        { seconds: SECONDS, table: table.slice(15_000), difficulty: DIFFICULTY, powgate: (c) => spawnServer({ mode: 'powgate', config: c }), config: (b) => config(b) },
+        lines,
+      );
+      stop(children);
+    }
   } finally {
     stop(children);
   }

@@ -9,7 +9,7 @@ import type { HubBackend } from './backend.js';
  * series count stays at most N per hub.
  */
 export function createHubMetrics(registry: Registry, hubs: readonly HubBackend[], configs: Readonly<Record<string, BackendConfig>>): void {
-  if (hubs.length === 0) return;
+  // Registered with or without a hub, as every powgate metric is: a hub-less powgate shows empty families.
   const registers = [registry];
   const results = new Counter({
     name: 'powgate_hub_results_total',
@@ -57,7 +57,6 @@ export function createHubMetrics(registry: Registry, hubs: readonly HubBackend[]
     const config = configs[h.name];
     return [h, config?.type === 'hub' ? config.metricsWorkers : 0] as const;
   });
-  if (capped.every(([, n]) => n === 0)) return;
   new Gauge({
     name: 'powgate_hub_worker_accepted',
     help: 'Accepted results of the top metrics_workers workers (by accepted results), by payout account',

@@ -204,7 +204,8 @@ describe('powgate worker', function () {
       const answers = (async () => {
         for (;;) {
           const hub = (await gate.monitor.report()).hubs[0];
-          if (hub?.workersConnected === 1) break;
+          // Its presence goes out once it has subscribed: a job published before then would find no worker listening.
+          if (hub?.workers.some((w) => w.present === true) === true) break;
           await new Promise((r) => setTimeout(r, 20));
         }
         const root = randomRoot();
