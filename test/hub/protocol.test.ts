@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { mayPublish, maySubscribe, type Session } from '../../lib/hub/acl.js';
+import { formatClientStats, formatResult, formatWorkRequest, invalidAccountMessage, parseResult, parseWorkRequest } from '../../lib/hub/protocol.js';
+import { WorkerRoster } from '../../lib/hub/roster.js';
+import { randomAccount } from './helpers.js';
+
+const HASH = 'BFEB8AA91D346E6EFBB41D11FD247E48E0BC0DBC183DDEB9F26F3A98AA17522F';
+const ACCOUNT = 'nano_1dpowzkw9u6annz4z48aixw6oegeqicpozaajtcnjom3tqa3nwrkgsk6twj7';
+
+describe('hub protocol (spec §1.8 payloads)', () => {
+  it('writes work as HASH,difficulty: hash upper-case, difficulty 16 lower-case hex', () => {
+    expect(formatWorkRequest(HASH.toLowerCase(), 0xfffffff800000000n)).to.equal(`${HASH},fffffff800000000`);
+    expect(parseWorkRequest(`${HASH},fffffff800000000`)).to.deep.equal({ hash: HASH, difficulty: 0xfffffff800000000n });
+    expect(parseWorkRequest(`${HASH},fffffff8`)).to.equal(undefined);
+    expect(parseWorkRequest(HASH)).to.equal(undefined);
+  });
+
+  it('reads results as HASH,work,payout_account and refuses anything else', () => {
+    expect(formatResult(HASH, 0x3108a2891093ce9en, ACCOUNT)).to.equal(`${HASH},3108a2891093ce9e,${ACCOUNT}`);
+    expect(parseResult(`${HASH},3108a2891093ce9e,${ACCOUNT}`)).to.deep.equal({ ok: true, hash: HASH, work: 0x3108a2891093ce9en, account: ACCOUNT });
+    expect(parseResult(`${HASH.toLowerCase()},3108A2891093CE9E,${ACCOUNT}`)).to.include({ ok: true, hash: HASH });
+    expect(parseResult(`${HASH},3108a2891093ce9e`)).to.include({ ok: false });
+    expect(parseResult(`${HASH},xyz,${ACCOUNT}`)).to.deep.equal({ ok: false, account: ACCOUNT, reason: 'malformed work' });
+    expect(parseResult(`nothash,3108a2891093ce9e,${ACCOUNT}`)).to.deep.equal({ ok: false, account: ACCOUNT, reason: 'malformed hash' });
+    expect(parseResult(`${HASH},3108a2891093ce9e,`)).to.deep.equal({ ok: false, reason: 'no payout account' });
+    expect(parseResult('x'.repeat(600))).to.include({ ok: false });
+  });
+
+  it('client/{account} messages: counts with block_rewarded, or the spec\'s error text', () => {
+    expect(JSON.parse(formatClientStats({ ondemand: 2, precache: 1 }, HASH))).to.deep.equal({ precache: 1, ondemand: 2, block_rewarded: HASH });
+    expect(JSON.parse(invalidAccountMessage('nano_x'))).to.deep.equal({ error: 'Work accepted but account nano_x is invalid' });
+  });
+});
+
+describe('hub ACL decisions', () => {
+  it('a worker claims the first account it names; another account\'s client/ topic is refused', () => {
+    const own = randomAccount();
+    const session: Session = { role: 'worker' };
+    expect(maySubscribe(session, 'work/#')).to.equal(true);
+    expect(maySubscribe(session, `client/${own}`)).to.equal(true);
+    expect(maySubscribe(session, `client/${randomAccount()}`)).to.equal(false);
+    expect(maySubscribe(session, 'client/+')).to.equal(false);
+    expect(mayPublish(session, 'result/ondemand')).to.equal(true);
+    expect(mayPublish(session, `presence/${own}`)).to.equal(true);
+    expect(mayPublish(session, `presence/${randomAccount()}`)).to.equal(false);
+    expect(mayPublish(session, 'work/ondemand')).to.equal(false);
+    expect(mayPublish(session, 'cancel/ondemand')).to.equal(false);
+    expect(mayPublish({ role: 'server' }, 'work/ondemand')).to.equal(true);
+  });
+});
+
+describe('worker roster', () => {
+  it('counts per worker and type, forgets the least recently seen past its bound, and tells who was seen', () => {
+    let now = 1000;
+    const roster = new WorkerRoster({ maxWorkers: 2, now: () => now });
+    roster.result('a', 'ondemand', 'accepted', 100);
+    now += 10;
+    roster.result('b', 'precache', 'late');
+    now += 10;
+    roster.result('a', 'ondemand', 'accepted', 300);
+    roster.result('c', 'ondemand', 'invalid');
+    expect(roster.size).to.equal(2);
+    expect(roster.top(5).map((w) => w.account)).to.deep.equal(['a', 'c']);
+    expect(roster.top(1)[0]).to.deep.include({ accepted: { ondemand: 2, precache: 0 }, meanSeconds: 0.2 });
+    expect(roster.totals.late.precache).to.equal(1);
+    now += 1000;
+    roster.presence('c', false);
+    expect(roster.seen(500)).to.equal(0);
+    expect(roster.seen(5000)).to.equal(1);
+  });
+});
