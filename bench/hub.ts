@@ -14,7 +14,7 @@ import net, { type AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { createLocalBackend } from '../lib/backends/local.js';
+import { createGenerator } from '../lib/generator/index.js';
 import type { WorkJob } from '../lib/backends/types.js';
 import { measurePool, meanHashes } from '../lib/bench/hashrate.js';
 import { DEFAULTS } from '../lib/config/defaults.js';
@@ -154,12 +154,12 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
   const transport = createEmbeddedTransport({ listen: { host: '127.0.0.1', port: 0 }, workerUsername: 'client', workerPassword: 'client', maxConnections: 10 });
   const hub = createHubBackend('hub', { transport, network: NETWORKS['nano-dev'], workerTtl: 60_000, maxWorkers: 10, heartbeatInterval: 200, statisticsInterval: 300_000 });
   await hub.start();
-  const local = createLocalBackend('worker', { cpuThreads: threads, gpu: 'off' });
+  const local = createGenerator({ threads: threads, gpu: 'off' });
   const worker = startWorker({
     hub: transport.url().replace('mqtt://', 'mqtt://client:client@'),
     payout: encodeAccount(new Uint8Array(32).fill(7), 'nano_'),
     work: 'any',
-    generator: { generate: (job) => local.generate(job), hashes: () => local.hashes(), close: () => local.close() },
+    generator: local,
     statusInterval: 3_600_000,
     log: () => {},
   });
@@ -255,7 +255,7 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
     await hub.close();
   }
   // powgate worker: from the cancel's arrival to its generator having stopped.
-  const local = createLocalBackend('worker', { cpuThreads: os.availableParallelism(), gpu: 'off' });
+  const local = createGenerator({ threads: os.availableParallelism(), gpu: 'off' });
   let stoppedAt = 0;
   const transport2 = createEmbeddedTransport({ listen: { host: '127.0.0.1', port: 0 }, workerUsername: 'client', workerPassword: 'client', maxConnections: 10 });
   const hub2 = createHubBackend('hub', { transport: transport2, network: NETWORKS['nano-dev'], workerTtl: 60_000, maxWorkers: 10, heartbeatInterval: 100, statisticsInterval: 300_000 });
@@ -265,7 +265,7 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
     payout: encodeAccount(new Uint8Array(32).fill(9), 'nano_'),
     work: 'any',
     generator: {
-      generate: (job) => local.generate(job).finally(() => (stoppedAt = performance.now())),
+      generate: (root, target, signal) => local.generate(root, target, signal).finally(() => (stoppedAt = performance.now())),
       hashes: () => local.hashes(),
       close: () => local.close(),
     },

@@ -4,10 +4,10 @@
  * message and exit code 2.
  */
 import { availableParallelism } from 'node:os';
-import { createLocalBackend, type GpuMode } from '../backends/local.js';
+import { createGenerator, type GpuMode } from '../generator/index.js';
 import { decodeAccount, NETWORKS } from '../pow/index.js';
 import { brokerLabel } from './external.js';
-import { startWorker, type WorkerGenerator } from './worker.js';
+import { startWorker } from './worker.js';
 
 export const WORKER_USAGE = `Usage: powgate worker --hub URL --payout ACCOUNT [options]
 
@@ -101,16 +101,19 @@ export async function runWorkerCommand(argv: readonly string[], out: (text: stri
     out(WORKER_USAGE);
     return 0;
   }
-  const local = createLocalBackend('worker', { cpuThreads: flags.cpuThreads, gpu: flags.gpu });
-  const gpu = await local.gpu;
-  if (gpu.mode === 'on' && 'unavailable' in gpu) {
-    await local.close();
-    err(`powgate worker: --gpu on but no GPU could be used: ${gpu.unavailable}\n`);
+  const generator = createGenerator({ threads: flags.cpuThreads, gpu: flags.gpu });
+  let gpu;
+  try {
+    gpu = await generator.start();
+  } catch (e) {
+    // Only --gpu on without a usable GPU.
+    await generator.close();
+    err(`powgate worker: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  const device = 'info' in gpu ? ` + GPU ${gpu.info.name}` : '';
-  out(`powgate worker: ${local.generator.threads} CPU threads (${local.generator.implementation})${device}, hub ${brokerLabel(flags.hub)}\n`);
-  const generator: WorkerGenerator = { generate: (job) => local.generate(job), hashes: () => local.hashes(), close: () => local.close() };
+  if (generator.fallbackReason !== undefined) out(`powgate worker: native CPU kernels unavailable (${generator.fallbackReason}); using WASM\n`);
+  const device = 'info' in gpu ? ` + GPU ${gpu.info.name}` : 'unavailable' in gpu ? ` (no GPU: ${gpu.unavailable})` : '';
+  out(`powgate worker: ${generator.threads} CPU threads (${generator.implementation})${device}, hub ${brokerLabel(flags.hub)}\n`);
   const worker = startWorker({
     hub: flags.hub,
     payout: flags.payout,

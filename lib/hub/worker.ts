@@ -7,17 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { WorkGenerator } from '../generator/index.js';
 import { hexToBytes } from '../pow/index.js';
-import type { WorkJob } from '../backends/types.js';
 import { formatPresence, formatResult, parseWorkRequest, TOPICS, typeOfTopic, type WorkType } from './protocol.js';
 
-/** What the worker needs from a generator: the local backend's shape. */
-export interface WorkerGenerator {
-  generate(job: WorkJob): Promise<bigint>;
-  /** Nonces tried so far. */
-  hashes(): number;
-  close(): Promise<void>;
-}
+/** What the worker needs from a generator: lib/generator's standalone interface. */
+export type WorkerGenerator = Pick<WorkGenerator, 'generate' | 'hashes' | 'close'>;
 
 export interface WorkerOptions {
   /** mqtt://user:pass@host:port (or mqtts://, ws://, wss://). */
@@ -125,8 +120,7 @@ export function startWorker(options: WorkerOptions): Worker {
     if (item === undefined) return;
     const controller = new AbortController();
     current = { item, controller };
-    const job: WorkJob = { root: item.hash.toUpperCase(), rootBytes: hexToBytes(item.hash), target: item.target, signal: controller.signal };
-    options.generator.generate(job).then(
+    options.generator.generate(hexToBytes(item.hash), item.target, controller.signal).then(
       (work) => {
         if (current?.controller === controller) current = undefined;
         if (controller.signal.aborted) return;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { createLocalBackend } from '../../lib/backends/local.js';
+import { createGenerator } from '../../lib/generator/index.js';
 import { DEFAULTS } from '../../lib/config/defaults.js';
 import type { HubBackendConfig } from '../../lib/config/types.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
@@ -167,12 +167,12 @@ describe('hub broker ACLs', function () {
       const m = mosquitto as PrivateMosquitto;
       const gate = await hubOn(`mqtt://powgate:${HUB_PASSWORD}@127.0.0.1:${m.port}`);
       const lines: string[] = [];
-      const local = createLocalBackend('worker', { cpuThreads: 1, gpu: 'off' });
+      const local = createGenerator({ threads: 1, gpu: 'off' });
       const w = (worker = startWorker({
         hub: `mqtt://client:client@127.0.0.1:${m.port}`,
         payout: randomAccount(),
         work: 'any',
-        generator: { generate: (job) => local.generate(job), hashes: () => local.hashes(), close: () => local.close() },
+        generator: local,
         statusInterval: 60_000,
         reconnectDelay: 50,
         log: (line) => lines.push(line),

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { connect, type MqttClient } from 'mqtt';
-import { createLocalBackend } from '../../lib/backends/local.js';
+import { createGenerator } from '../../lib/generator/index.js';
 import { DEFAULTS } from '../../lib/config/defaults.js';
 import type { HubBackendConfig } from '../../lib/config/types.js';
 import { parseWorkerFlags, WorkerFlagError } from '../../lib/hub/worker-command.js';
@@ -51,12 +51,12 @@ describe('powgate worker', function () {
   });
 
   const begin = (hub: string, payout = randomAccount(), over: { work?: 'ondemand' | 'precache' | 'any'; heartbeatWarn?: number } = {}): Worker => {
-    const local = createLocalBackend('worker', { cpuThreads: 1, gpu: 'off' });
+    const local = createGenerator({ threads: 1, gpu: 'off' });
     worker = startWorker({
       hub,
       payout,
       work: over.work ?? 'any',
-      generator: { generate: (job) => local.generate(job), hashes: () => local.hashes(), close: () => local.close() },
+      generator: local,
       statusInterval: 200,
       reconnectDelay: 50,
       maxReconnectDelay: 200,
