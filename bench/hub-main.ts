@@ -4,33 +4,28 @@
  * children.
  */
 import { fork } from 'node:child_process';
-import { DEFAULTS } from '../lib/config/defaults.js';
-import type { Config } from '../lib/config/types.js';
+import type { RawMap } from '../lib/config/index.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
 import { positiveOption } from './cli.js';
 import { benchHub } from './hub.js';
 
 const ENTRY = 0xf000000000000000n;
 
-function config(backends: Config['backends']): Config {
+/** As bench/index.ts writes its servers' configs: YAML-shaped, loaded by the child with configFromRaw. */
+function config(backends: RawMap): RawMap {
   return {
     network: 'nano-dev',
-    listen: { host: '127.0.0.1', port: 0 },
-    node: { timeout: 10_000 },
-    rpc: { allow: [], bodyLimit: 65536 },
-    cache: { url: 'memory', maxEntries: 100_000, ttl: 3_600_000 },
-    work: { timeout: 30_000, maxMultiplier: 64 },
-    breaker: { failures: 3, cooldown: 5000, maxCooldown: 300_000 },
+    listen: '127.0.0.1:0',
+    rpc: { allow: [] },
+    cache: { ttl: '1h' },
     backends,
     tiers: [{ backends: Object.keys(backends) }],
-    precache: { ...DEFAULTS.precache, enabled: false, accounts: [], tiers: Object.keys(backends), callbackForward: [] },
+    precache: { enabled: false, backends: Object.keys(backends) },
     log: { level: 'silent' },
-    metrics: { enabled: true },
-    dashboard: { enabled: true },
   };
 }
 
-function powgate(c: Config) {
+function powgate(c: RawMap) {
   const proc = fork(new URL('./servers.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise<{ url: string; proc: typeof proc }>((resolve) => {
     proc.once('message', (m: { url: string }) => resolve({ url: m.url, proc }));

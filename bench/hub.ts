@@ -17,8 +17,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { createGenerator } from '../lib/generator/index.js';
 import type { WorkJob } from '../lib/backends/types.js';
 import { measurePool, meanHashes } from '../lib/bench/hashrate.js';
-import { DEFAULTS } from '../lib/config/defaults.js';
-import type { Config, HubBackendConfig } from '../lib/config/types.js';
+import type { RawMap } from '../lib/config/index.js';
 import { createHubBackend } from '../lib/hub/backend.js';
 import { createEmbeddedTransport } from '../lib/hub/embedded.js';
 import { startWorker } from '../lib/hub/worker.js';
@@ -30,9 +29,9 @@ export interface HubBenchContext {
   /** [root, work, value] at `difficulty`. */
   readonly table: ReadonlyArray<readonly [string, string, string]>;
   readonly difficulty: string;
-  /** Starts a powgate child with this config; its URL back. */
-  readonly powgate: (config: Config) => Promise<{ url: string; proc: ChildProcess }>;
-  readonly config: (backends: Config['backends']) => Config;
+  /** Starts a powgate child with this (YAML-shaped) config; its URL back. */
+  readonly powgate: (config: RawMap) => Promise<{ url: string; proc: ChildProcess }>;
+  readonly config: (backends: RawMap) => RawMap;
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -83,8 +82,8 @@ function forkWorkers(message: object): Promise<{ proc: ChildProcess; reply: Reco
   });
 }
 
-function hubConfig(broker: string, port: number): HubBackendConfig {
-  return { ...DEFAULTS.hubBackend, type: 'hub', broker, listen: { host: '127.0.0.1', port } };
+function hubConfig(broker: string, port: number): RawMap {
+  return { type: 'hub', broker, listen: `127.0.0.1:${port}` };
 }
 
 /** (a) */
@@ -106,7 +105,7 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
     for (const workers of [1, 10, 100]) {
       const peers = await forkWorkers({ mode: 'rpc', count: workers, table });
       procs.push(peers.proc);
-      const peerGate = await ctx.powgate(ctx.config({ peers: { type: 'rpc', urls: peers.reply.urls as string[], sendAccount: false } }));
+      const peerGate = await ctx.powgate(ctx.config({ peers: { type: 'rpc', urls: peers.reply.urls as string[], send_account: false } }));
       procs.push(peerGate.proc);
       const embeddedPort = await freePort();
       const embedded = await ctx.powgate(ctx.config({ hub: hubConfig('embedded', embeddedPort) }));

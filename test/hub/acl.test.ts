@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { createGenerator } from '../../lib/generator/index.js';
-import { DEFAULTS } from '../../lib/config/defaults.js';
-import type { HubBackendConfig } from '../../lib/config/types.js';
+import type { RawMap } from '../../lib/config/index.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
 import type { Powgate } from '../../lib/server.js';
 import { captureLogs, randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
@@ -59,14 +58,14 @@ describe('hub broker ACLs', function () {
   });
 
   describe('embedded broker', () => {
-    const start = async (over: Partial<HubBackendConfig> = {}): Promise<{ gate: Powgate; url: string }> => {
-      const config: HubBackendConfig = { ...DEFAULTS.hubBackend, type: 'hub', broker: 'embedded', listen: { host: '127.0.0.1', port: 0 }, ...over };
+    const start = async (over: RawMap = {}): Promise<{ gate: Powgate; url: string }> => {
+      const config: RawMap = { type: 'hub', broker: 'embedded', listen: '127.0.0.1:0', ...over };
       const gate = (pg = await startTestPowgate({ backends: { hub: config }, precache: { enabled: false } }));
       return { gate, url: (await gate.monitor.report()).hubs[0]?.url ?? '' };
     };
 
     it('refuses a wrong password and an anonymous login', async () => {
-      const { url } = await start({ workerPassword: 'w0rker' });
+      const { url } = await start({ worker_password: 'w0rker' });
       await login(url, { username: 'client', password: 'client' }).then(
         () => expect.fail('logged in with the wrong password'),
         (err: { code?: number }) => expect(err.code).to.equal(4),
@@ -127,7 +126,7 @@ describe('hub broker ACLs', function () {
 
     const hubOn = async (broker: string): Promise<Powgate> => {
       const { logger, lines } = captureLogs('debug');
-      const config: HubBackendConfig = { ...DEFAULTS.hubBackend, type: 'hub', broker, listen: { host: '127.0.0.1', port: 0 }, heartbeatInterval: 50 };
+      const config: RawMap = { type: 'hub', broker, listen: '127.0.0.1:0', heartbeat_interval: '50ms' };
       const gate = (pg = await startTestPowgate({ backends: { hub: config }, precache: { enabled: false } }, undefined, { logger }));
       expect(lines.join('\n')).to.not.include(HUB_PASSWORD);
       return gate;

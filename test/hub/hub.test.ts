@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULTS } from '../../lib/config/defaults.js';
-import type { BackendConfig, HubBackendConfig } from '../../lib/config/types.js';
+import type { RawMap } from '../../lib/config/index.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
@@ -13,15 +12,9 @@ import { findWork, MOSQUITTO_URL, portAnswers, PrivateMosquitto, randomAccount, 
 const DEV_BASE = 0xffc0000000000000n;
 const DIFFICULTY = 'ffc0000000000000';
 
-function hubConfig(broker: string, over: Partial<HubBackendConfig> = {}): HubBackendConfig {
-  return {
-    ...DEFAULTS.hubBackend,
-    type: 'hub',
-    broker,
-    listen: { host: '127.0.0.1', port: 0 },
-    heartbeatInterval: 50,
-    ...over,
-  };
+/** A hub backend as YAML writes it. */
+function hubConfig(broker: string, over: RawMap = {}): RawMap {
+  return { type: 'hub', broker, listen: '127.0.0.1:0', heartbeat_interval: '50ms', ...over };
 }
 
 async function hubUrl(pg: Powgate): Promise<string> {
@@ -65,13 +58,13 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
     });
 
     const start = async (
-      over: Partial<HubBackendConfig> = {},
+      over: RawMap = {},
       extra: { local?: boolean; timeout?: number; hedge?: number } = {},
     ): Promise<{ gate: Powgate; url: string }> => {
-      const backends: Record<string, BackendConfig> = { hub: hubConfig(kind === 'embedded' ? 'embedded' : (mosquitto as PrivateMosquitto).url, over) };
-      if (extra.local === true) backends.local = { type: 'local', cpuThreads: 1, cpuImpl: 'auto' };
-      const tiers = extra.local === true ? [{ backends: ['hub'], hedgeAfter: extra.hedge ?? 60_000 }, { backends: ['local'] }] : [{ backends: ['hub'] }];
-      const gate = (pg = await startTestPowgate({ backends, tiers, timeout: extra.timeout ?? 10_000, precache: { enabled: false } }));
+      const backends: RawMap = { hub: hubConfig(kind === 'embedded' ? 'embedded' : (mosquitto as PrivateMosquitto).url, over) };
+      if (extra.local === true) backends.local = { type: 'local', cpu_threads: 1 };
+      const tiers = extra.local === true ? [{ backends: ['hub'], hedge_after: `${extra.hedge ?? 60_000}ms` }, { backends: ['local'] }] : [{ backends: ['hub'] }];
+      const gate = (pg = await startTestPowgate({ backends, tiers, work: { deadline: `${extra.timeout ?? 10_000}ms` }, precache: { enabled: false } }));
       return { gate, url: kind === 'embedded' ? await hubUrl(gate) : (mosquitto as PrivateMosquitto).url };
     };
     const worker = async (url: string, options: Parameters<typeof WireWorker.connect>[1] = {}): Promise<WireWorker> => {
@@ -189,7 +182,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
     });
 
     it('publishes a heartbeat and statistics in DPoW\'s shape', async () => {
-      const { gate, url } = await start({ statisticsInterval: 100 });
+      const { gate, url } = await start({ statistics_interval: '100ms' });
       const w = await worker(url);
       const root = randomRoot();
       await ask(gate, root);
@@ -204,7 +197,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
 
     if (kind === 'embedded') {
       it('serves workers over a websocket too (browser workers)', async () => {
-        const { gate } = await start({ websocketListen: { host: '127.0.0.1', port: 0 } });
+        const { gate } = await start({ websocket_listen: '127.0.0.1:0' });
         const wsUrl = (await gate.monitor.report()).hubs[0]?.websocketUrl;
         expect(wsUrl).to.match(/^ws:\/\/127\.0\.0\.1:\d+$/);
         const w = await worker(`${wsUrl}/mqtt`);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { DEFAULTS } from '../../lib/config/defaults.js';
-import type { HubBackendConfig } from '../../lib/config/types.js';
+import type { RawMap } from '../../lib/config/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 import { freePort, randomAccount } from './helpers.js';
@@ -90,8 +89,8 @@ describe('hub and powgate workers in separate network namespaces', function () {
   it('each worker reaches the hub over its veth, does work, and is credited', async () => {
     const port = await freePort();
     // The embedded broker on every host-side veth address: bound to 0.0.0.0 and reached at each .1.
-    const hub: HubBackendConfig = { ...DEFAULTS.hubBackend, type: 'hub', broker: 'embedded', listen: { host: '0.0.0.0', port }, heartbeatInterval: 100 };
-    const gate = (pg = await startTestPowgate({ backends: { hub }, precache: { enabled: false }, timeout: 20_000 }));
+    const hub: RawMap = { type: 'hub', broker: 'embedded', listen: `0.0.0.0:${port}`, heartbeat_interval: '100ms' };
+    const gate = (pg = await startTestPowgate({ backends: { hub }, precache: { enabled: false }, work: { deadline: '20s' } }));
     const accounts = spaces.map(() => randomAccount());
     spaces.forEach((ns, i) => {
       const child = spawn(

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { connect, type MqttClient } from 'mqtt';
 import { createGenerator } from '../../lib/generator/index.js';
-import { DEFAULTS } from '../../lib/config/defaults.js';
-import type { HubBackendConfig } from '../../lib/config/types.js';
+import type { RawMap } from '../../lib/config/index.js';
 import { parseWorkerFlags, WorkerFlagError } from '../../lib/hub/worker-command.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
@@ -26,8 +25,8 @@ const until = async (check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 };
 
-function hubConfig(): HubBackendConfig {
-  return { ...DEFAULTS.hubBackend, type: 'hub', broker: 'embedded', listen: { host: '127.0.0.1', port: 0 }, heartbeatInterval: 50 };
+function hubConfig(): RawMap {
+  return { type: 'hub', broker: 'embedded', listen: '127.0.0.1:0', heartbeat_interval: '50ms' };
 }
 
 describe('powgate worker', function () {
