@@ -5,7 +5,7 @@
  * reaches a client or the cache). Results that are malformed, below target,
  * late or repeated never fail a job; they are counted against their worker.
  */
-import { BackendUnavailableError, PowgateError } from '../errors.js';
+import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
 import { decodeAccount, meetsTarget, type NetworkParams } from '../pow/index.js';
 import { abortError } from '../backends/error-text.js';
 import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
@@ -270,7 +270,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         if (options.timeout !== undefined) {
           timer = setTimeout(() => {
             settle(entry);
-            entry.reject(new PowgateError('BACKEND_TIMEOUT', `${name}: no valid result within ${options.timeout} ms`));
+            entry.reject(new BackendTimeoutError(`${name}: no valid result within ${options.timeout} ms`));
           }, options.timeout);
         }
         let slot = pending.get(job.root);

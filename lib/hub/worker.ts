@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { WorkGenerator } from '../generator/index.js';
+import { backoffDelay } from '../net/backoff.js';
 import { hexToBytes } from '../pow/index.js';
 import { formatPresence, formatResult, parseWorkRequest, TOPICS, typeOfTopic, type WorkType } from './protocol.js';
 
@@ -196,10 +197,9 @@ export function startWorker(options: WorkerOptions): Worker {
 
   const scheduleReconnect = (): void => {
     if (stopping || reconnectTimer !== undefined) return;
-    const ceiling = Math.min(maxDelay, baseDelay * 2 ** Math.min(attempt, 16));
+    // Equal jitter (lib/net/backoff.ts): workers dropped together do not all come back in the same instant.
+    const delay = Math.round(backoffDelay(attempt, { base: baseDelay, max: maxDelay }));
     attempt++;
-    // Full jitter over the upper half: workers dropped together do not all come back in the same instant.
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       open();
