@@ -26,7 +26,10 @@ async function mqttWorkers(m: Extract<Message, { mode: 'mqtt' }>): Promise<MqttC
           reconnectPeriod: 0,
           ...(m.username === undefined ? {} : { username: m.username, password: m.password ?? '' }),
         });
-        c.once('connect', () => resolve(c));
+        c.once('connect', () => {
+          (c.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
+          resolve(c);
+        });
         c.once('error', reject);
       }),
     ),

@@ -51,7 +51,7 @@ async function startMosquitto(): Promise<{ url: string; stop: () => void } | und
   if (spawnSync('mosquitto', ['-h']).error !== undefined) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'powgate-bench-mosquitto-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\n`);
   const proc = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((resolve) => {

@@ -115,7 +115,11 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     }
     broker = aedes;
 
-    tcp = net.createServer((socket) => aedes.handle(socket));
+    tcp = net.createServer((socket) => {
+      // Small messages both ways: Nagle's algorithm would hold each one for the peer's delayed ACK (up to 40 ms).
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
     tcp.maxConnections = options.maxConnections;
     tcpUrl = `mqtt://${await listen(tcp, options.listen)}`;
     if (options.websocketListen !== undefined) {

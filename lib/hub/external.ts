@@ -70,6 +70,7 @@ export function createExternalTransport(options: ExternalBrokerOptions): HubTran
       c.on('message', (topic, payload) => handler(topic, payload));
       const ready = new Promise<void>((resolve) => {
         c.on('connect', () => {
+          noDelay(c);
           wasConnected = true;
           refused = undefined;
           c.subscribe(['result/#', 'presence/+'], { qos: 0 }, () => resolve());
@@ -96,4 +97,10 @@ export function createExternalTransport(options: ExternalBrokerOptions): HubTran
       if (c !== undefined) await c.endAsync(true).catch(() => {});
     },
   };
+}
+
+/** Jobs and results are a few dozen bytes: without TCP_NODELAY each can wait for a delayed ACK (up to 40 ms). */
+export function noDelay(client: MqttClient): void {
+  const stream = client.stream as { setNoDelay?: (on: boolean) => unknown } | undefined;
+  stream?.setNoDelay?.(true);
 }

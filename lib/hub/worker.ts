@@ -10,6 +10,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { WorkGenerator } from '../generator/index.js';
 import { backoffDelay } from '../net/backoff.js';
 import { hexToBytes } from '../pow/index.js';
+import { noDelay } from './external.js';
 import { formatPresence, formatResult, parseWorkRequest, TOPICS, typeOfTopic, type WorkType } from './protocol.js';
 
 /** What the worker needs from a generator: lib/generator's standalone interface. */
@@ -224,6 +225,7 @@ export function startWorker(options: WorkerOptions): Worker {
     client = c;
     let refusedCode: number | undefined;
     c.on('connect', () => {
+      noDelay(c);
       attempt = 0;
       c.subscribe(subscriptions(), (err) => {
         if (err) {
