@@ -21,7 +21,7 @@ import type { RawMap } from '../lib/config/index.js';
 import { createHubBackend } from '../lib/hub/backend.js';
 import { createEmbeddedTransport } from '../lib/hub/embedded.js';
 import { startWorker } from '../lib/hub/worker.js';
-import { encodeAccount, NETWORKS } from '../lib/pow/index.js';
+import { encodeAccount, meetsTarget, NETWORKS } from '../lib/pow/index.js';
 import { runLoad, type LoadResult } from './load.js';
 
 export interface HubBenchContext {
@@ -167,7 +167,7 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
     while (!worker.stats().heartbeat) await sleep(20);
     const one = (): Promise<bigint> => {
       const root = crypto.getRandomValues(new Uint8Array(32));
-      const job: WorkJob = { root: Buffer.from(root).toString('hex').toUpperCase(), rootBytes: root, target, signal: new AbortController().signal };
+      const job: WorkJob = { root: Buffer.from(root).toString('hex').toUpperCase(), rootBytes: root, target, signal: new AbortController().signal, accepts: (w) => meetsTarget(root, w, target) };
       return hub.generate(job);
     };
     await one(); // warm-up: threads booted, kernel tiered up
@@ -233,7 +233,7 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
           c.on('message', on);
           return () => c.off('message', on);
         });
-        const job = hub.generate({ root: hash, rootBytes: root, target: 0xf000000000000000n, signal: controller.signal }).catch(() => undefined);
+        const job = hub.generate({ root: hash, rootBytes: root, target: 0xf000000000000000n, signal: controller.signal, accepts: (w) => meetsTarget(root, w, 0xf000000000000000n) }).catch(() => undefined);
         await sleep(5);
         // The win: here another tier's (the job is aborted), which sends the same cancel as a worker's win.
         const t0 = performance.now();
@@ -279,7 +279,7 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
       const root = crypto.getRandomValues(new Uint8Array(32));
       const hash = Buffer.from(root).toString('hex').toUpperCase();
       const controller = new AbortController();
-      const job = hub2.generate({ root: hash, rootBytes: root, target: 0xffffffffff000000n, signal: controller.signal }).catch(() => undefined);
+      const job = hub2.generate({ root: hash, rootBytes: root, target: 0xffffffffff000000n, signal: controller.signal, accepts: (w) => meetsTarget(root, w, 0xffffffffff000000n) }).catch(() => undefined);
       while (worker.stats().current !== hash) await sleep(2);
       await sleep(50);
       stoppedAt = 0;

@@ -1,12 +1,12 @@
 /**
  * The `hub` backend: each job is published to MQTT workers in DPoW's worker
- * protocol, and the first result that meets the job's target is handed to the
- * engine (which validates it again: the engine is the one gate for what
- * reaches a client or the cache). Results that are malformed, below target,
- * late or repeated never fail a job; they are counted against their worker.
+ * protocol, and the first result the engine's gate accepts (`job.accepts`) is
+ * handed back; the engine judges it again as it does every backend's work.
+ * Results that are malformed, below target, late or repeated never fail a
+ * job; they are counted against their worker.
  */
 import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
-import { decodeAccount, meetsTarget, type NetworkParams } from '../pow/index.js';
+import { decodeAccount, type NetworkParams } from '../pow/index.js';
 import { abortError } from '../backends/error-text.js';
 import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
 import {
@@ -78,8 +78,8 @@ export interface HubBackend extends Backend {
 
 interface Pending {
   readonly root: string;
-  readonly rootBytes: Uint8Array;
-  readonly target: bigint;
+  /** The engine's gate for this job: the hub only asks it whether a result wins. */
+  readonly accepts: (work: bigint) => boolean;
   readonly type: WorkType;
   readonly published: number;
   readonly resolve: (work: bigint) => void;
@@ -162,7 +162,8 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
       count(account, first.type, 'duplicate');
       return;
     }
-    const met = [...entry.jobs].filter((job) => meetsTarget(job.rootBytes, work, job.target));
+    // The engine's gate decides (job.accepts); the hub only learns whether this result wins.
+    const met = [...entry.jobs].filter((job) => job.accepts(work));
     if (met.length === 0) {
       count(account, first.type, 'invalid');
       return;
@@ -249,8 +250,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         };
         const entry: Pending = {
           root: job.root,
-          rootBytes: job.rootBytes,
-          target: job.target,
+          accepts: job.accepts,
           type,
           published: now(),
           resolve: (work) => {
