@@ -6,11 +6,7 @@
  *   npm run bench -- --section hits,miss,memory    some of them
  *   npm run bench -- --seconds 6 --rounds 3        longer runs (defaults: 5 s, 3 rounds)
  *
-<<<<<<< HEAD
- * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale.
-=======
  * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub.
->>>>>>> 9e120aa (Bench section (8): hub vs rpc peers with 1/10/100 instant workers (embedded and Mosquitto), powgate worker hash rate from the hub, cancel fan-out; hub metrics always registered)
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
 import os from 'node:os';
