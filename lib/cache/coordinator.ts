@@ -1,4 +1,4 @@
-import { SOLO, type JobCoordinator } from '../engine/coordinator.js';
+import { SOLO, type JobCoordinator } from './job-coordinator.js';
 import { CacheError } from '../errors.js';
 import { describe } from './redis.js';
 import { redisCoordinator } from './redis-coordinator.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, FollowResult, JobCoordinator, LeadClaim } from '../engine/coordinator.js';
+import type { Claim, FollowResult, JobCoordinator, LeadClaim } from './job-coordinator.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { closeRedis, connectRedis, type RedisClient } from './redis.js';
 

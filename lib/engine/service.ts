@@ -6,7 +6,7 @@ import { DEADLINE, runAttempt, type Tier } from './attempt.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
 import type { Priority } from './events.js';
-import { SOLO, type FollowClaim, type JobCoordinator, type LeadClaim } from './coordinator.js';
+import { SOLO, type FollowClaim, type JobCoordinator, type LeadClaim } from '../cache/job-coordinator.js';
 
 export interface WorkRequest {
   /** 64 upper-case hex characters. */

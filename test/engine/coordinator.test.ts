@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Backend, WorkJob } from '../../lib/backends/types.js';
 import { createWorkCache, type WorkCache } from '../../lib/cache/index.js';
 import { redisCoordinator } from '../../lib/cache/redis-coordinator.js';
-import { SOLO, type JobCoordinator } from '../../lib/engine/coordinator.js';
+import { SOLO, type JobCoordinator } from '../../lib/cache/job-coordinator.js';
 import { INSTANCE, WorkService } from '../../lib/engine/service.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import { randomRoot } from '../helpers/powgate.js';
