@@ -7,7 +7,7 @@ import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
 import { withDeadline, type Deadline } from './deadline.js';
 import { readBoompowReply } from './boompow-reply.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from './error-text.js';
+import { abortError, errorText } from '../net/error-text.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 export interface BoompowBackendOptions {

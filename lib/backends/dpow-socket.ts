@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { abortError } from './error-text.js';
+import { abortError } from '../net/error-text.js';
 import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 
 export interface DpowSocketOptions {

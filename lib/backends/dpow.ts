@@ -12,7 +12,7 @@ import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';
 import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from './error-text.js';
+import { abortError, errorText } from '../net/error-text.js';
 import type { DpowBackendConfig } from '../config/types.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 

@@ -2,7 +2,7 @@ import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, Ca
 import { postJson } from '../net/post-json.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from './error-text.js';
+import { abortError, errorText } from '../net/error-text.js';
 import type { Backend, WorkJob } from './types.js';
 
 export interface RpcBackendOptions {

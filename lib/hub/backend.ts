@@ -7,7 +7,7 @@
  */
 import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
 import { decodeAccount, type NetworkParams } from '../pow/index.js';
-import { abortError } from '../backends/error-text.js';
+import { abortError } from '../net/error-text.js';
 import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
 import {
   formatClientStats,

@@ -1,4 +1,4 @@
-// Small helpers shared by the network backends for turning failures into
+// Small helpers shared by the network backends and the hub for turning failures into
 // messages. Text from the far side goes through scrubText (lib/secrets.ts)
 // before it reaches a client answer or a log.
 
