@@ -94,3 +94,34 @@ describe('README has a security section', () => {
     }
   });
 });
+
+describe('README contents and operator path', () => {
+  const readme = README;
+  /** GitHub's anchor for a heading: lower case, punctuation but '-' and '_' dropped, spaces to '-'. */
+  const anchor = (title: string): string =>
+    title
+      .trim()
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, '')
+      .replace(/ /g, '-');
+  const headings = [...readme.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1] as string).filter((t) => t !== 'Contents');
+  const contents = /^## Contents\n\n((?:\s*- \[.*\]\(#.*\)\n)+)/m.exec(readme)?.[1] ?? '';
+  const links = [...contents.matchAll(/\(#([^)]+)\)/g)].map((m) => m[1] as string);
+
+  it('lists every section and subsection in Contents, each link to a heading that exists', () => {
+    expect(links).to.deep.equal(headings.map(anchor));
+  });
+
+  it('every in-page link points to a heading that exists', () => {
+    const anchors = new Set(headings.map(anchor));
+    const broken = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string).filter((a) => !anchors.has(a));
+    expect(broken).to.deep.equal([]);
+  });
+
+  it('has the Operate path: work peer, a curl check, a scrape snippet, systemd, compose, Kubernetes, several instances', () => {
+    const operate = readme.slice(readme.indexOf('## Operate'), readme.indexOf('\n## ', readme.indexOf('## Operate') + 1));
+    for (const needle of ['work_peers', 'work_threads = 0', 'use_peers', '127.0.0.1', 'curl', 'scrape_configs', 'deploy/powgate.service', 'deploy/compose.yaml', 'deploy/k8s', 'lease']) {
+      expect(operate, needle).to.contain(needle);
+    }
+  });
+});
