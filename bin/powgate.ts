@@ -49,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     gate = await startPowgate(config, { logger });
   } catch (err) {
+    // What only start-up can see (a chain that can serve nothing on its network) is still the config's fault.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`powgate: configuration error: ${err.message}\n`);
+      return 2;
+    }
     logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'could not start');
     return 1;
   }

@@ -3,10 +3,12 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createBackend, startBackends, type Backend } from './backends/index.js';
 import { jobCoordinator } from './cache/coordinator.js';
+import { isDpowBackend } from './backends/dpow.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
-import type { CacheError } from './errors.js';
+import { ConfigError, type CacheError } from './errors.js';
 import { resolveChain } from './engine/chain.js';
+import { Prober } from './engine/prober.js';
 import { WorkService } from './engine/service.js';
 import { createRequestListener } from './http/app.js';
 import { createHubMetrics } from './hub/metrics.js';
@@ -18,7 +20,7 @@ import { CloseStack, type CloseReport } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
 import { createMetrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
-import { NETWORKS } from './pow/index.js';
+import { NETWORKS, type NetworkParams } from './pow/index.js';
 import { callbackGuard } from './precache/callback-guard.js';
 import { createPrecache } from './precache/index.js';
 import { ForwardSlots } from './rpc/forward-slots.js';
@@ -109,6 +111,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   // Hub backends (started above: their brokers listen or are reached) report their workers.
   const hubs = [...backends.values()].filter(isHubBackend);
   const tiers = resolveChain(config.tiers, backends);
+  refuseUselessChain(tiers, network, config.work.defaultDifficulty);
   // Precache keeps the chain's order and tiers, restricted to the backends it may use.
   const precacheTiers = resolveChain(config.tiers, backends, new Set(config.precache.backends));
 
@@ -121,6 +124,8 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   stack.defer('job leases', () => coordinator.close());
   const service = new WorkService({ tiers, precacheTiers, cache, timeout: config.work.deadline, breaker: config.breaker, events, coordinator });
   const closeEngine = stack.defer('engine', () => service.close());
+  const prober = new Prober({ backends: tiers.flatMap((t) => t.backends), breakers: service.breakers, events, interval: config.breaker.probeInterval });
+  stack.defer('idle probes', () => prober.close());
   // Subscribed before the first wait on the cache, so a Redis that is away at start-up is logged.
   logEvents(events, logger, service.breakers);
   if (!(await cache.ready(2000))) logger.warn({ cache: cache.kind }, 'cache not reachable at start-up; serving as misses until it is');
@@ -161,6 +166,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     precache: precacheStatus,
     figures,
     ...(hubs.length === 0 ? {} : { hubs: () => hubs.map((h) => h.hubStatus()) }),
+    probed: (name) => prober.probes(name),
     ...(collector === undefined ? {} : { collector }),
   });
   createMetrics(registry, {
@@ -171,11 +177,15 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     version: powgateVersion(),
     backends: tiers.flatMap((t, tier) => t.backends.map((backend) => ({ backend, tier }))),
     localHashes: hashCounters,
+    dpow: new Map([...backends.values()].filter(isDpowBackend).map((b) => [b.name, () => b.stats()] as const)),
     ready: async () => (await monitor.readiness()).ready,
+    degraded: async () => (await monitor.readiness()).degraded,
     cacheReachable: () => monitor.cacheReachable(),
     precache: precacheStatus,
   });
   createHubMetrics(registry, hubs, config.backends);
+  // After every subscriber: the first probes run at once (bad credentials show at start-up).
+  prober.start();
 
   const limits = workLimits(network, {
     maxMultiplier: config.work.maxMultiplier,
@@ -300,5 +310,23 @@ function reportClose(logger: Logger, report: CloseReport, message: string): void
       unfinished: report.unfinished,
     },
     message,
+  );
+}
+
+/**
+ * A chain none of whose backends can serve any usual target of the network
+ * (DPoW alone on Banano) would start, say ready, and fail every request:
+ * refused at start-up instead, naming the backend keys to change.
+ */
+function refuseUselessChain(tiers: ReadonlyArray<{ readonly backends: readonly Backend[] }>, network: NetworkParams, defaultDifficulty: bigint | undefined): void {
+  const targets = [network.defaultDifficulty, network.receiveThreshold, network.sendThreshold, network.entry, defaultDifficulty].filter(
+    (t): t is bigint => t !== undefined,
+  );
+  const all = tiers.flatMap((t) => t.backends);
+  if (all.length === 0 || all.some((b) => targets.some((t) => b.supports(t)))) return;
+  const names = all.map((b) => `backends.${b.name}`);
+  throw new ConfigError(
+    names[0] ?? 'backends',
+    `no backend can serve work on network ${network.name} (${all.map((b) => `${b.name}: ${b.type}`).join(', ')}); add one that can (rpc, local, boompow)${names.length > 1 ? `; also check ${names.slice(1).join(', ')}` : ''}`,
   );
 }

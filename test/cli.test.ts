@@ -258,6 +258,15 @@ describe('CLI, spawned as a user runs it', function () {
     const badFlag = spawnCli(['--network', 'dogecoin']);
     expect(await badFlag.exit).to.equal(2);
     expect(badFlag.stderr()).to.include('network');
+    // DPoW alone on Banano: nothing could ever be served, so it does not start (exit 2, the key path).
+    const useless = path.join(dir, 'dpow-banano.yaml');
+    writeFileSync(
+      useless,
+      'network: banano\nlisten: 127.0.0.1:0\nbackends:\n  dpow: { type: dpow, url: "ws://127.0.0.1:1/service_ws/", post_url: "http://127.0.0.1:1/service/", user: svc, api_key: k }\n',
+    );
+    const refused = spawnCli(['--config', useless]);
+    expect(await refused.exit).to.equal(2);
+    expect(refused.stderr()).to.include('backends.dpow: no backend can serve work on network banano');
   });
 
   it('a deprecated key still starts powgate and is logged once as a warning naming the new key', async () => {

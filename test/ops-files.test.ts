@@ -51,6 +51,7 @@ describe('operator files in config/', () => {
       expect(rules.map((r) => r.alert)).to.have.members([
         'PowgateNoValidWork',
         'PowgateNotReady',
+        'PowgateDegraded',
         'PowgateBackendCircuitOpen',
         'PowgateCacheErrors',
         'PowgatePrecacheWebsocketDown',

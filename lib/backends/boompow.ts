@@ -44,6 +44,8 @@ export function boompowBase(network: NetworkParams): bigint {
  * without checking difficulty and it clamps multipliers above 64 silently:
  * the engine checks every answer against the target.
  */
+const PROBE_QUERY = JSON.stringify({ query: 'query { stats { connectedWorkers } }' });
+
 export function createBoompowBackend(name: string, options: BoompowBackendOptions): Backend {
   const url = new URL(options.url);
   const label = urlLabel(url);
@@ -123,11 +125,42 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
     return { state: 'ok' };
   };
 
+  /**
+   * `query { stats { connectedWorkers } }`: needs no auth and spends no work; the token goes along
+   * (it keeps the query off the per-IP rate limit), so a refused token shows here too (HTTP 403).
+   */
+  const probe = async (signal: AbortSignal): Promise<void> => {
+    let res;
+    try {
+      res = await postJson(url, PROBE_QUERY, { signal, headers: { authorization: options.token }, maxBytes: 16 * 1024 });
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      unreachable = scrubText(errorText(err), { secrets });
+      throw new BackendUnavailableError(`${name}: BoomPoW ${label}: ${unreachable}`, { cause: err });
+    }
+    unreachable = undefined;
+    const verdict = readBoompowReply(res.status, res.body);
+    if (verdict.kind === 'config') {
+      configError = `${verdict.detail}: check ${tokenKey}`;
+      throw new BackendConfigError(`${name}: ${configError}`, tokenKey);
+    }
+    let stats: unknown;
+    try {
+      stats = (JSON.parse(res.body) as { data?: { stats?: unknown } }).data?.stats;
+    } catch {
+      stats = undefined;
+    }
+    if (res.status !== 200 || typeof stats !== 'object' || stats === null) {
+      throw new BadUpstreamReplyError(`${name}: BoomPoW stats query answered HTTP ${res.status} without stats`);
+    }
+  };
+
   return {
     name,
     type: 'boompow',
     supports: (target) => boompowMultiplier(target, base) !== undefined,
     generate,
+    probe,
     status,
     async close(): Promise<void> {
       closed = true;

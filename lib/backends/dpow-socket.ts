@@ -45,12 +45,18 @@ export class DpowSocket {
   #pending: Pending | undefined;
   #attempt = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnects = 0;
   #pingTimer: NodeJS.Timeout | undefined;
   #pongTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DpowSocketOptions) {
     this.#options = options;
     this.#connect();
+  }
+
+  /** Reconnect attempts so far (each connection tried after a socket was lost). */
+  get reconnects(): number {
+    return this.#reconnects;
   }
 
   get state(): DpowSocketState {
@@ -174,7 +180,9 @@ export class DpowSocket {
     this.#options.onChange?.();
     const delay = backoffDelay(this.#attempt++, this.#options.reconnect);
     this.#reconnectTimer = setTimeout(() => {
-      if (this.#state !== 'closed') this.#connect();
+      if (this.#state === 'closed') return;
+      this.#reconnects++;
+      this.#connect();
     }, delay);
     this.#reconnectTimer.unref();
   }

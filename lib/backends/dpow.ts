@@ -6,7 +6,7 @@ import {
 } from '../errors.js';
 import { postJson } from '../net/post-json.js';
 import type { NetworkName } from '../pow/index.js';
-import type { BackoffOptions } from '../net/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 import { withDeadline } from './deadline.js';
 import { dpowServes } from './dpow-serves.js';
 import { readDpowReply } from './dpow-reply.js';
@@ -23,12 +23,36 @@ export interface DpowBackendOptions extends Omit<DpowBackendConfig, 'type'> {
   readonly pingInterval?: number;
   readonly pongTimeout?: number;
   readonly reconnect?: BackoffOptions;
+  /** Pause before asking again after `{"timeout": true}`; the defaults suit the real service. */
+  readonly timeoutRetry?: BackoffOptions;
+}
+
+/** What a DPoW backend counts, read by the metrics at scrape time. */
+export interface DpowStats {
+  /** Requests sent, by the transport that carried them. */
+  readonly websocket: number;
+  readonly post: number;
+  /** Websocket reconnect attempts, all sockets together. */
+  readonly reconnects: number;
+  /** Asks repeated after the server answered `{"timeout": true}`. */
+  readonly timeoutRetries: number;
+}
+
+export interface DpowBackend extends Backend {
+  readonly type: 'dpow';
+  stats(): DpowStats;
+}
+
+export function isDpowBackend(backend: Backend): backend is DpowBackend {
+  return backend.type === 'dpow' && typeof (backend as Partial<DpowBackend>).stats === 'function';
 }
 
 const DEFAULTS = {
   pingInterval: 30_000,
   pongTimeout: 10_000,
   reconnect: { base: 500, max: 30_000 },
+  // Short: a late result lands in the server's store within moments of a timeout reply.
+  timeoutRetry: { base: 250, max: 2000 },
 } as const;
 
 /** How long past `timeout` a reply may take (server throttling queues requests) before the socket is presumed dead. */
@@ -40,7 +64,7 @@ const REPLY_GRACE_MS = 30_000;
  * POST for whatever finds every socket busy or down. DPoW serves the Nano
  * send base only; what it answers is handed back, and the engine checks it.
  */
-export function createDpowBackend(name: string, options: DpowBackendOptions): Backend {
+export function createDpowBackend(name: string, options: DpowBackendOptions): DpowBackend {
   const seconds = Math.max(1, Math.floor(options.timeout / 1000));
   const replyWithin = seconds * 1000 + REPLY_GRACE_MS;
   const postUrl = new URL(options.postUrl);
@@ -51,6 +75,8 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
   let closed = false;
   let configError: string | undefined;
   let postFailing = false;
+  const counts = { websocket: 0, post: 0, timeoutRetries: 0 };
+  const timeoutRetry = options.timeoutRetry ?? DEFAULTS.timeoutRetry;
 
   const sockets = Array.from(
     { length: options.sockets },
@@ -107,14 +133,52 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
     });
     const socket = sockets.find((s) => s.idle);
     if (socket !== undefined) {
+      counts.websocket++;
       try {
-        return await socket.request(id, frame, job.signal, replyWithin);
+        const reply = await socket.request(id, frame, job.signal, replyWithin);
+        // The server answers: whatever a POST did earlier says nothing about it now. Without
+        // this, identical instances reported different states in an outage, by their history.
+        postFailing = false;
+        return reply;
       } catch (err) {
         if (!(err instanceof SocketLostError)) throw err;
         if (closed) throw new BackendUnavailableError(`backend is closed`);
       }
     }
+    counts.post++;
     return post(frame, job.signal);
+  };
+
+  /**
+   * A request the server refuses before anything is broadcast: real credentials and a hash that is
+   * not one. The server checks credentials first (spec 1.3), so `Invalid hash` proves them good and
+   * `Invalid credentials` finds a bad key at start-up, before any client asks.
+   */
+  const probe = async (signal: AbortSignal): Promise<void> => {
+    if (closed) throw new BackendUnavailableError(`${name}: backend is closed`);
+    const id = ++nextId;
+    const frame = JSON.stringify({ user: options.user, api_key: options.apiKey, hash: 'probe', id });
+    const socket = sockets.find((s) => s.idle);
+    let reply: DpowReply | undefined;
+    if (socket !== undefined) {
+      try {
+        reply = await socket.request(id, frame, signal, replyWithin);
+        postFailing = false;
+      } catch (err) {
+        if (!(err instanceof SocketLostError)) throw err;
+      }
+    }
+    reply ??= await post(frame, signal);
+    const verdict = readDpowReply(reply);
+    if (verdict.kind === 'credentials') {
+      configError = `DPoW rejected the credentials: check backends.${name}.user and ${credentialsKey}`;
+      throw new BackendConfigError(`${name}: ${configError}`, credentialsKey);
+    }
+    if (verdict.kind === 'error' && verdict.message === 'Invalid hash') {
+      configError = undefined;
+      return;
+    }
+    throw new BadUpstreamReplyError(`${name}: DPoW probe: unexpected answer to an invalid hash (${verdict.kind})`);
   };
 
   const status = (): BackendStatus => {
@@ -132,12 +196,13 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
 
   return {
     name,
-    type: 'dpow',
+    type: 'dpow' as const,
     supports: (target) => dpowServes(target, options.network),
     async generate(job: WorkJob): Promise<bigint> {
       if (job.signal.aborted) throw abortError(job.signal);
-      // One immediate retry after a timeout: the server keeps late results, so
-      // the second ask often finds the work already there.
+      // While the server says timeout, ask again after a short pause until the
+      // request's deadline (job.signal) ends it: the server keeps results that
+      // arrive late, so a later ask finds the work a worker finished meanwhile.
       for (let attempt = 0; ; attempt++) {
         const verdict = readDpowReply(await ask(job));
         if (verdict.kind === 'credentials') {
@@ -154,17 +219,39 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Ba
             // work only by chance, and the engine's gate tells which.
             return 0n;
           case 'timeout':
-            if (attempt === 0) continue;
-            throw new BackendTimeoutError(`DPoW found no work within ${seconds}s, twice`);
+            counts.timeoutRetries++;
+            await pause(backoffDelay(attempt, timeoutRetry), job.signal);
+            continue;
           case 'error':
             throw new BadUpstreamReplyError(`DPoW error: ${scrubText(verdict.message, { secrets })}`);
         }
       }
     },
+    probe,
     status,
+    stats: () => ({ ...counts, reconnects: sockets.reduce((sum, s) => sum + s.reconnects, 0) }),
     async close(): Promise<void> {
       closed = true;
       for (const socket of sockets) socket.close();
     },
   };
+}
+
+/** Waits `ms`, or rejects with the abort reason when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

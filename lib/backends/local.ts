@@ -63,6 +63,8 @@ export function createLocalBackend(name: string, options: LocalBackendOptions): 
       starting ??= start(logger);
       return starting;
     },
+    // The generator is in this process: it is up as long as powgate is.
+    status: () => ({ state: 'ok' }),
     async generate(job: WorkJob): Promise<bigint> {
       if (closed) throw new BackendUnavailableError(`backend is closed`);
       try {

@@ -3,7 +3,7 @@ import { postJson } from '../net/post-json.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
 import { abortError, errorText } from '../net/error-text.js';
-import type { Backend, WorkJob } from './types.js';
+import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 export interface RpcBackendOptions {
   readonly urls: readonly string[];
@@ -24,6 +24,9 @@ interface Peer {
 }
 
 const CANCEL_TIMEOUT_MS = 2000;
+/** spec node-rpc.md §6, V7 (nano-docs sample block): work 64277ffb135de20c on this root has value fffffffa780aff94. */
+const PROBE_BODY = JSON.stringify({ action: 'work_validate', hash: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', work: '64277ffb135de20c' });
+const PROBE_VALUE = 'fffffffa780aff94';
 /** Abort reason for peers that lost the race; shared, as it carries no per-request detail. */
 const LOST = new CancelledError('Cancelled: another peer answered');
 
@@ -45,6 +48,27 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     return { url, label: urlLabel(url), secrets: urlSecrets(url), active: new Map() };
   });
   const { sendAccount } = options;
+  let lastProbe: string | undefined;
+
+  /** work_validate of a fixed vector: spends nobody's work, and proves the peer hashes right. */
+  const probePeer = async (peer: Peer, signal: AbortSignal): Promise<void> => {
+    let res;
+    try {
+      res = await postJson(peer.url, PROBE_BODY, { signal, maxBytes: 4096 });
+    } catch (err) {
+      throw new BackendUnavailableError(`${peer.label}: ${errorText(err)}`, { cause: err });
+    }
+    let reply: unknown;
+    try {
+      reply = JSON.parse(res.body);
+    } catch {
+      throw new BadUpstreamReplyError(`${peer.label}: work_validate reply is not JSON (HTTP ${res.status})`);
+    }
+    const difficulty = typeof reply === 'object' && reply !== null ? (reply as { difficulty?: unknown }).difficulty : undefined;
+    if (typeof difficulty !== 'string' || difficulty.toLowerCase() !== PROBE_VALUE) {
+      throw new BadUpstreamReplyError(`${peer.label}: work_validate of the probe vector did not give its value ${PROBE_VALUE}`);
+    }
+  };
 
   const release = (peer: Peer, root: string): number => {
     const left = (peer.active.get(root) ?? 1) - 1;
@@ -125,6 +149,20 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
         // Losing peers in this backend are stopped (and sent work_cancel).
         if (pending > 0) race?.abort(LOST);
       }
+    },
+    async probe(signal: AbortSignal): Promise<void> {
+      // Any one URL answering the fixed vector right is enough: the backend races them all.
+      try {
+        await Promise.any(peers.map((peer) => probePeer(peer, signal)));
+        lastProbe = undefined;
+      } catch (err) {
+        const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+        lastProbe = errors.map(errorText).join('; ');
+        throw new BackendUnavailableError(`${name}: probe failed: ${lastProbe}`);
+      }
+    },
+    status(): BackendStatus {
+      return lastProbe === undefined ? { state: 'ok' } : { state: 'degraded', detail: `last probe failed: ${lastProbe}` };
     },
     async close() {
       // Jobs aborted at shutdown send their work_cancel just before this; a

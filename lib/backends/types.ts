@@ -32,7 +32,7 @@ export interface Backend {
   readonly type: string;
   /**
    * Whether this backend can serve `target` at all. A backend that cannot is
-   * skipped (not failed): DPoW only serves the Nano base, BoomPoW at most 64x.
+   * skipped (outcome `unsupported`, not failed): DPoW only serves the Nano base, BoomPoW at most 64x.
    */
   supports(target: bigint): boolean;
   /**
@@ -50,6 +50,15 @@ export interface Backend {
    * answers the first call's promise.
    */
   start?(logger: StartLogger): Promise<void>;
+  /**
+   * A cheap health check that spends nobody's work (rpc: work_validate of a
+   * fixed vector; DPoW: a request its server rejects before broadcasting;
+   * BoomPoW: its stats query). Resolves when the backend answers as it
+   * should; rejects otherwise (a BackendConfigError for refused credentials).
+   * Run while the backend is idle, so the circuit and /readyz follow it
+   * without traffic. Must stop promptly when `signal` aborts.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
   /** Releases sockets, workers and timers. */
   close(): Promise<void>;
   /** A backend that hashes in this process: its threads and nonces tried so far, for hash-rate figures. */

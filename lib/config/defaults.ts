@@ -63,7 +63,7 @@ export const DEFAULTS = deepFreeze({
   rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024, receiveTimeout: 30 * SECOND, maxForwards: 64 },
   cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * DAY },
   work: { deadline: 30 * SECOND, maxMultiplier: 64 },
-  breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE },
+  breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE, probeInterval: 10 * SECOND },
   log: { level: 'info' },
   metrics: { enabled: true },
   dashboard: { enabled: true },

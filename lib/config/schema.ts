@@ -75,7 +75,7 @@ export function normalizeConfig(raw: RawMap): Config {
   const cache = section(top.cache, 'cache', ['url', 'max_entries', 'ttl']);
   const work = section(top.work, 'work', ['deadline', 'default_difficulty', 'max_multiplier']);
   const defaultDifficulty = optional(work, 'default_difficulty', 'work', hex64);
-  const breaker = section(top.breaker, 'breaker', ['failures', 'cooldown', 'max_cooldown']);
+  const breaker = section(top.breaker, 'breaker', ['failures', 'cooldown', 'max_cooldown', 'probe_interval']);
   const cooldown = withDefault(breaker, 'cooldown', 'breaker', timer, DEFAULTS.breaker.cooldown);
   const maxCooldown = withDefault(breaker, 'max_cooldown', 'breaker', timer, DEFAULTS.breaker.maxCooldown);
   if (maxCooldown < cooldown) {
@@ -124,6 +124,8 @@ export function normalizeConfig(raw: RawMap): Config {
       failures: withDefault(breaker, 'failures', 'breaker', integer(1, 1000), DEFAULTS.breaker.failures),
       cooldown,
       maxCooldown,
+      // 0 turns idle probes off.
+      probeInterval: withDefault(breaker, 'probe_interval', 'breaker', duration(0, MAX_TIMER_MS), DEFAULTS.breaker.probeInterval),
     },
     backends,
     tiers,

@@ -45,6 +45,11 @@ export interface Config {
     /** First cool-down; doubles on each failed probe up to maxCooldown. */
     readonly cooldown: number;
     readonly maxCooldown: number;
+    /**
+     * How often a backend with nothing to do is probed (cheaply, spending nobody's work), so the
+     * circuit, /readyz and the metrics follow it without traffic; 0 turns the probes off.
+     */
+    readonly probeInterval: number;
   };
   readonly backends: Readonly<Record<string, BackendConfig>>;
   readonly tiers: readonly TierConfig[];

@@ -113,13 +113,13 @@ export function runAttempt(
       tier.started = true;
       for (const backend of config.backends) {
         if (!backend.supports(job.target)) {
-          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'skipped', seconds: 0 });
+          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'unsupported', seconds: 0 });
           continue;
         }
         const breaker = ctx.breakers.get(backend.name);
         if (breaker !== undefined && !breaker.tryAcquire()) {
           failures.push(`${backend.name}: circuit open`);
-          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'skipped', seconds: 0 });
+          ctx.events.emit('backend', { backend: backend.name, tier: index, outcome: 'circuit_open', seconds: 0 });
           continue;
         }
         tier.pending++;

@@ -81,6 +81,20 @@ export class CircuitBreaker {
     this.#open();
   }
 
+  /**
+   * An idle probe failed: counts like a failure while closed; while open or
+   * half-open it starts the current cool-down again (not doubled), so the
+   * circuit reads open, not half-open, until a probe or request succeeds.
+   */
+  probeFailed(): void {
+    if (this.#state === 'closed') {
+      this.failure();
+      return;
+    }
+    this.#consecutive++;
+    this.#open();
+  }
+
   /** A probe that ended without a verdict (aborted because another backend won). */
   release(): void {
     this.#probing = false;

@@ -1,6 +1,10 @@
 import type { BreakerState } from './breaker.js';
 
-export type BackendOutcome = 'won' | 'lost' | 'failed' | 'invalid' | 'skipped';
+/**
+ * `unsupported`: the backend cannot serve this target at all (DPoW above the Nano base, BoomPoW above 64x).
+ * `circuit_open`: skipped because its circuit breaker is open. Neither reached the backend.
+ */
+export type BackendOutcome = 'won' | 'lost' | 'failed' | 'invalid' | 'unsupported' | 'circuit_open';
 export type CacheOutcome = 'hit' | 'miss' | 'error';
 export type JobOutcome = 'won' | 'failed' | 'cancelled' | 'timeout';
 /** `demand`: a client is waiting. `precache`: work made ahead of time, which gives way to demand. */
@@ -28,9 +32,13 @@ export interface EngineEvents {
     readonly seconds?: number;
     /** Why the job ran: `demand` once any client waited on it. */
     readonly priority?: Priority;
+    /** Why a job ended without work (end events): the error, or who cancelled it. */
+    readonly reason?: string;
   };
   /** A backend's circuit changed state: `open` means it is skipped for a cool-down. */
   readonly breaker: { readonly backend: string; readonly state: BreakerState; readonly from: BreakerState };
+  /** An idle probe's verdict (lib/engine/prober.ts). */
+  readonly probe: { readonly backend: string; readonly ok: boolean; readonly error?: unknown };
   /**
    * The number of jobs with a client waiting changed. Emitted before a new
    * demand job starts its backends, so precache work can step aside first.

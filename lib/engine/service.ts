@@ -170,11 +170,11 @@ export class WorkService {
   }
 
   /** Answers every pending request for `root` with `Cancelled` and stops its job. Returns how many were waiting. */
-  cancel(root: string): number {
+  cancel(root: string, reason = 'work_cancel'): number {
     const job = this.#jobs.get(root);
     if (job === undefined) return 0;
     const count = job.waiters.size;
-    this.#end(job, 'cancelled');
+    this.#end(job, 'cancelled', undefined, reason);
     for (const waiter of job.waiters) {
       waiter.cleanup();
       waiter.reject(new CancelledError());
@@ -192,7 +192,7 @@ export class WorkService {
   /** Cancels every job; later requests are refused. */
   close(): void {
     this.#closed = true;
-    for (const root of [...this.#jobs.keys()]) this.cancel(root);
+    for (const root of [...this.#jobs.keys()]) this.cancel(root, 'powgate shutting down');
   }
 
   #wait(request: WorkRequest, rootBytes: Uint8Array, signal: AbortSignal | undefined, demand: boolean): Promise<WorkResult> {
@@ -264,7 +264,10 @@ export class WorkService {
         if (!job.waiters.delete(waiter) || this.#jobs.get(job.root) !== job) return;
         if (demand) this.#lessDemand(job);
         // A job nobody waits for any more is stopped, so its backends stop too.
-        if (job.waiters.size === 0) this.#end(job, signal?.aborted ? 'cancelled' : 'timeout');
+        if (job.waiters.size === 0) {
+          if (signal?.aborted) this.#end(job, 'cancelled', undefined, abortText(signal.reason, demand));
+          else this.#end(job, 'timeout', undefined, 'deadline (work.deadline) passed');
+        }
       };
       job.waiters.add(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -306,9 +309,9 @@ export class WorkService {
       },
       (err: unknown) => {
         if (job.attempt !== attempt || this.#jobs.get(job.root) !== job) return;
-        this.#end(job, 'failed');
-        job.lead?.release();
         const error = err instanceof Error ? err : new NoBackendError(Message.generationFailed(String(err)));
+        this.#end(job, 'failed', undefined, error.message);
+        job.lead?.release();
         for (const waiter of job.waiters) {
           waiter.cleanup();
           waiter.reject(error);
@@ -398,7 +401,7 @@ export class WorkService {
     old.abort(new CancelledError('raised'));
   }
 
-  #end(job: Job, outcome: 'won' | 'failed' | 'cancelled' | 'timeout', source?: string): void {
+  #end(job: Job, outcome: 'won' | 'failed' | 'cancelled' | 'timeout', source?: string, reason?: string): void {
     if (this.#jobs.get(job.root) !== job) return;
     this.#jobs.delete(job.root);
     // A won or failed attempt has already stopped its backends.
@@ -420,6 +423,7 @@ export class WorkService {
       ...(source === undefined ? {} : { source }),
       seconds: (this.#now() - job.started) / 1000,
       priority: job.demanded ? 'demand' : 'precache',
+      ...(reason === undefined ? {} : { reason }),
     });
   }
 }
@@ -448,4 +452,10 @@ function sameTiers(a: readonly Tier[], b: readonly Tier[]): boolean {
       );
     })
   );
+}
+
+/** Why a waiter's signal ended a job: the abort reason when it says, else who left. */
+function abortText(reason: unknown, demand: boolean): string {
+  if (reason instanceof Error && reason.name !== 'AbortError' && reason.message !== '') return reason.message;
+  return demand ? 'the client went away' : 'precache stopped it';
 }

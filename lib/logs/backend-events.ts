@@ -37,4 +37,23 @@ export function logBackendEvents(events: Telemetry, logger: Logger, breakers: Re
       logger.debug({ backend: e.backend, state: e.state, from: e.from }, 'backend circuit');
     }
   });
+  // Idle probes: a refused credential is logged once, as above; a failed probe only at debug (one per interval).
+  const failing = new Set<string>();
+  events.on('probe', (e) => {
+    if (e.ok) {
+      misconfigured.delete(e.backend);
+      if (failing.delete(e.backend)) logger.info({ backend: e.backend }, 'backend probe passed again');
+      return;
+    }
+    if (e.error instanceof BackendConfigError) {
+      if (misconfigured.has(e.backend)) return;
+      misconfigured.add(e.backend);
+      logger.error({ backend: e.backend, key: e.error.key }, `backend configuration error: ${e.error.message} (found by an idle probe)`);
+      return;
+    }
+    const err = e.error instanceof Error ? e.error.message : String(e.error);
+    if (failing.has(e.backend)) logger.debug({ backend: e.backend, err }, 'backend probe failed');
+    else logger.warn({ backend: e.backend, err }, 'backend probe failed');
+    failing.add(e.backend);
+  });
 }

@@ -1,3 +1,4 @@
+import type { DpowStats } from '../backends/dpow.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backends/types.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
@@ -22,6 +23,10 @@ export interface MetricsSources {
   /** Nonces tried so far, per local generator backend. */
   readonly localHashes?: ReadonlyMap<string, () => number>;
   readonly ready?: () => Promise<boolean>;
+  /** Serving without something best-effort (the cache): ready, but degraded. */
+  readonly degraded?: () => Promise<boolean>;
+  /** What each DPoW backend counted (transports, reconnects, timeout retries), read at scrape time. */
+  readonly dpow?: ReadonlyMap<string, () => DpowStats>;
   readonly cacheReachable?: () => Promise<boolean>;
   /** The precache module's state; the precache gauges read 0 (enabled 0) without it. */
   readonly precache?: () => PrecacheState;
@@ -43,6 +48,8 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
     help: string,
     labelNames: readonly L[],
     read: (add: (labels: Record<L, string>, value: number) => void) => void,
+    /** Keep zero samples: for label sets known up front, so a panel or rate() has a series before the first event. */
+    zeros = false,
   ): void => {
     new Counter({
       name,
@@ -53,7 +60,7 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
         this.reset();
         read((labels, value) => {
           // Only what happened: a label set appears with its first event, as when counted directly.
-          if (value > 0) this.inc(labels, value);
+          if (value > 0 || zeros) this.inc(labels, value);
         });
       },
     });
@@ -83,9 +90,16 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
   countFrom('powgate_work_returned_total', 'work_generate answers by source (cache or backend)', ['source'], (add) => {
     for (const [source, n] of figures.returned) add({ source }, n);
   });
-  countFrom('powgate_backend_outcomes_total', 'Backend attempts by outcome: won, lost, failed, invalid, skipped', ['backend', 'outcome'], (add) => {
-    for (const [backend, counts] of figures.backends) for (const [outcome, n] of Object.entries(counts)) add({ backend, outcome }, n);
-  });
+  // Every configured backend x outcome from start-up at 0: "Invalid work share" read No data until the first invalid work.
+  countFrom(
+    'powgate_backend_outcomes_total',
+    'Backend attempts by outcome: won, lost, failed, invalid; unsupported (cannot serve the target) and circuit_open (kept out by its breaker) never reached it',
+    ['backend', 'outcome'],
+    (add) => {
+      for (const { backend } of sources.backends ?? []) for (const [outcome, n] of Object.entries(figures.backend(backend.name))) add({ backend: backend.name, outcome }, n);
+    },
+    true,
+  );
   const backendDuration = new Histogram({
     name: 'powgate_backend_duration_seconds',
     help: 'Time from starting a backend to its outcome',
@@ -134,6 +148,32 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
       },
     });
   }
+  if (sources.degraded !== undefined) {
+    const degraded = sources.degraded;
+    new Gauge({
+      name: 'powgate_degraded',
+      help: '1 when /readyz answers 200 "degraded": work is served, but the cache does not answer (every lookup a miss)',
+      registers,
+      async collect() {
+        this.set((await degraded()) ? 1 : 0);
+      },
+    });
+  }
+  const dpow = sources.dpow ?? new Map<string, () => DpowStats>();
+  // Counted inside the backend and read here at scrape time, like the hash counter: nothing on the request path.
+  countFrom('powgate_dpow_requests_total', 'DPoW requests by transport: websocket, or post when every socket was busy or down', ['backend', 'transport'], (add) => {
+    for (const [backend, stats] of dpow) {
+      const s = stats();
+      add({ backend, transport: 'websocket' }, s.websocket);
+      add({ backend, transport: 'post' }, s.post);
+    }
+  }, true);
+  countFrom('powgate_dpow_timeout_retries_total', 'DPoW asks repeated after the server answered {"timeout": true}', ['backend'], (add) => {
+    for (const [backend, stats] of dpow) add({ backend }, stats().timeoutRetries);
+  }, true);
+  countFrom('powgate_dpow_socket_reconnects_total', 'DPoW websocket reconnect attempts, all sockets of the backend', ['backend'], (add) => {
+    for (const [backend, stats] of dpow) add({ backend }, stats().reconnects);
+  }, true);
   if (sources.cacheReachable !== undefined) {
     const reachable = sources.cacheReachable;
     new Gauge({
@@ -190,7 +230,7 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
   const durationChild = memo((action) => requestDuration.labels(action));
   const onRpc = (e: TelemetryEvents['rpc']): void => durationChild(e.action).observe(e.seconds);
   const onBackend = (e: TelemetryEvents['backend']): void => {
-    if (e.outcome !== 'skipped') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
+    if (e.outcome !== 'unsupported' && e.outcome !== 'circuit_open') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
   };
   sources.events.on('rpc', onRpc);
   sources.events.on('backend', onBackend);
@@ -231,13 +271,15 @@ function createPrecacheMetrics(registry: Registry, figures: Figures, state: (() 
       registers,
       collect() {
         this.reset();
-        for (const [labels, value] of read()) if (labelNames.length === 0 || value > 0) this.inc(labels, value);
+        // Zeros too: these label sets are fixed, and the Precache jobs panel read No data until the first job.
+        for (const [labels, value] of read()) this.inc(labels, value);
       },
     });
   };
   gauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
   gauge('powgate_precache_queue_depth', 'Precache jobs waiting to run', (s) => s.queueDepth);
   gauge('powgate_precache_tracked_accounts', 'Accounts precache serves (configured and learned)', (s) => s.trackedAccounts);
+  gauge('powgate_precache_websocket_configured', '1 when precache runs with a node websocket (node.websocket), else 0', (s) => (s.websocket === 'off' ? 0 : 1));
   gauge('powgate_precache_websocket_connected', '1 while the node websocket is connected and subscribed, else 0', (s) => (s.websocket === 'connected' ? 1 : 0));
   counter('powgate_precache_requests_total', 'work_generate requests that reached the engine (the base of the precache hit ratio)', [], () => [[{}, p.requests]]);
   counter('powgate_precache_hits_total', 'work_generate requests answered from precached work', [], () => [[{}, p.hits]]);

@@ -19,6 +19,8 @@ export interface JobRecord {
   readonly outcome: JobOutcome;
   readonly source: string | undefined;
   readonly seconds: number;
+  readonly priority: 'demand' | 'precache';
+  readonly reason: string | undefined;
 }
 
 export interface CollectorOptions {
@@ -60,7 +62,16 @@ export class StatusCollector {
   };
   readonly #onJob = (e: TelemetryEvents['job']): void => {
     if (e.phase !== 'end' || e.outcome === undefined) return;
-    this.recentJobs.push({ at: this.#now(), root: e.root, target: e.target, outcome: e.outcome, source: e.source, seconds: e.seconds ?? 0 });
+    this.recentJobs.push({
+      at: this.#now(),
+      root: e.root,
+      target: e.target,
+      outcome: e.outcome,
+      source: e.source,
+      seconds: e.seconds ?? 0,
+      priority: e.priority ?? 'demand',
+      reason: e.reason,
+    });
   };
 
   constructor(options: CollectorOptions) {

@@ -1,3 +1,4 @@
+import type { BackendOutcome } from '../engine/events.js';
 import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
@@ -29,6 +30,8 @@ export interface MonitorSources {
   readonly figures: Figures;
   /** Hub backends' worker views; absent when there is no hub. */
   readonly hubs?: () => readonly HubReport[];
+  /** Whether idle probes watch a backend (lib/engine/prober.ts). */
+  readonly probed?: (backend: string) => boolean;
   /** Absent when the dashboard is off: readiness needs no history. */
   readonly collector?: StatusCollector;
   readonly now?: () => number;
@@ -154,6 +157,8 @@ export class StatusMonitor {
           outcome: job.outcome,
           source: job.source ?? null,
           seconds: round(job.seconds, 4),
+          kind: job.priority,
+          reason: job.reason === undefined ? null : scrubText(job.reason).slice(0, 300),
         }),
       ),
     };
@@ -172,6 +177,7 @@ export class StatusMonitor {
       circuit: breaker?.state ?? 'closed',
       retryIn: breaker?.retryIn ?? 0,
       ...(health === undefined ? {} : { health: scrubHealth(health) }),
+      ...(this.#s.probed?.(backend.name) === true ? { probed: true } : {}),
     };
   }
 
@@ -187,7 +193,7 @@ export class StatusMonitor {
       circuit: view.circuit,
       retryInSeconds: round(view.retryIn / 1000, 1),
       health: view.health ?? null,
-      counts: this.#s.figures.backend(backend.name),
+      counts: backendCounts(this.#s.figures.backend(backend.name)),
       latency: { p50: p50 === null ? null : round(p50, 4), p99: p99 === null ? null : round(p99, 4), samples: latency?.count ?? 0 },
     };
   }
@@ -220,4 +226,9 @@ function pickPrecache(s: PrecacheStatus): PrecacheStatus {
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The figures' per-outcome counts, as /api/status names them. */
+function backendCounts(c: Record<BackendOutcome, number>): BackendReport['counts'] {
+  return { won: c.won, lost: c.lost, failed: c.failed, invalid: c.invalid, unsupported: c.unsupported, circuitOpen: c.circuit_open };
 }

@@ -21,9 +21,13 @@ export type PrecacheState = Pick<PrecacheStatus, 'enabled' | 'websocket' | 'trac
 /** What /readyz decides, and why. */
 export interface Readiness {
   readonly ready: boolean;
+  /** Serving, but without something best-effort (the cache): ready stays true. */
+  readonly degraded: boolean;
   readonly checks: { readonly config: boolean; readonly backends: boolean; readonly cache: boolean };
-  /** One line per failed check, for operators; empty when ready. */
+  /** One line per failed check that makes it not ready, for operators; empty when ready. */
   readonly reasons: readonly string[];
+  /** One line per failed check that only degrades it; empty when not degraded. */
+  readonly degradedReasons: readonly string[];
 }
 
 export type CircuitState = 'closed' | 'half_open' | 'open';
@@ -40,8 +44,18 @@ export interface BackendReport {
   readonly retryInSeconds: number;
   /** The backend's own view (api key rejected, sockets down); null when it reports none. */
   readonly health: { readonly state: 'ok' | 'degraded' | 'config_error' | 'down'; readonly detail?: string } | null;
-  /** Attempts since start, by outcome. */
-  readonly counts: { readonly won: number; readonly lost: number; readonly failed: number; readonly invalid: number; readonly skipped: number };
+  /**
+   * Attempts since start, by outcome. `unsupported` (it cannot serve the target) and `circuitOpen`
+   * (its breaker kept it out) never reached the backend: they are skips, not failures.
+   */
+  readonly counts: {
+    readonly won: number;
+    readonly lost: number;
+    readonly failed: number;
+    readonly invalid: number;
+    readonly unsupported: number;
+    readonly circuitOpen: number;
+  };
   /** Over its most recent answers (won, failed, invalid; aborted losers are not answers), in seconds. */
   readonly latency: { readonly p50: number | null; readonly p99: number | null; readonly samples: number };
 }
@@ -56,6 +70,10 @@ export interface JobReport {
   /** The backend whose work won (won jobs only). */
   readonly source: string | null;
   readonly seconds: number;
+  /** `precache`: made ahead of time for a confirmed block, no client waiting; `demand`: a client asked. */
+  readonly kind: 'demand' | 'precache';
+  /** Why a job ended without work (failed, cancelled, timeout); null for won jobs. */
+  readonly reason: string | null;
 }
 
 /** The body of GET /api/status (schema documented in README.md). */

@@ -135,4 +135,4 @@ export class Figures {
   };
 }
 
-const ZERO_BACKEND: Readonly<BackendCounts> = Object.freeze({ won: 0, lost: 0, failed: 0, invalid: 0, skipped: 0 });
+const ZERO_BACKEND: Readonly<BackendCounts> = Object.freeze({ won: 0, lost: 0, failed: 0, invalid: 0, unsupported: 0, circuit_open: 0 });

@@ -134,7 +134,7 @@ describe('boompow backend through powgate', function () {
     expect(headers.get('x-powgate-source')).to.equal('local');
     expect(meets(root, json.work, 0xffc0000000000001n)).to.equal(true);
     expect(fake.calls).to.have.length(0);
-    expect(await metrics(gate)).to.include('powgate_backend_outcomes_total{backend="boompow",outcome="skipped"} 1');
+    expect(await metrics(gate)).to.include('powgate_backend_outcomes_total{backend="boompow",outcome="unsupported"} 1');
   });
 
   for (const [what, token] of [

@@ -54,7 +54,8 @@ describe('dpow, boompow, an rpc peer and local in one chain', function () {
     // Failures enough to keep every circuit closed: this is about the chain, not the breaker.
     const gate = (pg = await startTestPowgate({ backends: backends(), tiers, breaker: { failures: 10 } }));
     expect(await ask(gate)).to.equal('dpow');
-    dpow.behave('never');
+    // A server error fails DPoW at once ("timeout" would be asked again until the deadline).
+    dpow.behave('fail');
     expect(await ask(gate)).to.equal('boompow');
     boompow.behave('hang');
     expect(await ask(gate)).to.equal('peers');

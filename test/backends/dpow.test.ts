@@ -5,7 +5,7 @@ import { createLocalBackend } from '../../lib/backends/local.js';
 import { createRpcBackend } from '../../lib/backends/rpc.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { redactConfig } from '../../lib/config/index.js';
-import { BackendConfigError } from '../../lib/errors.js';
+import { BackendConfigError, ConfigError } from '../../lib/errors.js';
 import { hexToBytes, NETWORKS, workValue, type NetworkName } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeDpow } from '../fakes/dpow.js';
@@ -139,27 +139,83 @@ describe('dpow backend through powgate', function () {
     expect(new Set(fake.calls.map((c) => c.body.id)).size).to.equal(20);
   });
 
-  it('retries a timeout once, at once, and gets the late result', async () => {
-    const fake = (await dpow({ secondMs: 100 })).behave('valid', 150);
-    const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { timeout: 1000 })) });
+  it('keeps asking while the server says timeout, and gets the result it kept when it lands late', async () => {
+    // The real server's timing: the workers' result lands just after the client was told "timeout"
+    // (here after the third), so one immediate retry is not enough; asking again until the deadline is.
+    const fake = (await dpow({ secondMs: 50 })).behave('late');
+    fake.lateAfter = 3;
+    const backend = createDpowBackend('dpow', options(fake, { timeout: 1000, sockets: 1 }));
+    const gate = await start({ dpow: backend });
     const root = randomRoot();
     const { json, headers } = await ask(gate, root);
-    expect(headers.get('x-powgate-source')).to.equal('dpow');
+    expect(headers.get('x-powgate-source'), JSON.stringify(json)).to.equal('dpow');
     expect(meets(root, json.work)).to.equal(true);
     const calls = fake.callsFor(root);
-    expect(calls).to.have.length(2);
-    expect(calls[0]?.body.id).to.not.equal(calls[1]?.body.id);
+    expect(calls).to.have.length(4);
+    expect(new Set(calls.map((c) => c.body.id)).size).to.equal(4);
+    expect(fake.timeouts.get(root)).to.equal(3);
+    const text = await metrics(gate);
+    expect(text).to.include('powgate_dpow_timeout_retries_total{backend="dpow"} 3');
+    const ws = calls.filter((c) => c.transport === 'ws').length;
+    expect(text).to.include(`powgate_dpow_requests_total{backend="dpow",transport="websocket"} ${ws}`);
+    expect(text).to.include(`powgate_dpow_requests_total{backend="dpow",transport="post"} ${4 - ws}`);
+    expect(text).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="won"} 1');
   });
 
-  it('a second timeout is a failure and the next tier answers', async () => {
+  it('a server that says timeout until the deadline: asked again and again, the request ends at its deadline', async () => {
     const fake = (await dpow({ secondMs: 20 })).behave('never');
-    const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { timeout: 1000 })), local: local() });
+    const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { timeout: 1000 })) }, { work: { deadline: '1500ms' } });
+    const root = randomRoot();
+    const { json } = await ask(gate, root);
+    expect(json.error).to.match(/^Timeout: no work for/);
+    expect(fake.callsFor(root).length).to.be.at.least(3);
+    expect(gate.service.breakers.get('dpow')?.state).to.equal('closed');
+  });
+
+  it('while DPoW keeps saying timeout, a later tier answers after hedge_after', async () => {
+    const fake = (await dpow({ secondMs: 20 })).behave('never');
+    const gate = await start(
+      { dpow: createDpowBackend('dpow', options(fake, { timeout: 1000 })), local: local() },
+      { tiers: [{ backends: ['dpow'], hedge_after: '200ms' }, { backends: ['local'] }] },
+    );
     const root = randomRoot();
     const { json, headers } = await ask(gate, root);
     expect(headers.get('x-powgate-source')).to.equal('local');
     expect(meets(root, json.work)).to.equal(true);
-    expect(fake.callsFor(root)).to.have.length(2);
-    expect(await metrics(gate)).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="failed"} 1');
+    expect(await metrics(gate)).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="failed"} 0');
+  });
+
+  it('a websocket answer clears an earlier POST failure: the status does not depend on history', async () => {
+    const fake = await dpow();
+    fake.refuseWebsockets = true;
+    // POST goes nowhere: port 1 refuses.
+    const backend = createDpowBackend('dpow', { ...options(fake, { sockets: 1 }), postUrl: 'http://127.0.0.1:1/service/' });
+    const gate = await start({ dpow: backend, local: local() });
+    expect((await ask(gate, randomRoot())).headers.get('x-powgate-source')).to.equal('local');
+    expect(backend.stats().post).to.equal(1);
+    expect(backend.status?.()).to.deep.equal({ state: 'down', detail: 'all 1 websockets down and POST failing' });
+    fake.refuseWebsockets = false;
+    await until(() => backend.status?.().state === 'ok');
+    expect((await ask(gate, randomRoot())).headers.get('x-powgate-source')).to.equal('dpow');
+    expect(backend.stats().websocket).to.equal(1);
+    fake.dropSockets();
+    fake.refuseWebsockets = true;
+    await until(() => backend.status?.().state !== 'ok');
+    // What an identical instance that never had a POST fail says.
+    expect(backend.status?.()).to.deep.equal({ state: 'degraded', detail: 'all 1 websockets down; requests go by POST' });
+  });
+
+  it('a chain whose backends can serve nothing on the network (DPoW alone on Banano) is refused at start-up with the key path', async () => {
+    const fake = await dpow();
+    let error: unknown;
+    try {
+      pg = await startTestPowgate({ network: 'banano', backends: { dpow: dpowConfig(fake) } });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).path).to.equal('backends.dpow');
+    expect((error as Error).message).to.include('no backend can serve work on network banano');
   });
 
   it('Invalid credentials: a configuration error, one log line, skipped for max_cooldown, config_error status without the key', async () => {
@@ -269,8 +325,8 @@ describe('dpow backend through powgate', function () {
       expect(headers.get('x-powgate-source')).to.equal('peers');
       expect(fake.calls).to.have.length(0);
       const text = await metrics(gate);
-      expect(text).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="skipped"} 1');
-      expect(text).to.not.include('backend="dpow",outcome="failed"');
+      expect(text).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="unsupported"} 1');
+      expect(text).to.include('powgate_backend_outcomes_total{backend="dpow",outcome="failed"} 0');
       expect(gate.service.breakers.get('dpow')?.state).to.equal('closed');
     });
   }
@@ -398,7 +454,8 @@ describe('dpow backend through powgate', function () {
       slow: createDpowBackend('slow', options(never, { timeout: 1000 })),
       gone: createDpowBackend('gone', options(never, { url: 'ws://127.0.0.1:1/service_ws/', postUrl: 'http://127.0.0.1:1/service/' })),
     };
-    const gate = await start(backends, { tiers: [{ backends: ['refused', 'slow', 'gone'] }] }, logger);
+    // `slow` asks again until the deadline, so the deadline is short.
+    const gate = await start(backends, { tiers: [{ backends: ['refused', 'slow', 'gone'] }], work: { deadline: '1500ms' } }, logger);
     const texts: string[] = [];
     for (let i = 0; i < 3; i++) texts.push((await ask(gate, randomRoot())).text);
     texts.push(await metrics(gate));

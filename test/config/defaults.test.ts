@@ -13,7 +13,7 @@ describe('config defaults', () => {
       rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * 24 * 3600 * 1000 },
       work: { deadline: 30_000, maxMultiplier: 64 },
-      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
+      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000, probeInterval: 10_000 },
       backends: { local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' } },
       tiers: [{ backends: ['local'] }],
       precache: {

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       rpc: { allow: ['account_info', 'block_info'], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
       work: { deadline: 30_000, defaultDifficulty: 0xfffffff800000000n, maxMultiplier: 64 },
-      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
+      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000, probeInterval: 10_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
         local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
@@ -70,7 +70,7 @@ describe('loadConfig', () => {
       rpc: { allow: [...DEFAULT_RPC_ALLOW], bodyLimit: 65_536, receiveTimeout: 30_000, maxForwards: 64 },
       cache: { url: 'memory', maxEntries: 100_000, ttl: 604_800_000 },
       work: { deadline: 30_000, maxMultiplier: 64 },
-      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000 },
+      breaker: { failures: 3, cooldown: 5_000, maxCooldown: 300_000, probeInterval: 10_000 },
       backends: {
         peers: { type: 'rpc', urls: ['http://127.0.0.1:7000'], timeout: 10_000, sendAccount: true },
         local: { type: 'local', cpuThreads: 2, cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },

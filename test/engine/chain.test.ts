@@ -186,7 +186,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     expect(bad.generates()).to.have.length(2);
     const text = await metricsText(gate);
     expect(text).to.include('powgate_backend_circuit_state{backend="bad"} 2');
-    expect(text).to.include('powgate_backend_outcomes_total{backend="bad",outcome="skipped"} 2');
+    expect(text).to.include('powgate_backend_outcomes_total{backend="bad",outcome="circuit_open"} 2');
     await new Promise((r) => setTimeout(r, 450));
     bad.behave('valid', 0);
     const { headers } = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE });

@@ -62,7 +62,7 @@ describe('engine: a backend configuration error', () => {
     expect(breaker?.retryIn).to.be.above(100_000);
     const metrics = await (await fetch(`${gate.url}/metrics`)).text();
     expect(metrics).to.include('powgate_backend_circuit_state{backend="svc"} 2');
-    expect(metrics).to.include(`powgate_backend_outcomes_total{backend="svc",outcome="skipped"} ${8 - reached}`);
+    expect(metrics).to.include(`powgate_backend_outcomes_total{backend="svc",outcome="circuit_open"} ${8 - reached}`);
     const configLines = lines.filter((l) => l.includes('configuration error'));
     expect(configLines, lines.join('\n')).to.have.length(1);
     const line = JSON.parse(configLines[0] as string) as Record<string, unknown>;

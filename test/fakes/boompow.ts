@@ -97,6 +97,9 @@ export class FakeBoompow {
     this.#cache.set(hash, formatWorkHex(work));
   }
 
+  /** `query { stats { … } }` answered (idle probes), kept apart from `calls`. */
+  statsQueries = 0;
+
   async close(): Promise<void> {
     for (const wake of this.#wakers) wake();
     this.#server.closeAllConnections();
@@ -139,6 +142,11 @@ export class FakeBoompow {
       body = JSON.parse(text) as Json;
     } catch {
       return send(400, gqlError('json request body could not be decoded'));
+    }
+    // The unauthenticated stats query (spec 3.6: connectedWorkers reads -1 at HEAD, its cron being off).
+    if (/^\s*(query\b[^{]*)?\{\s*stats\s*\{/.test(String(body.query ?? ''))) {
+      this.statsQueries++;
+      return send(200, { data: { stats: { connectedWorkers: -1 } } });
     }
     const parsed = readWorkGenerate(String(body.query ?? ''), (body.variables ?? {}) as Json);
     if ('status' in parsed) {

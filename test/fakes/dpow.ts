@@ -25,7 +25,13 @@ export type DpowMode =
   /** Workers answer with work below the served difficulty. */
   | 'wrong'
   /** An on-demand request hits a server-side exception (Redis down...): the generic "Unknown error" answer. */
-  | 'fail';
+  | 'fail'
+  /**
+   * The real server's late-result timing: the workers' result lands `lateMs`
+   * after the `lateAfter`-th timeout reply for the hash (just after the client
+   * was told `timeout`), and the server keeps it, so the next ask gets it at once.
+   */
+  | 'late';
 
 export interface DpowFakeOptions {
   /** Service name -> api key. */
@@ -73,6 +79,11 @@ export class FakeDpow {
   mode: DpowMode = 'valid';
   /** Worker latency, ms. */
   latency = 0;
+  /** 'late' mode: how many timeout replies a hash gets before its result lands, and how long after the last. */
+  lateAfter = 1;
+  lateMs = 20;
+  /** Timeout replies sent, by upper-case hash. */
+  readonly timeouts = new Map<string, number>();
   /** Refuse websocket upgrades (HTTP 503), e.g. to force POST. */
   refuseWebsockets = false;
   /** Ignore client pings, as a half-dead connection would. */
@@ -332,7 +343,10 @@ export class FakeDpow {
       const timeout = pythonInt(body.timeout ?? 5);
       if (timeout === undefined || timeout < 1 || timeout > 30) return reply({ error: TIMEOUT_ERROR });
       const found = await this.#waitForWork(hash, timeout * this.#secondMs);
-      if (!found) return reply({ error: 'Timeout reached without work', timeout: true });
+      if (!found) {
+        this.#timedOut(hash);
+        return reply({ error: 'Timeout reached without work', timeout: true });
+      }
       return reply({ work: this.#blocks.get(hash) ?? '0', hash });
     } catch (err) {
       if (err instanceof Unmapped) return reply({ error: unknownError() });
@@ -340,11 +354,25 @@ export class FakeDpow {
     }
   }
 
+  /** Counts a timeout reply; in 'late' mode the result lands shortly after the `lateAfter`-th. */
+  #timedOut(hash: string): void {
+    const count = (this.timeouts.get(hash) ?? 0) + 1;
+    this.timeouts.set(hash, count);
+    if (this.mode !== 'late' || count !== this.lateAfter) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#working.delete(hash);
+      this.#blocks.set(hash, formatWorkHex(this.#works.get(hash) ?? findWork(hash, this.#difficulty)));
+      for (const waiter of this.#waits.get(hash) ?? []) waiter.wake();
+    }, this.lateMs);
+    this.#timers.add(timer);
+  }
+
   #broadcast(hash: string): void {
     if (this.#working.has(hash)) return;
     this.#working.add(hash);
     this.#blocks.set(hash, '0');
-    if (this.mode === 'never') return;
+    if (this.mode === 'never' || this.mode === 'late') return;
     const wrong = this.mode === 'wrong';
     const timer = setTimeout(() => {
       this.#timers.delete(timer);

@@ -23,6 +23,7 @@ export interface PeerCall {
 }
 
 export class FakeRpcPeer {
+  readonly #arrivals = new Set<() => void>();
   readonly calls: PeerCall[] = [];
   /** Roots of work_generate requests whose client closed the connection before the answer. */
   readonly disconnects: string[] = [];
@@ -33,8 +34,12 @@ export class FakeRpcPeer {
   #pending = new Map<string, Set<() => void>>();
   url = '';
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (default: any free one); a peer that "comes back" starts on the port of the one that died. */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, '127.0.0.1', resolve);
+    });
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;
   }
@@ -52,13 +57,22 @@ export class FakeRpcPeer {
     return this.calls.filter((c) => c.action === 'work_cancel');
   }
 
-  /** Resolves once `count` calls of `action` have arrived. */
-  async waitFor(action: string, count = 1, ms = 5000): Promise<void> {
-    const until = Date.now() + ms;
-    while (this.calls.filter((c) => c.action === action).length < count) {
-      if (Date.now() > until) throw new Error(`fake peer: ${count} ${action} not seen within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /**
+   * Resolves once `count` calls of `action` have arrived: on the arrival itself,
+   * never on a clock, so a loaded machine cannot fail it (the test's own
+   * timeout bounds it).
+   */
+  waitFor(action: string, count = 1): Promise<void> {
+    const seen = (): boolean => this.calls.filter((c) => c.action === action).length >= count;
+    if (seen()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onCall = (): void => {
+        if (!seen()) return;
+        this.#arrivals.delete(onCall);
+        resolve();
+      };
+      this.#arrivals.add(onCall);
+    });
   }
 
   async close(): Promise<void> {
@@ -79,10 +93,24 @@ export class FakeRpcPeer {
     }
     const action = String(body.action);
     this.calls.push({ action, body, headers: req.headers });
+    for (const onCall of [...this.#arrivals]) onCall();
     const root = String(body.hash ?? '').toUpperCase();
     if (action === 'work_cancel') {
       for (const wake of this.#pending.get(root) ?? []) wake();
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (action === 'work_validate') {
+      // A hung peer hangs here too; otherwise the node's answer (spec node-rpc.md §2), enough for probes.
+      if (this.behaviour.mode === 'hang') return;
+      const work = parseWorkHex(String(body.work ?? '0')) ?? 0n;
+      const value = workValue(hexToBytes(root), work);
+      const text = JSON.stringify({
+        valid_all: value >= 0xfffffff800000000n ? '1' : '0',
+        valid_receive: value >= 0xfffffe0000000000n ? '1' : '0',
+        difficulty: formatWorkHex(value),
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
       return;
     }
     if (action !== 'work_generate') {

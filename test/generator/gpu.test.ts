@@ -29,7 +29,7 @@ function referenceScan(root: Uint8Array, target: bigint, base: bigint, count: nu
   return undefined;
 }
 
-/** .ci/run sets REQUIRE_GPU_TESTS=1 after installing Mesa: there a missing adapter is a failure, not a skip. */
+/** .ci/run sets REQUIRE_GPU_TESTS=1 (npm test's pretest installs Mesa): there a missing adapter is a failure, not a skip. */
 const REQUIRED = process.env.REQUIRE_GPU_TESTS === '1';
 
 describe('generator/nonce-space', () => {

@@ -8,6 +8,7 @@ interface ReadyBody {
   status: string;
   checks: { config: boolean; backends: boolean; cache: boolean };
   reasons: string[];
+  degraded: string[];
 }
 
 async function readyz(url: string): Promise<{ status: number; body: ReadyBody }> {
@@ -39,7 +40,7 @@ describe('GET /readyz', () => {
   it('is 200 while a backend can take work', async () => {
     const { status, body } = await readyz(gate.url);
     expect(status).to.equal(200);
-    expect(body).to.deep.equal({ status: 'ready', checks: { config: true, backends: true, cache: true }, reasons: [] });
+    expect(body).to.deep.equal({ status: 'ready', checks: { config: true, backends: true, cache: true }, reasons: [], degraded: [] });
   });
 
   it("turns 503 with the reasons when every backend's circuit opens, and 200 again when one recovers", async () => {
@@ -69,7 +70,7 @@ describe('GET /readyz', () => {
     }
     expect(up.status).to.equal(200);
     const answered = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
-    expect(answered.json.work).to.match(/^[0-9a-f]{16}$/);
+    expect(answered.json.work, answered.text).to.match(/^[0-9a-f]{16}$/);
     const after = (await (await fetch(`${gate.url}/api/status`)).json()) as StatusReport;
     expect(after.backends.find((x) => x.name === 'b')?.circuit).to.equal('closed');
     expect((await readyz(gate.url)).status).to.equal(200);
@@ -77,15 +78,24 @@ describe('GET /readyz', () => {
 });
 
 describe('GET /readyz with a cache that does not answer', () => {
-  it('is 503 naming the cache, and /healthz stays 200', async function () {
+  it('stays 200 but says degraded, in /readyz, /api/status and the metrics, and work is still served', async function () {
     this.timeout(15_000);
     // Nothing listens on port 1: the Redis client is refused at once and keeps retrying.
     const gate = await startTestPowgate({ cache: { url: 'redis://127.0.0.1:1' } });
     try {
       const { status, body } = await readyz(gate.url);
-      expect(status).to.equal(503);
+      expect(status).to.equal(200);
+      expect(body.status).to.equal('degraded');
       expect(body.checks).to.deep.equal({ config: true, backends: true, cache: false });
-      expect(body.reasons).to.deep.equal(['cache (redis) does not answer']);
+      expect(body.reasons).to.deep.equal([]);
+      expect(body.degraded).to.deep.equal(['cache (redis) does not answer: every lookup is a miss']);
+      const s = (await (await fetch(`${gate.url}/api/status`)).json()) as StatusReport;
+      expect(s.ready).to.include({ ready: true, degraded: true });
+      expect(s.cache).to.deep.equal({ kind: 'redis', reachable: false });
+      const metrics = await (await fetch(`${gate.url}/metrics`)).text();
+      expect(metrics).to.match(/^powgate_degraded 1$/m).and.match(/^powgate_ready 1$/m).and.match(/^powgate_cache_reachable 0$/m);
+      const answered = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'f000000000000000' });
+      expect(answered.json.work).to.match(/^[0-9a-f]{16}$/);
       expect((await fetch(`${gate.url}/healthz`)).status).to.equal(200);
     } finally {
       await gate.close();

@@ -47,7 +47,13 @@ describe('GET /api/status', () => {
     const s = await status(gate.url);
     expect(s.version).to.match(/^\d+\.\d+\.\d+/);
     expect(s.network).to.equal('nano-dev');
-    expect(s.ready).to.deep.equal({ ready: true, checks: { config: true, backends: true, cache: true }, reasons: [] });
+    expect(s.ready).to.deep.equal({
+      ready: true,
+      degraded: false,
+      checks: { config: true, backends: true, cache: true },
+      reasons: [],
+      degradedReasons: [],
+    });
     expect(s.totals).to.deep.equal({ requests: 0, errors: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, jobs: { won: 0, failed: 0, cancelled: 0, timeout: 0 } });
     expect(s.backends.map((b) => [b.name, b.type, b.tier, b.circuit])).to.deep.equal([
       ['peer', 'rpc', 0, 'closed'],
@@ -77,7 +83,7 @@ describe('GET /api/status', () => {
     expect(s.recent.cacheHitRatio).to.equal(0.5);
     expect(s.recent.requestsPerSecond).to.be.greaterThan(0);
     const backend = s.backends.find((b) => b.name === 'peer');
-    expect(backend?.counts).to.deep.equal({ won: 3, lost: 0, failed: 0, invalid: 0, skipped: 0 });
+    expect(backend?.counts).to.deep.equal({ won: 3, lost: 0, failed: 0, invalid: 0, unsupported: 0, circuitOpen: 0 });
     expect(backend?.latency.samples).to.equal(3);
     expect(backend?.latency.p50).to.be.a('number').and.to.be.greaterThan(0);
     expect(backend?.latency.p99).to.be.at.least(backend?.latency.p50 as number);

@@ -94,9 +94,10 @@ describe('one telemetry path: /metrics and /api/status agree figure by figure', 
     for (const outcome of ['failed', 'cancelled'] as const) compare(`jobs ${outcome}`, one('powgate_jobs_total', { outcome }), s.totals.jobs[outcome], false);
     const counts = Object.fromEntries(s.backends.map((b) => [b.name, b.counts]));
     for (const backend of ['flaky', 'peer']) {
-      for (const outcome of ['won', 'lost', 'failed', 'invalid', 'skipped'] as const) {
+      // /api/status names circuit_open circuitOpen.
+      for (const [outcome, field] of [['won', 'won'], ['lost', 'lost'], ['failed', 'failed'], ['invalid', 'invalid'], ['unsupported', 'unsupported'], ['circuit_open', 'circuitOpen']] as const) {
         const moved = (backend === 'flaky' && (outcome === 'failed' || outcome === 'invalid')) || (backend === 'peer' && outcome === 'won');
-        compare(`${backend} ${outcome}`, one('powgate_backend_outcomes_total', { backend, outcome }), counts[backend]?.[outcome] ?? -1, moved);
+        compare(`${backend} ${outcome}`, one('powgate_backend_outcomes_total', { backend, outcome }), counts[backend]?.[field] ?? -1, moved);
       }
     }
     for (const outcome of ['queued', 'done'] as const) compare(`precache ${outcome}`, one('powgate_precache_jobs_total', { outcome }), s.precache.jobs[outcome]);

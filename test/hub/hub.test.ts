@@ -214,7 +214,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
         expect(valid(root, res.json.work)).to.equal(true);
         expect(res.headers.get('x-powgate-source')).to.equal('local');
         const backend = (await gate.monitor.report()).backends.find((b) => b.name === 'hub');
-        expect(backend?.counts.skipped).to.equal(1);
+        expect(backend?.counts.unsupported).to.equal(1);
         expect(backend?.counts.failed).to.equal(0);
         expect(backend?.health).to.deep.equal({ state: 'degraded', detail: 'no worker connected' });
       });

@@ -9,7 +9,13 @@ describe('assessReadiness', () => {
 
   it('is ready with one usable backend in any tier', () => {
     const r = assessReadiness({ ...base, tiers: [[open('a')], [closed('b')]] });
-    expect(r).to.deep.equal({ ready: true, checks: { config: true, backends: true, cache: true }, reasons: [] });
+    expect(r).to.deep.equal({
+      ready: true,
+      degraded: false,
+      checks: { config: true, backends: true, cache: true },
+      reasons: [],
+      degradedReasons: [],
+    });
   });
 
   it('counts a half-open circuit as usable: the next request is its probe', () => {
@@ -33,10 +39,19 @@ describe('assessReadiness', () => {
     expect(assessReadiness({ ...base, tiers: [[bad], [degraded]] }).ready).to.equal(true);
   });
 
-  it('is not ready when the cache does not answer or the config is not loaded', () => {
-    const r = assessReadiness({ ...base, configLoaded: false, cacheReachable: false, tiers: [[closed('a')]] });
+  it('is not ready when the config is not loaded', () => {
+    const r = assessReadiness({ ...base, configLoaded: false, tiers: [[closed('a')]] });
     expect(r.ready).to.equal(false);
-    expect(r.checks).to.deep.equal({ config: false, backends: true, cache: false });
-    expect(r.reasons).to.deep.equal(['configuration not loaded', 'cache (redis) does not answer']);
+    expect(r.checks).to.deep.equal({ config: false, backends: true, cache: true });
+    expect(r.reasons).to.deep.equal(['configuration not loaded']);
+  });
+
+  it('is ready but degraded when the cache does not answer: work is still served, as misses', () => {
+    const r = assessReadiness({ ...base, cacheReachable: false, tiers: [[closed('a')]] });
+    expect(r.ready).to.equal(true);
+    expect(r.degraded).to.equal(true);
+    expect(r.checks).to.deep.equal({ config: true, backends: true, cache: false });
+    expect(r.reasons).to.deep.equal([]);
+    expect(r.degradedReasons).to.deep.equal(['cache (redis) does not answer: every lookup is a miss']);
   });
 });

@@ -27,26 +27,30 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="card"><h2>Cache hits</h2><p class="big" data-field="hit-ratio">…</p><p class="sub"><span data-field="totals-hits">…</span> hits · <span data-field="totals-misses">…</span> misses</p></div>
     <div class="card"><h2>In flight</h2><p class="big" data-field="in-flight">…</p><p class="sub"><span data-field="jobs-won">…</span> won · <span data-field="jobs-failed">…</span> failed jobs</p></div>
     <div class="card"><h2>Local hash rate</h2><p class="big" data-field="hash-rate">…</p><p class="sub" data-field="generator">…</p></div>
-    <div class="card"><h2>Precache</h2><p class="big" data-field="precache-state">…</p><p class="sub" data-field="precache-detail">…</p></div>
-    <div class="card"><h2>Cache</h2><p class="big" data-field="cache-state">…</p><p class="sub"><span data-field="cache-kind">…</span> · <span data-field="totals-cache-errors">…</span> errors</p></div>
+    <div class="card"><h2>Precache</h2><p class="big word" data-field="precache-state">…</p><p class="sub" data-field="precache-detail">…</p></div>
+    <div class="card"><h2>Cache</h2><p class="big word" data-field="cache-state">…</p><p class="sub"><span data-field="cache-kind">…</span> · <span data-field="totals-cache-errors">…</span> errors</p></div>
     <div class="card" data-field="hub-card" hidden><h2>Hub workers</h2><p class="big" data-field="hub-workers">…</p><p class="sub" data-field="hub-detail">…</p></div>
   </section>
   <section class="panel">
     <h2>Last <span data-field="chart-minutes">5</span> minutes</h2>
-    <p class="legend"><span class="key requests"></span>requests/s (peak <span data-field="chart-peak">0</span>) <span class="key hits"></span>cache-hit ratio</p>
-    <svg class="chart" data-field="chart" viewBox="0 0 600 160" preserveAspectRatio="none" role="img" aria-label="requests per second and cache-hit ratio">
-      <line class="grid" x1="0" y1="40" x2="600" y2="40"></line>
-      <line class="grid" x1="0" y1="80" x2="600" y2="80"></line>
-      <line class="grid" x1="0" y1="120" x2="600" y2="120"></line>
-      <polyline class="requests" data-field="chart-requests" points=""></polyline>
-      <polyline class="hits" data-field="chart-hits" points=""></polyline>
-    </svg>
+    <p class="legend"><span class="key requests"></span>requests/s, left scale (peak <span data-field="chart-peak">0</span>) <span class="key hits"></span>cache-hit ratio, right scale · both averaged over <span data-field="chart-window">10</span> s; no line where nothing was looked up</p>
+    <div class="chart-box">
+      <div class="y left" aria-hidden="true"><span data-field="chart-max">…</span><span data-field="chart-mid">…</span><span>0</span></div>
+      <svg class="chart" data-field="chart" viewBox="0 0 600 160" preserveAspectRatio="none" role="img" aria-label="requests per second and cache-hit ratio">
+        <line class="grid" x1="0" y1="2" x2="600" y2="2"></line>
+        <line class="grid" x1="0" y1="80" x2="600" y2="80"></line>
+        <line class="grid" x1="0" y1="158" x2="600" y2="158"></line>
+        <path class="requests" data-field="chart-requests" d=""></path>
+        <path class="hits" data-field="chart-hits" d=""></path>
+      </svg>
+      <div class="y right" aria-hidden="true"><span>100 %</span><span>50 %</span><span>0 %</span></div>
+    </div>
     <p class="axis"><span>−<span data-field="chart-span">5 min</span></span><span>now</span></p>
   </section>
   <section class="panel">
     <h2>Backends</h2>
-    <div class="scroll"><table>
-      <thead><tr><th>backend</th><th class="n">tier</th><th>circuit</th><th>health</th><th class="n">won</th><th class="n">lost</th><th class="n">failed</th><th class="n">invalid</th><th class="n">p50</th><th class="n">p99</th><th>endpoints</th></tr></thead>
+    <div class="scroll"><table class="reflow">
+      <thead><tr><th>backend</th><th class="n">tier</th><th>circuit</th><th>health</th><th class="n">won</th><th class="n">lost</th><th class="n">failed</th><th class="n">invalid</th><th class="n" title="never reached it: cannot serve the difficulty, or its circuit was open">skipped</th><th class="n">p50</th><th class="n">p99</th><th>endpoints</th></tr></thead>
       <tbody data-field="backends"></tbody>
     </table></div>
   </section>
@@ -59,9 +63,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="panel">
     <h2>Recent jobs</h2>
-    <div class="scroll"><table>
-      <thead><tr><th>ended</th><th>root</th><th>source</th><th class="n">duration</th><th>outcome</th></tr></thead>
-      <tbody data-field="jobs"><tr><td colspan="5" class="empty">no job yet</td></tr></tbody>
+    <div class="scroll"><table class="reflow">
+      <thead><tr><th>ended</th><th>root</th><th>kind</th><th>source</th><th class="n">duration</th><th>outcome</th></tr></thead>
+      <tbody data-field="jobs"><tr><td colspan="6" class="empty">no job yet</td></tr></tbody>
     </table></div>
   </section>
   <noscript><p class="banner">The dashboard needs JavaScript; the same data is at <a href="api/status">api/status</a>.</p></noscript>

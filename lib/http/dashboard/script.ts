@@ -44,49 +44,85 @@ export const DASHBOARD_JS = `'use strict';
   function clock(iso) { var d = new Date(iso); return isNaN(d.getTime()) ? '' : d.toLocaleTimeString(); }
   function state(text, cls) { return el('span', text, 'state ' + cls); }
 
-  function line(values, max, width, height) {
-    if (values.length === 0) return '';
-    var step = values.length > 1 ? width / (values.length - 1) : 0;
-    var points = [];
+  // Both lines are averaged over the last WINDOW seconds: one second's ratio jumps between 0 and 100 %.
+  var WINDOW = 10;
+
+  // An SVG path through the values, right-aligned on a 600-wide chart of one slot per second; a null value
+  // (no cache lookup in the window) ends the line there, so a gap shows as a gap, not a ramp across it.
+  function path(values, max, seconds) {
+    var step = 600 / Math.max(1, seconds - 1);
+    var offset = 600 - step * Math.max(0, values.length - 1);
+    var d = '';
+    var drawing = false;
     for (var i = 0; i < values.length; i++) {
-      // A second without cache lookups has no ratio: the line bridges it rather than dropping to 0.
-      if (values[i] === null) continue;
-      var v = values[i];
-      var x = values.length > 1 ? i * step : width;
-      points.push(x.toFixed(1) + ',' + (height - (max > 0 ? v / max : 0) * (height - 4) - 2).toFixed(1));
+      if (values[i] === null) { drawing = false; continue; }
+      var x = offset + i * step;
+      var y = 158 - (max > 0 ? Math.min(values[i] / max, 1) : 0) * 156;
+      d += (drawing ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1) + ' ';
+      drawing = true;
     }
-    return points.join(' ');
+    return d.trim();
+  }
+
+  // The smallest 1, 2 or 5 times a power of ten at or above v.
+  function niceCeil(v) {
+    if (v <= 0) return 1;
+    var p = Math.pow(10, Math.floor(Math.log(v) / Math.LN10));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v - 1e-9) return steps[i] * p;
+    return 10 * p;
   }
 
   function renderChart(s) {
     var reqs = s.series.requests;
     var hits = s.series.cacheHits, misses = s.series.cacheMisses;
-    var ratios = [];
-    var peak = 0;
+    var rates = [], ratios = [];
+    var peak = 0, top = 0;
+    var sumReq = 0, sumHits = 0, sumLookups = 0;
     for (var i = 0; i < reqs.length; i++) {
       if (reqs[i] > peak) peak = reqs[i];
-      var lookups = hits[i] + misses[i];
-      ratios.push(lookups > 0 ? hits[i] / lookups : null);
+      sumReq += reqs[i];
+      sumHits += hits[i];
+      sumLookups += hits[i] + misses[i];
+      if (i >= WINDOW) {
+        sumReq -= reqs[i - WINDOW];
+        sumHits -= hits[i - WINDOW];
+        sumLookups -= hits[i - WINDOW] + misses[i - WINDOW];
+      }
+      var n = Math.min(i + 1, WINDOW);
+      var avg = sumReq / n;
+      if (avg > top) top = avg;
+      rates.push(avg);
+      ratios.push(sumLookups > 0 ? sumHits / sumLookups : null);
     }
-    // Right-align a short history so time runs the same way from the first second.
-    var width = 600 * Math.max(1, reqs.length - 1) / Math.max(1, s.series.seconds - 1);
-    var offset = 600 - width;
-    field('chart-requests').setAttribute('points', shift(line(reqs, peak, width, 160), offset));
-    field('chart-hits').setAttribute('points', shift(line(ratios, 1, width, 160), offset));
+    var max = niceCeil(top);
+    field('chart-requests').setAttribute('d', path(rates, max, s.series.seconds));
+    field('chart-hits').setAttribute('d', path(ratios, 1, s.series.seconds));
+    setText('chart-max', rate(max) + '/s');
+    setText('chart-mid', rate(max / 2) + '/s');
+    setText('chart-window', String(WINDOW));
     setText('chart-peak', rate(peak) + '/s');
     setText('chart-minutes', String(Math.round(s.series.seconds / 60)));
     setText('chart-span', Math.round(s.series.seconds / 60) + ' min');
   }
-  function shift(points, dx) {
-    if (!points || dx === 0) return points;
-    return points.split(' ').map(function (p) {
-      var xy = p.split(',');
-      return (Number(xy[0]) + dx).toFixed(1) + ',' + xy[1];
-    }).join(' ');
+
+  // On a narrow screen each row is a block of labelled cells (see the stylesheet): the label is the column's header.
+  function labelled(tr, headers) {
+    for (var i = 0; i < tr.children.length; i++) {
+      if (headers[i]) tr.children[i].setAttribute('data-label', headers[i]);
+    }
+    return tr;
+  }
+  function headersOf(body) {
+    var ths = body.parentNode.querySelectorAll('thead th');
+    var names = [];
+    for (var i = 0; i < ths.length; i++) names.push(ths[i].textContent);
+    return names;
   }
 
   function renderBackends(s) {
     var body = field('backends');
+    var headers = headersOf(body);
     var rows = document.createDocumentFragment();
     s.backends.forEach(function (b) {
       var tr = el('tr');
@@ -110,21 +146,27 @@ export const DASHBOARD_JS = `'use strict';
         td.setAttribute('data-count', k);
         tr.appendChild(td);
       });
+      // Skips never reached the backend, so they are not failures: a job can fail while its backends skipped.
+      var skipped = el('td', count(b.counts.unsupported + b.counts.circuitOpen), 'n');
+      skipped.setAttribute('data-count', 'skipped');
+      skipped.title = count(b.counts.unsupported) + ' could not serve the difficulty · ' + count(b.counts.circuitOpen) + ' circuit open';
+      tr.appendChild(skipped);
       tr.appendChild(el('td', secs(b.latency.p50), 'n'));
       tr.appendChild(el('td', secs(b.latency.p99), 'n'));
       tr.appendChild(el('td', b.endpoints.join(', ') || '–', 'mono'));
-      rows.appendChild(tr);
+      rows.appendChild(labelled(tr, headers));
     });
     body.replaceChildren(rows);
   }
 
   function renderJobs(s) {
     var body = field('jobs');
+    var headers = headersOf(body);
     var rows = document.createDocumentFragment();
     if (s.recentJobs.length === 0) {
       var empty = el('tr');
       var td = el('td', 'no job yet', 'empty');
-      td.colSpan = 5;
+      td.colSpan = 6;
       empty.appendChild(td);
       rows.appendChild(empty);
     }
@@ -132,10 +174,20 @@ export const DASHBOARD_JS = `'use strict';
       var tr = el('tr');
       tr.appendChild(el('td', clock(j.at)));
       tr.appendChild(el('td', j.root, 'mono'));
+      var kind = el('td');
+      kind.appendChild(j.kind === 'precache' ? el('span', 'precache', 'tag precache') : el('span', 'client', 'tag'));
+      tr.appendChild(kind);
       tr.appendChild(el('td', j.source || '–'));
       tr.appendChild(el('td', secs(j.seconds), 'n'));
-      tr.appendChild(el('td', j.outcome, 'outcome-' + j.outcome));
-      rows.appendChild(tr);
+      var outcome = el('td', null, 'outcome');
+      outcome.appendChild(el('span', j.outcome, 'outcome-' + j.outcome));
+      if (j.reason) {
+        var why = el('span', j.reason, 'why');
+        why.title = j.reason;
+        outcome.appendChild(why);
+      }
+      tr.appendChild(outcome);
+      rows.appendChild(labelled(tr, headers));
     });
     body.replaceChildren(rows);
   }
@@ -175,9 +227,9 @@ export const DASHBOARD_JS = `'use strict';
     setText('network', s.network);
     setText('uptime', uptime(s.uptimeSeconds));
     var ready = field('ready');
-    ready.textContent = s.ready.ready ? 'ready' : 'not ready';
-    ready.className = 'badge ' + (s.ready.ready ? 'ok' : 'bad');
-    ready.title = s.ready.reasons.join('\\n');
+    ready.textContent = !s.ready.ready ? 'not ready' : s.ready.degraded ? 'degraded' : 'ready';
+    ready.className = 'badge ' + (!s.ready.ready ? 'bad' : s.ready.degraded ? 'warn' : 'ok');
+    ready.title = s.ready.reasons.concat(s.ready.degradedReasons).join('\\n');
     setText('updated', clock(s.now));
     setText('rps', rate(s.recent.requestsPerSecond));
     setText('recent-seconds', String(s.recent.seconds));
@@ -214,6 +266,9 @@ export const DASHBOARD_JS = `'use strict';
     var banner = field('banner');
     if (!s.ready.ready) {
       banner.textContent = 'Not ready: ' + s.ready.reasons.join('; ');
+      banner.hidden = false;
+    } else if (s.ready.degraded) {
+      banner.textContent = 'Degraded: ' + s.ready.degradedReasons.join('; ');
       banner.hidden = false;
     } else {
       banner.hidden = true;
