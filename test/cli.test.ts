@@ -210,8 +210,8 @@ describe('CLI, spawned as a user runs it', function () {
       expect(run.stdout()).to.include('EADDRINUSE');
       const released = await logLine(run, 'start-up failed; released what was built');
       expect(released.level, JSON.stringify(released)).to.equal(30);
-      // Outbound connections, backend, cache (Redis), job leases (Redis), engine, precache (Redis, websocket), dashboard history.
-      expect(released.closed).to.equal(7);
+      // Outbound connections, backend, cache (Redis), job leases (Redis), engine, idle probes, precache (Redis, websocket), dashboard history.
+      expect(released.closed).to.equal(8);
     } finally {
       busy.close();
       await node.close();
@@ -240,8 +240,8 @@ describe('CLI, spawned as a user runs it', function () {
       const stopped = await logLine(run, 'powgate stopped');
       // Every step closed in time: none failed, none left running.
       expect(stopped, JSON.stringify(stopped)).to.not.have.any.keys('failed', 'unfinished');
-      // Drain, both listeners, dashboard history, precache, engine, job leases, cache, the backend, outbound connections.
-      expect(stopped.closed).to.equal(10);
+      // Drain, both listeners, dashboard history, precache, idle probes, engine, job leases, cache, the backend, outbound connections.
+      expect(stopped.closed).to.equal(11);
     } finally {
       await peer.close();
       await node.close();
