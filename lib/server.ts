@@ -323,7 +323,8 @@ function refuseUselessChain(tiers: ReadonlyArray<{ readonly backends: readonly B
     (t): t is bigint => t !== undefined,
   );
   const all = tiers.flatMap((t) => t.backends);
-  if (all.length === 0 || all.some((b) => targets.some((t) => b.supports(t)))) return;
+  // Only DPoW's limit is fixed (Nano only); others' supports() can change at run time (a hub without workers).
+  if (all.length === 0 || all.some((b) => b.type !== 'dpow' || targets.some((t) => b.supports(t)))) return;
   const names = all.map((b) => `backends.${b.name}`);
   throw new ConfigError(
     names[0] ?? 'backends',
