@@ -31,6 +31,10 @@ function skipWithout(ctx: Mocha.Context, name: string): string {
   return found as string;
 }
 
+// Kubernetes manifests are read as plain YAML trees; the tests walk the paths they check.
+// biome-ignore lint/suspicious/noExplicitAny: a manifest is any YAML tree
+type Manifest = Record<string, any>;
+
 describe('deploy/: the files an operator starts powgate with', function () {
   this.timeout(30_000);
 
@@ -158,7 +162,7 @@ describe('deploy/: the files an operator starts powgate with', function () {
   });
 
   describe('k8s/', () => {
-    const docs = ['powgate.yaml', 'redis.yaml'].flatMap((f) => parseAllDocuments(read(`deploy/k8s/${f}`)).map((d) => d.toJS() as Record<string, any>));
+    const docs = ['powgate.yaml', 'redis.yaml'].flatMap((f) => parseAllDocuments(read(`deploy/k8s/${f}`)).map((d) => d.toJS() as Manifest));
     const kind = (k: string, name = 'powgate') => docs.find((d) => d.kind === k && d.metadata.name === name);
 
     it('probes liveness on /healthz and readiness on /readyz, exposes the metrics port, sizes resources', () => {
@@ -177,7 +181,7 @@ describe('deploy/: the files an operator starts powgate with', function () {
     });
 
     it('keeps two replicas through voluntary disruptions', () => {
-      const pdb = kind('PodDisruptionBudget') as Record<string, any>;
+      const pdb = kind('PodDisruptionBudget') as Manifest;
       expect(pdb.spec.minAvailable).to.equal(2);
       expect(pdb.spec.selector).to.deep.equal(kind('Deployment')?.spec.selector);
       expect(kind('Deployment')?.spec.replicas).to.equal(3);

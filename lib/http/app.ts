@@ -129,7 +129,7 @@ function streamAnswer(res: ServerResponse, upstream: IncomingMessage): void {
 }
 
 function isCallbackUrl(url: string | undefined): boolean {
-  return url !== undefined && url.startsWith('/callback') && (url.length === 9 || url[9] === '?');
+  return url?.startsWith('/callback') === true && (url.length === 9 || url[9] === '?');
 }
 
 /**

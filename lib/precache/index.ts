@@ -128,7 +128,10 @@ export function createPrecache(deps: PrecacheDeps): Precache {
       events.emit('confirmation', { trigger: 'callback', outcome: 'ignored' });
       return;
     }
-    if (node === undefined || verifying >= MAX_VERIFYING) return unverified();
+    if (node === undefined || verifying >= MAX_VERIFYING) {
+      unverified();
+      return;
+    }
     verifying++;
     node
       .blockInfo(claimed.hash)

@@ -9,7 +9,7 @@ import type { PrecacheStatus } from '../../lib/status/types.js';
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 /** Every `powgate_*` name the README's metrics section lists. */
-export function documentedMetrics(): string[] {
+function documentedMetrics(): string[] {
   const start = README.indexOf('### Metrics');
   const end = README.indexOf('### Grafana', start);
   const names = [...README.slice(start, end).matchAll(/`(powgate_[a-z0-9_]+)`/g)].map((m) => m[1] as string);

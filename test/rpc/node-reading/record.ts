@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fuzzBodies } from './fuzz.js';
-import { type NodeRecord } from './records.js';
+import type { NodeRecord } from './records.js';
 
 const oracle = process.argv[2];
 if (oracle === undefined) throw new Error('usage: record.ts ORACLE_BINARY');
