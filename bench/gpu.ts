@@ -8,11 +8,11 @@
  * "unavailable" when there is no adapter.
  */
 
-import type { GpuBackendChoice } from '../lib/generator/gpu/device.js';
 import { measureGpu } from '../lib/bench/gpu.js';
+import type { GpuBackendChoice } from '../lib/generator/gpu/device.js';
 import { isMain, option } from './cli.js';
 
-export { measureGpu as benchGpu, type GpuBenchResult } from '../lib/bench/gpu.js';
+export { type GpuBenchResult, measureGpu as benchGpu } from '../lib/bench/gpu.js';
 
 if (isMain(import.meta.url)) {
   const seconds = Number(option('seconds') ?? 5);

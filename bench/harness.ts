@@ -1,5 +1,5 @@
 /** What the bench sections share: server child processes, their config, work tables and table formatting. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import net from 'node:net';
 import type { RawMap } from '../lib/config/index.js';
 import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';

@@ -9,7 +9,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { formatHashrateTable, runHashrateBench, type BenchResult } from '../lib/bench/hashrate.js';
+import { type BenchResult, formatHashrateTable, runHashrateBench } from '../lib/bench/hashrate.js';
 import { NETWORKS } from '../lib/pow/index.js';
 import { isMain, positiveOption } from './cli.js';
 

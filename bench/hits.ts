@@ -4,14 +4,15 @@
  * the Redis cache. Rounds rotate the servers' order so drift on a shared
  * machine falls on all alike; each figure is the median round by req/s.
  */
-import { runCannon, type CannonResult } from './cannon.js';
+import { type CannonResult, runCannon } from './cannon.js';
 import {
+  type Child,
   config,
   fmt,
   generateBody,
   LOCAL,
-  mib,
   median,
+  mib,
   precompute,
   ratio,
   redisCommandStats,
@@ -19,7 +20,6 @@ import {
   sample,
   spawnServer,
   verdict,
-  type Child,
 } from './harness.js';
 import type { ProbeReading } from './probe.js';
 
@@ -98,7 +98,7 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
     '',
     `The clients cycle through ${fmt(table.length)} cached roots. "full": ${fmt(options.maxEntries - table.length)} other entries stored first`,
     `(${fmt(fillSeconds, 1)} s to fill), so the cache is at max_entries. Load generator: autocannon in its own process.`,
-    'CPU µs/req: the server process\'s own CPU per answered request. Stall: the longest event-loop delay in any round',
+    "CPU µs/req: the server process's own CPU per answered request. Stall: the longest event-loop delay in any round",
     '(sampled every 5 ms); GC: the longest single GC pause in any round. RSS: peak of the server process.',
     'misses: cache misses powgate counted during the run (must be 0: every answer came from the cache).',
     '',
@@ -152,9 +152,17 @@ export async function benchHits(options: HitOptions, lines: string[], children: 
         ]),
       );
       const redisCommands = list.map((r) => (r as Run & { redisCommands?: number }).redisCommands).filter((n) => n !== undefined);
-      figures[subject.name] = { ...m.load, cpuUsPerRequest: cpu, stallMs: stall, gcMaxMs: gc, rounds: list.map((r) => r.load.rps), ...(redisCommands.length > 0 ? { redisCommands } : {}) };
+      figures[subject.name] = {
+        ...m.load,
+        cpuUsPerRequest: cpu,
+        stallMs: stall,
+        gcMaxMs: gc,
+        rounds: list.map((r) => r.load.rps),
+        ...(redisCommands.length > 0 ? { redisCommands } : {}),
+      };
       if (redisCommands.length > 0) {
-        const perHit = list.reduce((sum, r) => sum + ((r as Run & { redisCommands?: number }).redisCommands ?? 0), 0) / list.reduce((sum, r) => sum + r.load.requests, 0);
+        const perHit =
+          list.reduce((sum, r) => sum + ((r as Run & { redisCommands?: number }).redisCommands ?? 0), 0) / list.reduce((sum, r) => sum + r.load.requests, 0);
         (figures[subject.name] as Record<string, unknown>).redisCommandsPerHit = perHit;
         figures.redisLine = `Redis commands per cache hit (INFO commandstats, server-wide): ${fmt(perHit, 3)} (target 1)`;
       }

@@ -20,18 +20,20 @@ const PAYOUT = 'nano_1111111111111111111111111111111111111111111111111111hifc8np
 
 async function mqttWorkers(m: Extract<Message, { mode: 'mqtt' }>): Promise<MqttClient[]> {
   const clients = await Promise.all(
-    Array.from({ length: m.count }, () =>
-      new Promise<MqttClient>((resolve, reject) => {
-        const c = connect(m.url, {
-          reconnectPeriod: 0,
-          ...(m.username === undefined ? {} : { username: m.username, password: m.password ?? '' }),
-        });
-        c.once('connect', () => {
-          (c.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
-          resolve(c);
-        });
-        c.once('error', reject);
-      }),
+    Array.from(
+      { length: m.count },
+      () =>
+        new Promise<MqttClient>((resolve, reject) => {
+          const c = connect(m.url, {
+            reconnectPeriod: 0,
+            ...(m.username === undefined ? {} : { username: m.username, password: m.password ?? '' }),
+          });
+          c.once('connect', () => {
+            (c.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
+            resolve(c);
+          });
+          c.once('error', reject);
+        }),
     ),
   );
   for (const c of clients) {
@@ -69,6 +71,14 @@ async function rpcPeers(m: Extract<Message, { mode: 'rpc' }>): Promise<string[]>
 
 process.on('SIGINT', () => process.exit(0));
 process.once('message', (m: Message) => {
-  if (m.mode === 'mqtt') void mqttWorkers(m).then(() => send({ ready: true }), (err: unknown) => send({ error: String(err) }));
-  else void rpcPeers(m).then((urls) => send({ urls }), (err: unknown) => send({ error: String(err) }));
+  if (m.mode === 'mqtt')
+    void mqttWorkers(m).then(
+      () => send({ ready: true }),
+      (err: unknown) => send({ error: String(err) }),
+    );
+  else
+    void rpcPeers(m).then(
+      (urls) => send({ urls }),
+      (err: unknown) => send({ error: String(err) }),
+    );
 });

@@ -8,21 +8,21 @@
  *  (c) cancel fan-out: from a win to every other worker having the cancel,
  *      and from a cancel to `powgate worker`'s generator having stopped.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { createGenerator } from '../lib/generator/index.js';
 import type { WorkJob } from '../lib/backends/types.js';
-import { measurePool, meanHashes } from '../lib/bench/hashrate.js';
+import { meanHashes, measurePool } from '../lib/bench/hashrate.js';
 import type { RawMap } from '../lib/config/index.js';
+import { createGenerator } from '../lib/generator/index.js';
 import { createHubBackend } from '../lib/hub/backend.js';
 import { createEmbeddedTransport } from '../lib/hub/embedded.js';
 import { startWorker } from '../lib/hub/worker.js';
 import { encodeAccount, meetsTarget, NETWORKS } from '../lib/pow/index.js';
-import { runLoad, type LoadResult } from './load.js';
+import { type LoadResult, runLoad } from './load.js';
 
 export interface HubBenchContext {
   readonly seconds: number;
@@ -113,9 +113,19 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
       const embeddedPort = await freePort();
       const embedded = await ctx.powgate(ctx.config({ hub: hubConfig('embedded', embeddedPort) }));
       procs.push(embedded.proc);
-      const embeddedWorkers = await forkWorkers({ mode: 'mqtt', url: `mqtt://127.0.0.1:${embeddedPort}`, count: workers, table, username: 'client', password: 'client' });
+      const embeddedWorkers = await forkWorkers({
+        mode: 'mqtt',
+        url: `mqtt://127.0.0.1:${embeddedPort}`,
+        count: workers,
+        table,
+        username: 'client',
+        password: 'client',
+      });
       procs.push(embeddedWorkers.proc);
-      const paths: Array<[string, string]> = [['rpc peers (baseline)', peerGate.url], ['hub, embedded broker', embedded.url]];
+      const paths: Array<[string, string]> = [
+        ['rpc peers (baseline)', peerGate.url],
+        ['hub, embedded broker', embedded.url],
+      ];
       if (mosquitto !== undefined) {
         const external = await ctx.powgate(ctx.config({ hub: hubConfig(mosquitto.url, 0) }));
         procs.push(external.proc);
@@ -129,7 +139,9 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
         for (const [name, url] of paths) {
           const r = await runLoad({ url, connections: clients, seconds, body, check: (t) => t.includes('"work"') });
           baseline ??= r;
-          const vs = name.startsWith('rpc') ? ['', ''] : [`${r.p50 - baseline.p50 >= 0 ? '+' : ''}${fmt(r.p50 - baseline.p50, 3)} ms`, `${fmt((r.rps / baseline.rps) * 100)} %`];
+          const vs = name.startsWith('rpc')
+            ? ['', '']
+            : [`${r.p50 - baseline.p50 >= 0 ? '+' : ''}${fmt(r.p50 - baseline.p50, 3)} ms`, `${fmt((r.rps / baseline.rps) * 100)} %`];
           lines.push(row([String(workers), name, String(clients), fmt(r.rps), fmt(r.p50, 3), fmt(r.p99, 3), String(r.errors), ...vs]));
           out[`w${workers}.c${clients}.${name.split(' ')[0]}${name.includes('Mosquitto') ? '-mosquitto' : name.includes('embedded') ? '-embedded' : ''}`] = r;
         }
@@ -154,7 +166,14 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
   const poolSeconds = Math.min(ctx.seconds, 3);
   const poolBefore = await measurePool({ impl: 'auto', threads, seconds: poolSeconds });
   const transport = createEmbeddedTransport({ listen: { host: '127.0.0.1', port: 0 }, workerUsername: 'client', workerPassword: 'client', maxConnections: 10 });
-  const hub = createHubBackend('hub', { transport, network: NETWORKS['nano-dev'], workerTtl: 60_000, maxWorkers: 10, heartbeatInterval: 200, statisticsInterval: 300_000 });
+  const hub = createHubBackend('hub', {
+    transport,
+    network: NETWORKS['nano-dev'],
+    workerTtl: 60_000,
+    maxWorkers: 10,
+    heartbeatInterval: 200,
+    statisticsInterval: 300_000,
+  });
   await hub.start();
   const local = createGenerator({ threads: threads, gpu: 'off' });
   const worker = startWorker({
@@ -170,7 +189,13 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
     while (!worker.stats().heartbeat) await sleep(20);
     const one = (): Promise<bigint> => {
       const root = crypto.getRandomValues(new Uint8Array(32));
-      const job: WorkJob = { root: Buffer.from(root).toString('hex').toUpperCase(), rootBytes: root, target, signal: new AbortController().signal, accepts: (w) => meetsTarget(root, w, target) };
+      const job: WorkJob = {
+        root: Buffer.from(root).toString('hex').toUpperCase(),
+        rootBytes: root,
+        target,
+        signal: new AbortController().signal,
+        accepts: (w) => meetsTarget(root, w, target),
+      };
       return hub.generate(job);
     };
     await one(); // warm-up: threads booted, kernel tiered up
@@ -192,8 +217,16 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
       '',
       row(['measure', 'MH/s', 'vs powgate bench']),
       row(['---', '---:', '---:']),
-      row([`powgate bench: CPU pool, one impossible job, mean of before (${fmt(poolBefore, 1)}) and after (${fmt(poolAfter, 1)}) (baseline)`, fmt(pool, 1), '']),
-      row([`from the hub: ${works} valid works x ${fmt(meanHashes(target) / 1e6, 1)} M expected hashes / ${fmt(elapsed, 1)} s`, fmt(fromHub, 1), `${fmt((fromHub / pool) * 100)} %`]),
+      row([
+        `powgate bench: CPU pool, one impossible job, mean of before (${fmt(poolBefore, 1)}) and after (${fmt(poolAfter, 1)}) (baseline)`,
+        fmt(pool, 1),
+        '',
+      ]),
+      row([
+        `from the hub: ${works} valid works x ${fmt(meanHashes(target) / 1e6, 1)} M expected hashes / ${fmt(elapsed, 1)} s`,
+        fmt(fromHub, 1),
+        `${fmt((fromHub / pool) * 100)} %`,
+      ]),
       row(['nonces the worker tried in that time', fmt(tried, 1), `${fmt((tried / pool) * 100)} %`]),
       '',
       `the hub's figure is an estimate from ${works} exponential samples (relative error about ${fmt(100 / Math.sqrt(Math.max(works, 1)))} %); goal >= 95 %`,
@@ -207,11 +240,29 @@ async function hashRate(ctx: HubBenchContext, lines: string[]): Promise<Record<s
 
 /** (c) */
 async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
-  const transport = createEmbeddedTransport({ listen: { host: '127.0.0.1', port: 0 }, workerUsername: 'client', workerPassword: 'client', maxConnections: 1000 });
-  const hub = createHubBackend('hub', { transport, network: NETWORKS['nano-dev'], workerTtl: 60_000, maxWorkers: 1000, heartbeatInterval: 1000, statisticsInterval: 300_000 });
+  const transport = createEmbeddedTransport({
+    listen: { host: '127.0.0.1', port: 0 },
+    workerUsername: 'client',
+    workerPassword: 'client',
+    maxConnections: 1000,
+  });
+  const hub = createHubBackend('hub', {
+    transport,
+    network: NETWORKS['nano-dev'],
+    workerTtl: 60_000,
+    maxWorkers: 1000,
+    heartbeatInterval: 1000,
+    statisticsInterval: 300_000,
+  });
   await hub.start();
   const out: Record<string, unknown> = {};
-  lines.push('', '## (9c) cancel fan-out: from a win to every other worker holding the cancel (embedded broker, same process clock)', '', row(['workers', 'median ms', 'max ms', 'rounds']), row(['---:', '---:', '---:', '---:']));
+  lines.push(
+    '',
+    '## (9c) cancel fan-out: from a win to every other worker holding the cancel (embedded broker, same process clock)',
+    '',
+    row(['workers', 'median ms', 'max ms', 'rounds']),
+    row(['---:', '---:', '---:', '---:']),
+  );
   const clients: MqttClient[] = [];
   try {
     for (const count of [10, 100]) {
@@ -236,7 +287,15 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
           c.on('message', on);
           return () => c.off('message', on);
         });
-        const job = hub.generate({ root: hash, rootBytes: root, target: 0xf000000000000000n, signal: controller.signal, accepts: (w) => meetsTarget(root, w, 0xf000000000000000n) }).catch(() => undefined);
+        const job = hub
+          .generate({
+            root: hash,
+            rootBytes: root,
+            target: 0xf000000000000000n,
+            signal: controller.signal,
+            accepts: (w) => meetsTarget(root, w, 0xf000000000000000n),
+          })
+          .catch(() => undefined);
         await sleep(5);
         // The win: here another tier's (the job is aborted), which sends the same cancel as a worker's win.
         const t0 = performance.now();
@@ -259,8 +318,20 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
   // powgate worker: from the cancel's arrival to its generator having stopped.
   const local = createGenerator({ threads: os.availableParallelism(), gpu: 'off' });
   let stoppedAt = 0;
-  const transport2 = createEmbeddedTransport({ listen: { host: '127.0.0.1', port: 0 }, workerUsername: 'client', workerPassword: 'client', maxConnections: 10 });
-  const hub2 = createHubBackend('hub', { transport: transport2, network: NETWORKS['nano-dev'], workerTtl: 60_000, maxWorkers: 10, heartbeatInterval: 100, statisticsInterval: 300_000 });
+  const transport2 = createEmbeddedTransport({
+    listen: { host: '127.0.0.1', port: 0 },
+    workerUsername: 'client',
+    workerPassword: 'client',
+    maxConnections: 10,
+  });
+  const hub2 = createHubBackend('hub', {
+    transport: transport2,
+    network: NETWORKS['nano-dev'],
+    workerTtl: 60_000,
+    maxWorkers: 10,
+    heartbeatInterval: 100,
+    statisticsInterval: 300_000,
+  });
   await hub2.start();
   const worker = startWorker({
     hub: transport2.url().replace('mqtt://', 'mqtt://client:client@'),
@@ -282,7 +353,15 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
       const root = crypto.getRandomValues(new Uint8Array(32));
       const hash = Buffer.from(root).toString('hex').toUpperCase();
       const controller = new AbortController();
-      const job = hub2.generate({ root: hash, rootBytes: root, target: 0xffffffffff000000n, signal: controller.signal, accepts: (w) => meetsTarget(root, w, 0xffffffffff000000n) }).catch(() => undefined);
+      const job = hub2
+        .generate({
+          root: hash,
+          rootBytes: root,
+          target: 0xffffffffff000000n,
+          signal: controller.signal,
+          accepts: (w) => meetsTarget(root, w, 0xffffffffff000000n),
+        })
+        .catch(() => undefined);
       while (worker.stats().current !== hash) await sleep(2);
       await sleep(50);
       stoppedAt = 0;
@@ -298,7 +377,10 @@ async function fanOut(lines: string[]): Promise<Record<string, unknown>> {
   }
   stops.sort((a, b) => a - b);
   const median = stops[Math.floor(stops.length / 2)] ?? NaN;
-  lines.push('', `powgate worker (${os.availableParallelism()} threads): cancel published -> generator stopped, median ${fmt(median, 2)} ms, max ${fmt(stops[stops.length - 1] ?? NaN, 2)} ms over ${stops.length} jobs`);
+  lines.push(
+    '',
+    `powgate worker (${os.availableParallelism()} threads): cancel published -> generator stopped, median ${fmt(median, 2)} ms, max ${fmt(stops[stops.length - 1] ?? NaN, 2)} ms over ${stops.length} jobs`,
+  );
   out.workerStop = { medianMs: median, maxMs: stops[stops.length - 1] };
   return out;
 }

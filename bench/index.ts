@@ -9,20 +9,21 @@
  * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub.
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
-import os from 'node:os';
+
 import { writeFileSync } from 'node:fs';
-import { benchGpu } from './gpu.js';
-import { benchHashrate } from './hashrate.js';
+import os from 'node:os';
 import { option, positiveOption } from './cli.js';
-import { config, DIFFICULTY, fmt, LOCAL, precompute, row, sample, spawnServer, until, type Child } from './harness.js';
+import { benchGpu } from './gpu.js';
+import { type Child, config, DIFFICULTY, fmt, LOCAL, precompute, row, sample, spawnServer, until } from './harness.js';
+import { benchHashrate } from './hashrate.js';
 import { benchHits } from './hits.js';
 import { benchHub } from './hub.js';
-import { runLoad, type LoadResult } from './load.js';
+import { type LoadResult, runLoad } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchMiss } from './miss.js';
 import { benchObservability } from './observability.js';
+import { confirmationStream, type PrecacheRun, requestEach } from './precache.js';
 import { benchScale } from './scale.js';
-import { confirmationStream, requestEach, type PrecacheRun } from './precache.js';
 
 const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -92,7 +93,19 @@ async function benchDpow(table: Array<[string, string, string]>, lines: string[]
     before = after;
     const ideal = Math.min(clients, DPOW_SOCKETS) * perSocket;
     const idealAll = clients * perSocket;
-    lines.push(row([String(clients), fmt(r.rps), fmt(r.p50, 1), fmt(r.p99, 1), String(r.errors), fmt(ideal), fmt(idealAll), `${fmt((r.rps / idealAll) * 100)} %`, `${ws} / ${post}`]));
+    lines.push(
+      row([
+        String(clients),
+        fmt(r.rps),
+        fmt(r.p50, 1),
+        fmt(r.p99, 1),
+        String(r.errors),
+        fmt(ideal),
+        fmt(idealAll),
+        `${fmt((r.rps / idealAll) * 100)} %`,
+        `${ws} / ${post}`,
+      ]),
+    );
     out[`c${clients}`] = { ...r, idealSockets: ideal, idealWithPost: idealAll, ws, post };
   }
   lines.push('', `requests pipelined on a busy socket (must be 0): ${before.pipelined}`);
@@ -101,7 +114,13 @@ async function benchDpow(table: Array<[string, string, string]>, lines: string[]
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() } };
-  const lines: string[] = [`powgate bench: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')} at start`, ''];
+  const lines: string[] = [
+    `powgate bench: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')} at start`,
+    '',
+  ];
   const children: Child[] = [];
   const stop = (list: Child[]): void => {
     for (const child of list.splice(0)) child.proc.kill('SIGINT');
@@ -113,15 +132,15 @@ async function main(): Promise<void> {
     const hitBody = JSON.stringify({ action: 'work_generate', hash: hotRoot, difficulty: DIFFICULTY });
     const hot = [[hotRoot, hotWork, table[0]?.[2] as string]];
     if (wants('hits')) {
-        results.cacheHit = await benchHits({ seconds: SECONDS, rounds: ROUNDS, maxEntries: 100_000, hot: 1000, redis: true }, lines, children);
-        stop(children);
+      results.cacheHit = await benchHits({ seconds: SECONDS, rounds: ROUNDS, maxEntries: 100_000, hot: 1000, redis: true }, lines, children);
+      stop(children);
     }
     if (wants('memory')) {
-        results.memory = await benchMemory([0, 100_000, 1_000_000], lines);
+      results.memory = await benchMemory([0, 100_000, 1_000_000], lines);
     }
     if (wants('miss')) {
-        results.missPath = await benchMiss({ seconds: SECONDS, rounds: ROUNDS }, lines, children);
-        stop(children);
+      results.missPath = await benchMiss({ seconds: SECONDS, rounds: ROUNDS }, lines, children);
+      stop(children);
     }
     // (3) Upstream calls for 100 identical concurrent requests.
     if (wants('dedupe')) {
@@ -132,7 +151,12 @@ async function main(): Promise<void> {
       const answers = await Promise.all(Array.from({ length: 100 }, () => fetch(dedupe.url, { method: 'POST', body: sameBody }).then((r) => r.text())));
       const upstream = await slowPeer.ask<number>({ calls: true }, 'calls');
       const answered = answers.filter((t) => t.includes('"work"')).length;
-      lines.push('', '## (3) 100 identical concurrent work_generate', '', `answered with work: ${answered}/100, upstream calls: ${upstream} (target 1; without joining it would be 100)`);
+      lines.push(
+        '',
+        '## (3) 100 identical concurrent work_generate',
+        '',
+        `answered with work: ${answered}/100, upstream calls: ${upstream} (target 1; without joining it would be 100)`,
+      );
       results.dedupe = { answered, upstreamCalls: upstream };
       stop(children);
     }
@@ -145,7 +169,12 @@ async function main(): Promise<void> {
       results.hashrate = { baselineMHs: rate.baselineMHs, rows: rate.rows };
       // The GPU, when Dawn finds an adapter (on a machine without a GPU: Mesa's llvmpipe, on the same cores).
       const gpu = await benchGpu(Math.min(SECONDS, 3));
-      lines.push('', 'unavailable' in gpu ? `GPU: unavailable (${gpu.unavailable})` : `GPU: ${gpu.adapter} (${gpu.backend}${gpu.software ? ', software' : ''}): ${fmt(gpu.mhs, 2)} MH/s`);
+      lines.push(
+        '',
+        'unavailable' in gpu
+          ? `GPU: unavailable (${gpu.unavailable})`
+          : `GPU: ${gpu.adapter} (${gpu.backend}${gpu.software ? ', software' : ''}): ${fmt(gpu.mhs, 2)} MH/s`,
+      );
       results.gpu = gpu;
     }
 
@@ -211,27 +240,27 @@ async function main(): Promise<void> {
           runs.off = await requestEach(gate.url, stream.heads, CONNECTIONS);
         }
         gate.proc.kill('SIGINT');
-    }
-    const off = runs.off as PrecacheRun;
-    const onMany = runs.on as PrecacheRun;
-    const onOne = runs.on1 as PrecacheRun & { precacheSeconds: number };
-    const share = (r: PrecacheRun): string => `${fmt((r.fromPrecache / r.requests) * 100, 1)} %`;
-    const precacheRow = (name: string, connections: number, r: PrecacheRun): string =>
-      row([name, String(connections), String(r.requests), share(r), fmt(r.p50, 3), fmt(r.p99, 3), String(r.errors)]);
-    lines.push(
-      '',
-      `## (6) precache: ${stream.messages.length} confirmations for ${ACCOUNTS} tracked accounts, then work_generate for each next root (work source: 200 ms latency)`,
-      '',
-      row(['precache', 'connections', 'requests', 'from precache', 'p50 ms', 'p99 ms', 'errors']),
-      row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
-      precacheRow('off (baseline)', CONNECTIONS, off),
-      precacheRow('on, first pass', 1, onOne),
-      precacheRow('on, same roots again', CONNECTIONS, onMany),
-      '',
-      `precache of the stream finished ${fmt(onOne.precacheSeconds, 1)} s after it was sent (precache.concurrency 64)`,
-    );
-    results.precache = runs;
-    stop(children);
+      }
+      const off = runs.off as PrecacheRun;
+      const onMany = runs.on as PrecacheRun;
+      const onOne = runs.on1 as PrecacheRun & { precacheSeconds: number };
+      const share = (r: PrecacheRun): string => `${fmt((r.fromPrecache / r.requests) * 100, 1)} %`;
+      const precacheRow = (name: string, connections: number, r: PrecacheRun): string =>
+        row([name, String(connections), String(r.requests), share(r), fmt(r.p50, 3), fmt(r.p99, 3), String(r.errors)]);
+      lines.push(
+        '',
+        `## (6) precache: ${stream.messages.length} confirmations for ${ACCOUNTS} tracked accounts, then work_generate for each next root (work source: 200 ms latency)`,
+        '',
+        row(['precache', 'connections', 'requests', 'from precache', 'p50 ms', 'p99 ms', 'errors']),
+        row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+        precacheRow('off (baseline)', CONNECTIONS, off),
+        precacheRow('on, first pass', 1, onOne),
+        precacheRow('on, same roots again', CONNECTIONS, onMany),
+        '',
+        `precache of the stream finished ${fmt(onOne.precacheSeconds, 1)} s after it was sent (precache.concurrency 64)`,
+      );
+      results.precache = runs;
+      stop(children);
     }
 
     // (7) Through powgate to DPoW: a 4-socket pool against a service with a fixed 50 ms latency.
@@ -244,7 +273,13 @@ async function main(): Promise<void> {
     // (9) The hub: simulated workers vs rpc peers, powgate worker's hash rate, cancel fan-out.
     if (wants('hub')) {
       results.hub = await benchHub(
-        { seconds: SECONDS, table: table.slice(15_000), difficulty: DIFFICULTY, powgate: (c) => spawnServer({ mode: 'powgate', config: c }), config: (b) => config(b) },
+        {
+          seconds: SECONDS,
+          table: table.slice(15_000),
+          difficulty: DIFFICULTY,
+          powgate: (c) => spawnServer({ mode: 'powgate', config: c }),
+          config: (b) => config(b),
+        },
         lines,
       );
       stop(children);

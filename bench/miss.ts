@@ -5,8 +5,8 @@
  * entries, so every request misses and every write evicts: a full cache's
  * steady state.
  */
-import { runCannon, type CannonResult } from './cannon.js';
-import { config, fmt, generateBody, median, precompute, ratio, row, sample, spawnServer, verdict, type Child } from './harness.js';
+import { type CannonResult, runCannon } from './cannon.js';
+import { type Child, config, fmt, generateBody, median, precompute, ratio, row, sample, spawnServer, verdict } from './harness.js';
 import type { ProbeReading } from './probe.js';
 
 export interface MissOptions {
@@ -39,7 +39,15 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
   const runOne = async (through: boolean, connections: number, seconds: number, label: string, amount?: number): Promise<Run> => {
     const before = through ? await gate.ask<string>({ stats: true }, 'metrics') : '';
     await Promise.all([peer.reset(), through ? gate.reset() : undefined]);
-    const load = await runCannon({ url: through ? gate.url : peer.url, connections, seconds, bodies, order: 'unique', start: cursor, ...(amount === undefined ? {} : { amount }) });
+    const load = await runCannon({
+      url: through ? gate.url : peer.url,
+      connections,
+      seconds,
+      bodies,
+      order: 'unique',
+      start: cursor,
+      ...(amount === undefined ? {} : { amount }),
+    });
     // The next run starts past every root this one sent, and past the cache's memory of them.
     cursor += load.requests + connections + CACHE_ENTRIES;
     const [peerProbe, gateProbe] = await Promise.all([peer.read(`miss-peer-${label}`), through ? gate.read(`miss-gate-${label}`) : undefined]);
@@ -59,8 +67,8 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     `## (2) miss path: powgate -> instant peer, vs the peer directly (new root each request, ${options.rounds} rotated rounds of ${options.seconds} s, median round)`,
     '',
     `powgate's memory cache holds ${fmt(CACHE_ENTRIES)} entries: every request misses and every write evicts. powgate CPU µs/miss: the`,
-    'powgate process\'s own CPU per answered request (the peer and the load generator run in their own processes).',
-    'misses: powgate\'s cache misses per answer the client counted (requests still in flight when a run ends add a few).',
+    "powgate process's own CPU per answered request (the peer and the load generator run in their own processes).",
+    "misses: powgate's cache misses per answer the client counted (requests still in flight when a run ends add a few).",
     '',
     row(['path', 'connections', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'max ms', 'powgate CPU µs/miss', 'peer CPU µs/req', 'misses']),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
@@ -70,13 +78,25 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     const direct: Run[] = [];
     const through: Run[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      for (const via of round % 2 === 0 ? [false, true] : [true, false]) (via ? through : direct).push(await runOne(via, connections, options.seconds, `${via ? 'through' : 'direct'}-c${connections}-r${round + 1}`));
+      for (const via of round % 2 === 0 ? [false, true] : [true, false])
+        (via ? through : direct).push(await runOne(via, connections, options.seconds, `${via ? 'through' : 'direct'}-c${connections}-r${round + 1}`));
     }
     const d = median(direct, (r) => r.load.rps);
     const t = median(through, (r) => r.load.rps);
     const gateCpu = (t.gate?.cpuUs ?? NaN) / t.load.requests;
     lines.push(
-      row(['peer directly (baseline)', String(connections), fmt(d.load.rps), '', fmt(d.load.p50, 3), fmt(d.load.p99, 3), fmt(d.load.max, 1), '', fmt(d.peer.cpuUs / d.load.requests), '']),
+      row([
+        'peer directly (baseline)',
+        String(connections),
+        fmt(d.load.rps),
+        '',
+        fmt(d.load.p50, 3),
+        fmt(d.load.p99, 3),
+        fmt(d.load.max, 1),
+        '',
+        fmt(d.peer.cpuUs / d.load.requests),
+        '',
+      ]),
       row([
         'through powgate',
         String(connections),
@@ -90,7 +110,12 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
         `${fmt((t.misses / t.load.requests) * 100, 1)} %`,
       ]),
     );
-    out[`c${connections}`] = { direct: d.load, through: t.load, gateCpuUsPerMiss: gateCpu, rounds: { direct: direct.map((r) => r.load.rps), through: through.map((r) => r.load.rps) } };
+    out[`c${connections}`] = {
+      direct: d.load,
+      through: t.load,
+      gateCpuUsPerMiss: gateCpu,
+      rounds: { direct: direct.map((r) => r.load.rps), through: through.map((r) => r.load.rps) },
+    };
   }
   const one = out.c1 as { direct: CannonResult; through: CannonResult };
   const many = out.c32 as { through: CannonResult; gateCpuUsPerMiss: number };

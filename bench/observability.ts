@@ -1,4 +1,4 @@
-import { runLoad, type LoadResult } from './load.js';
+import { type LoadResult, runLoad } from './load.js';
 
 export interface ObservabilityFigures {
   readonly connections: number;
@@ -37,7 +37,11 @@ export async function benchObservability(options: {
     off: () => load(options.dark),
     on: () => load(options.lit),
     watched: async () => {
-      const watcher = watch(options.lit, () => scrapes++, () => polls++);
+      const watcher = watch(
+        options.lit,
+        () => scrapes++,
+        () => polls++,
+      );
       try {
         return await load(options.lit);
       } finally {

@@ -11,7 +11,7 @@
  * (c) how long a survivor takes to finish a job whose lease holder was killed
  *     (SIGKILL), beside the lease period that bounds it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -20,8 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { runCannon } from './cannon.js';
-import { DIFFICULTY, fmt, generateBody, precompute, ratio, row, verdict } from './harness.js';
 import { loopbackHaproxyConfig } from './haproxy.js';
+import { DIFFICULTY, fmt, generateBody, precompute, ratio, row, verdict } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/powgate.js', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -83,7 +83,13 @@ interface Proc {
 async function ready(url: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (await fetch(url).then((r) => r.status === 200, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`bench: ${url} not ready within ${ms} ms`);
@@ -107,7 +113,13 @@ async function haproxy(replicas: readonly string[]): Promise<Proc> {
   const front = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'powgate-bench-haproxy-'));
   const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, loopbackHaproxyConfig(front, replicas.map((u) => Number(new URL(u).port))));
+  writeFileSync(
+    file,
+    loopbackHaproxyConfig(
+      front,
+      replicas.map((u) => Number(new URL(u).port)),
+    ),
+  );
   const proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exit = new Promise((resolve) => proc.once('exit', resolve));
   const url = `http://127.0.0.1:${front}`;
@@ -202,7 +214,11 @@ export async function benchScale(options: { seconds: number; connections: number
       '',
       row(['lease holder killed mid-job (SIGKILL)', 'ms until a survivor answered', 'bound: lease period']),
       row(['---', '---:', '---:']),
-      row([work === 'error' ? 'survivor FAILED' : 'survivor answered', fmt(takeover), `${fmt(LEASE_MS)}: ${verdict(work !== 'error' && takeover <= LEASE_MS + 500)}`]),
+      row([
+        work === 'error' ? 'survivor FAILED' : 'survivor answered',
+        fmt(takeover),
+        `${fmt(LEASE_MS)}: ${verdict(work !== 'error' && takeover <= LEASE_MS + 500)}`,
+      ]),
     );
     return { hits: { direct, via1, via3 }, dedupe: { leased, alone }, takeoverMs: takeover };
   } finally {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { configFromRaw, type RawMap } from '../lib/config/index.js';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { startPowgate } from '../lib/server.js';
@@ -51,7 +51,11 @@ async function startNode(): Promise<string> {
   wss.on('connection', (ws) => {
     ws.on('close', () => filters.delete(ws));
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { action: string; id?: string; options?: { accounts?: string[]; accounts_add?: string[]; accounts_del?: string[] } };
+      const m = JSON.parse(data.toString()) as {
+        action: string;
+        id?: string;
+        options?: { accounts?: string[]; accounts_add?: string[]; accounts_del?: string[] };
+      };
       if (m.action === 'subscribe') filters.set(ws, new Set(m.options?.accounts ?? []));
       if (m.action === 'update') {
         const filter = filters.get(ws);

@@ -10,7 +10,11 @@ import { powgateVersion } from '../lib/version.js';
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'bench') {
     try {
-      return await runBenchCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+      return await runBenchCommand(
+        argv.slice(1),
+        (t) => process.stdout.write(t),
+        (t) => process.stderr.write(t),
+      );
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stderr.write(`powgate bench: ${err.message}\n`);
@@ -18,7 +22,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (argv[0] === 'worker') {
-    return runWorkerCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+    return runWorkerCommand(
+      argv.slice(1),
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
   }
   let config;
   // Deprecated keys still load; they are logged once the logger (and its level) exists.

@@ -25,17 +25,13 @@ export type NodeErrorMessage = (typeof NodeError)[keyof typeof NodeError];
 
 /** powgate's own client-facing messages, where the node has none to copy. */
 export const Message = {
-  notAllowed: (action: string) =>
-    `Action '${action}' is not allowed through powgate: add it to rpc.allow to forward it to the node`,
-  sensitive: (action: string) =>
-    `Action '${action}' is refused: it is a wallet, key or node-control action; add it to rpc.allow only if this port is private`,
+  notAllowed: (action: string) => `Action '${action}' is not allowed through powgate: add it to rpc.allow to forward it to the node`,
+  sensitive: (action: string) => `Action '${action}' is refused: it is a wallet, key or node-control action; add it to rpc.allow only if this port is private`,
   noNode: (action: string) => `Action '${action}' needs a node: set node.rpc (or --node-rpc) to forward it`,
   nodeUnreachable: (action: string) => `Node RPC did not answer for '${action}': check node.rpc`,
-  forwardBusy: (action: string) =>
-    `Too many requests are being forwarded to the node (rpc.max_forwards): '${action}' was not sent; retry later`,
+  forwardBusy: (action: string) => `Too many requests are being forwarded to the node (rpc.max_forwards): '${action}' was not sent; retry later`,
   bodyTooLarge: (limit: number | string) => `Request body larger than ${limit} bytes (rpc.body_limit)`,
-  duplicateKey: (key: string) =>
-    `Request has the key '${key}' twice in one object: the node reads the first, so powgate forwards no such body`,
+  duplicateKey: (key: string) => `Request has the key '${key}' twice in one object: the node reads the first, so powgate forwards no such body`,
   shuttingDown: 'powgate is shutting down',
   timeout: (root: string, seconds: number | string) => `Timeout: no work for ${root} within ${seconds}s`,
   generationFailed: (detail: string) => `Work generation failed: ${detail}`,
@@ -49,15 +45,15 @@ export const Message = {
 
 /** Every code, with what it means; each has its own subclass below, the only way to build one. */
 export const ERROR_CODES = {
-  BAD_REQUEST: 'a request the node would refuse; the message is the node\'s own string',
+  BAD_REQUEST: "a request the node would refuse; the message is the node's own string",
   CONFIG: 'bad configuration, with the key path',
   CANCELLED: 'the work was cancelled, lost a race, or powgate is shutting down',
-  TIMEOUT: 'the request\'s own deadline (work.deadline) passed',
+  TIMEOUT: "the request's own deadline (work.deadline) passed",
   BACKEND_UNAVAILABLE: 'a backend could not be reached or refused the request',
   BACKEND_TIMEOUT: 'a backend gave no answer within its own timeout',
   BACKEND_CONFIG: 'an upstream refused our credentials; the backend is skipped until its longest cool-down ends',
   BAD_UPSTREAM_REPLY: 'a backend answered, but not with work (an error, or a reply that does not parse)',
-  INVALID_WORK: 'a backend\'s work is below the target',
+  INVALID_WORK: "a backend's work is below the target",
   CACHE: 'the cache store failed; requests are served as misses',
   NO_BACKEND: 'every tier failed, or no backend can serve the difficulty',
 } as const;
@@ -158,8 +154,5 @@ export class NoBackendError extends PowgateError {
 
 /** True for the error an AbortSignal rejects with (DOMException AbortError or our CancelledError). */
 export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof CancelledError ||
-    (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError')
-  );
+  return err instanceof CancelledError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 }

@@ -4,19 +4,7 @@
 // dashboard all go through these functions, so they can never disagree about
 // what may be shown.
 
-const SECRET_WORDS = new Set([
-  'password',
-  'passwd',
-  'pass',
-  'secret',
-  'token',
-  'key',
-  'apikey',
-  'auth',
-  'authorization',
-  'credential',
-  'credentials',
-]);
+const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'secret', 'token', 'key', 'apikey', 'auth', 'authorization', 'credential', 'credentials']);
 
 /** True for `api_key`, `apiKey`, `token`, `password`, `service-key`, ... */
 export function isSecretKey(key: string): boolean {

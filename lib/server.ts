@@ -1,22 +1,22 @@
 import type http from 'node:http';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createBackend, startBackends, type Backend } from './backends/index.js';
-import { jobCoordinator } from './cache/coordinator.js';
 import { isDpowBackend } from './backends/dpow.js';
+import { type Backend, createBackend, startBackends } from './backends/index.js';
+import { jobCoordinator } from './cache/coordinator.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
 import type { Config } from './config/types.js';
-import { ConfigError, type CacheError } from './errors.js';
 import { resolveChain } from './engine/chain.js';
 import { Prober } from './engine/prober.js';
 import { WorkService } from './engine/service.js';
+import { type CacheError, ConfigError } from './errors.js';
 import { createRequestListener } from './http/app.js';
-import { createHubMetrics } from './hub/metrics.js';
-import { isHubBackend } from './hub/index.js';
 import { openListener } from './http/listener.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
-import { CloseStack, type CloseReport } from './lifecycle/close-stack.js';
+import { isHubBackend } from './hub/index.js';
+import { createHubMetrics } from './hub/metrics.js';
+import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
 import { createMetrics } from './metrics/index.js';
 import { closeIdleConnections } from './net/post-json.js';
@@ -318,7 +318,11 @@ function reportClose(logger: Logger, report: CloseReport, message: string): void
  * (DPoW alone on Banano) would start, say ready, and fail every request:
  * refused at start-up instead, naming the backend keys to change.
  */
-function refuseUselessChain(tiers: ReadonlyArray<{ readonly backends: readonly Backend[] }>, network: NetworkParams, defaultDifficulty: bigint | undefined): void {
+function refuseUselessChain(
+  tiers: ReadonlyArray<{ readonly backends: readonly Backend[] }>,
+  network: NetworkParams,
+  defaultDifficulty: bigint | undefined,
+): void {
   const targets = [network.defaultDifficulty, network.receiveThreshold, network.sendThreshold, network.entry, defaultDifficulty].filter(
     (t): t is bigint => t !== undefined,
   );

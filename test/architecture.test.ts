@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 
 /**
  * The rules ARCHITECTURE.md states, checked on the source: imports between
@@ -34,7 +34,10 @@ function runtimeImports(file: string): Import[] {
     const clause = m[3] as string;
     const braces = /^\{([^}]*)\}$/.exec(clause.trim());
     if (braces !== null) {
-      const names = (braces[1] as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const names = (braces[1] as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       if (names.length > 0 && names.every((n) => n.startsWith('type '))) continue;
     }
     out.push({ from: file, specifier: m[4] as string });

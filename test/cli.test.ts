@@ -1,10 +1,10 @@
-import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
+import { expect } from 'chai';
 import { FakeNode } from './fakes/node.js';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
@@ -69,7 +69,10 @@ async function exitWithin(run: Running, ms: number): Promise<number | null> {
 async function logLine(run: Running, message: string, ms = 15_000): Promise<Record<string, unknown>> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const line = run.stdout().split('\n').find((l) => l.includes(`"msg":"${message}"`));
+    const line = run
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes(`"msg":"${message}"`));
     if (line !== undefined) return JSON.parse(line) as Record<string, unknown>;
     if (run.proc.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 25));
@@ -102,7 +105,12 @@ describe('CLI, spawned as a user runs it', function () {
     const run = await started(spawnCli([]));
     running.push(run.proc);
     expect(run.url).to.equal('http://127.0.0.1:7176');
-    const log = JSON.parse(run.stdout().split('\n').find((l) => l.includes('powgate listening')) as string) as Record<string, unknown>;
+    const log = JSON.parse(
+      run
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('powgate listening')) as string,
+    ) as Record<string, unknown>;
     expect(log).to.include({ network: 'nano', cache: 'memory' });
     expect(log.tiers).to.deep.equal(['local']);
     // The lowest target the node range allows: real Nano receive-level work on the CPU.
@@ -193,16 +201,7 @@ describe('CLI, spawned as a user runs it', function () {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     try {
       const port = (busy.address() as net.AddressInfo).port;
-      const run = spawnCli([
-        '--config',
-        everyResourceConfig(node),
-        '--redis',
-        'redis://127.0.0.1:6379',
-        '--cpu-threads',
-        '1',
-        '--listen',
-        `127.0.0.1:${port}`,
-      ]);
+      const run = spawnCli(['--config', everyResourceConfig(node), '--redis', 'redis://127.0.0.1:6379', '--cpu-threads', '1', '--listen', `127.0.0.1:${port}`]);
       running.push(run.proc);
       await logLine(run, 'could not start');
       // Counted from the failure: start-up itself (module load, GPU probe) is not what this bounds.
@@ -272,7 +271,10 @@ describe('CLI, spawned as a user runs it', function () {
   it('a deprecated key still starts powgate and is logged once as a warning naming the new key', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'powgate-cli-'));
     const file = path.join(dir, 'old-names.yaml');
-    writeFileSync(file, 'network: nano-dev\nlisten: 127.0.0.1:0\nbackends: { peers: { type: rpc, urls: ["http://127.0.0.1:1"] } }\nprecache: { tiers: [peers] }\n');
+    writeFileSync(
+      file,
+      'network: nano-dev\nlisten: 127.0.0.1:0\nbackends: { peers: { type: rpc, urls: ["http://127.0.0.1:1"] } }\nprecache: { tiers: [peers] }\n',
+    );
     const run = await started(spawnCli(['--config', file]));
     running.push(run.proc);
     const warnings = run

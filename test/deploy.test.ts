@@ -1,10 +1,10 @@
-import { expect } from 'chai';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { loopbackHaproxyConfig } from '../bench/haproxy.js';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
@@ -83,16 +83,7 @@ describe('deploy/: the files an operator starts powgate with', function () {
     const compose = parse(read('deploy/compose.yaml'), { merge: true }) as { services: Record<string, Service> };
 
     it('runs three powgate replicas behind HAProxy, with Redis, Mosquitto, Prometheus and Grafana', () => {
-      expect(Object.keys(compose.services)).to.have.members([
-        'powgate-1',
-        'powgate-2',
-        'powgate-3',
-        'haproxy',
-        'redis',
-        'mosquitto',
-        'prometheus',
-        'grafana',
-      ]);
+      expect(Object.keys(compose.services)).to.have.members(['powgate-1', 'powgate-2', 'powgate-3', 'haproxy', 'redis', 'mosquitto', 'prometheus', 'grafana']);
       const cfg = read('deploy/haproxy.cfg');
       for (const n of [1, 2, 3]) {
         const s = compose.services[`powgate-${n}`] as Service;
@@ -123,7 +114,10 @@ describe('deploy/: the files an operator starts powgate with', function () {
       skipWithout(this, 'promtool');
       // promtool resolves rule_files relative to the config: check a copy that points at the project's rules.
       const dir = mkdtempSync(path.join(os.tmpdir(), 'powgate-prom-'));
-      writeFileSync(path.join(dir, 'prometheus.yml'), read('deploy/prometheus.yml').replace('/etc/prometheus/powgate-rules.yaml', path.join(ROOT, 'config/prometheus-rules.yaml')));
+      writeFileSync(
+        path.join(dir, 'prometheus.yml'),
+        read('deploy/prometheus.yml').replace('/etc/prometheus/powgate-rules.yaml', path.join(ROOT, 'config/prometheus-rules.yaml')),
+      );
       const run = spawnSync('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')], { encoding: 'utf8' });
       expect(run.status, run.stdout + run.stderr).to.equal(0);
     });
@@ -145,7 +139,7 @@ describe('deploy/: the files an operator starts powgate with', function () {
   describe('Dockerfile', () => {
     const dockerfile = read('Dockerfile');
 
-    it("sets its listen default beneath a mounted config, not over it (no ENV POWGATE_LISTEN)", () => {
+    it('sets its listen default beneath a mounted config, not over it (no ENV POWGATE_LISTEN)', () => {
       expect(dockerfile).to.not.match(/^\s*(ENV\s+)?POWGATE_LISTEN=/m);
       const defaults = /POWGATE_DEFAULTS=\/app\/(\S+)/.exec(dockerfile)?.[1];
       expect(defaults).to.equal('config/container.yaml');

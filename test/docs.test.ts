@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import * as errors from '../lib/errors.js';
 import { ERROR_CODES, Message, NodeError, PowgateError } from '../lib/errors.js';
 
@@ -89,7 +89,17 @@ describe('README has a security section', () => {
   const section = README.slice(README.indexOf('\n## Security\n'), README.indexOf('\n## ', README.indexOf('\n## Security\n') + 1));
   it('says what is exposed, what to keep private, and how to lock down /callback, the forwarder and the metrics listener', () => {
     expect(README).to.include('\n## Security\n');
-    for (const key of ['rpc.allow', 'node.rpc', 'precache.callback_secret', 'precache.callback_allow', 'precache.callback_rate', 'metrics.listen', 'rpc.max_forwards', 'rpc.receive_timeout', 'Keep private']) {
+    for (const key of [
+      'rpc.allow',
+      'node.rpc',
+      'precache.callback_secret',
+      'precache.callback_allow',
+      'precache.callback_rate',
+      'metrics.listen',
+      'rpc.max_forwards',
+      'rpc.receive_timeout',
+      'Keep private',
+    ]) {
       expect(section, key).to.include(key);
     }
   });
@@ -120,7 +130,18 @@ describe('README contents and operator path', () => {
 
   it('has the Operate path: work peer, a curl check, a scrape snippet, systemd, compose, Kubernetes, several instances', () => {
     const operate = readme.slice(readme.indexOf('## Operate'), readme.indexOf('\n## ', readme.indexOf('## Operate') + 1));
-    for (const needle of ['work_peers', 'work_threads = 0', 'use_peers', '127.0.0.1', 'curl', 'scrape_configs', 'deploy/powgate.service', 'deploy/compose.yaml', 'deploy/k8s', 'lease']) {
+    for (const needle of [
+      'work_peers',
+      'work_threads = 0',
+      'use_peers',
+      '127.0.0.1',
+      'curl',
+      'scrape_configs',
+      'deploy/powgate.service',
+      'deploy/compose.yaml',
+      'deploy/k8s',
+      'lease',
+    ]) {
       expect(operate, needle).to.contain(needle);
     }
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { parsePromText, type Family } from './helpers/prom-text.js';
 import { startTestPowgate } from './helpers/powgate.js';
+import { type Family, parsePromText } from './helpers/prom-text.js';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -18,7 +18,14 @@ const RULES = parse(read('config/prometheus-rules.yaml')) as { groups: Array<{ n
 const GRAFANA = JSON.parse(read('config/grafana-dashboard.json')) as {
   title: string;
   uid: string;
-  panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; w: number }; datasource?: { uid: string }; targets?: Array<{ expr: string }> }>;
+  panels: Array<{
+    id: number;
+    type: string;
+    title: string;
+    gridPos: { x: number; w: number };
+    datasource?: { uid: string };
+    targets?: Array<{ expr: string }>;
+  }>;
   templating: { list: Array<{ name: string }> };
 };
 
@@ -63,7 +70,9 @@ describe('operator files in config/', () => {
 
     it('gives every alert an expression, a duration, a severity and a summary', () => {
       for (const rule of rules) {
-        expect(rule.expr, rule.alert).to.be.a('string').and.match(/powgate_/);
+        expect(rule.expr, rule.alert)
+          .to.be.a('string')
+          .and.match(/powgate_/);
         expect(rule.for, rule.alert).to.match(/^\d+[smh]$/);
         expect(rule.labels.severity, rule.alert).to.be.oneOf(['critical', 'warning']);
         expect(rule.annotations.summary, rule.alert).to.be.a('string').and.not.equal('');

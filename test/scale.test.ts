@@ -1,10 +1,10 @@
-import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
 
@@ -99,7 +99,10 @@ describe('several instances on one Redis behave as one (three powgate processes)
     await until('the leader called the peer', () => peer.generates().some((c) => c.body.hash === root));
     const answer = rpc(survivor.url, { action: 'work_generate', hash: root });
     await new Promise((r) => setTimeout(r, 200));
-    expect(peer.generates().filter((c) => c.body.hash === root), 'the survivor waits on the lease').to.have.length(1);
+    expect(
+      peer.generates().filter((c) => c.body.hash === root),
+      'the survivor waits on the lease',
+    ).to.have.length(1);
     peer.behave('valid');
     leader.proc.kill('SIGKILL');
     const { json, text } = await answer;
@@ -113,7 +116,9 @@ describe('several instances on one Redis behave as one (three powgate processes)
     redis?.kill('SIGKILL');
     await new Promise((r) => redis?.once('exit', r));
     const root = randomRoot();
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, n) => rpc((alive[n % alive.length] as Instance).url, { action: 'work_generate', hash: root })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => rpc((alive[n % alive.length] as Instance).url, { action: 'work_generate', hash: root })),
+    );
     for (const a of answers) expect(a.json.work, a.text).to.match(/^[0-9a-f]{16}$/);
     expect(peer.generates().filter((c) => c.body.hash === root).length).to.be.within(1, alive.length);
   });

@@ -31,7 +31,9 @@ describe('secrets: one place decides what may be shown', () => {
     expect(scrubText('POST http://u:SECRET@h:1/p?key=SECRET failed')).to.equal('POST http://h:1 failed');
     expect(scrubText('connect to redis://:pw@127.0.0.1:1/0\n  failed')).to.equal('connect to redis://127.0.0.1:1 failed');
     const long = scrubText('x'.repeat(500), { max: 50 });
-    expect(long).to.have.length(53).and.match(/\.\.\.$/);
+    expect(long)
+      .to.have.length(53)
+      .and.match(/\.\.\.$/);
   });
 
   it('lists what a URL carries that must not be echoed, and ignores secrets too short to search for', () => {

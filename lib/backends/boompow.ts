@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendConfigError, BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError } from '../errors.js';
+import { type BackoffOptions, backoffDelay } from '../net/backoff.js';
+import { abortError, errorText } from '../net/error-text.js';
 import { postJson } from '../net/post-json.js';
 import type { NetworkParams } from '../pow/index.js';
-import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
-import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
-import { withDeadline, type Deadline } from './deadline.js';
-import { readBoompowReply } from './boompow-reply.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from '../net/error-text.js';
+import { BOOMPOW_BASE, boompowMultiplier } from './boompow-multiplier.js';
+import { readBoompowReply } from './boompow-reply.js';
+import { type Deadline, withDeadline } from './deadline.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 export interface BoompowBackendOptions {
@@ -80,9 +80,7 @@ export function createBoompowBackend(name: string, options: BoompowBackendOption
     const signal = deadline.signal;
     let miss: string | undefined;
     const timedOut = (): BackendTimeoutError =>
-      new BackendTimeoutError(
-        `BoomPoW gave no work within ${options.timeout / 1000}s${miss === undefined ? '' : ` (last: ${miss})`}`,
-      );
+      new BackendTimeoutError(`BoomPoW gave no work within ${options.timeout / 1000}s${miss === undefined ? '' : ` (last: ${miss})`}`);
     for (let attempt = 0; ; attempt++) {
       let res;
       try {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
+import { type BackoffOptions, backoffDelay } from '../net/backoff.js';
 import { abortError } from '../net/error-text.js';
-import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
 
 export interface DpowSocketOptions {
   readonly url: string;

@@ -1,19 +1,14 @@
-import {
-  BackendConfigError,
-  BackendUnavailableError,
-  BadUpstreamReplyError,
-  BackendTimeoutError,
-} from '../errors.js';
+import type { DpowBackendConfig } from '../config/types.js';
+import { BackendConfigError, BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError } from '../errors.js';
+import { type BackoffOptions, backoffDelay } from '../net/backoff.js';
+import { abortError, errorText } from '../net/error-text.js';
 import { postJson } from '../net/post-json.js';
 import type { NetworkName } from '../pow/index.js';
-import { backoffDelay, type BackoffOptions } from '../net/backoff.js';
-import { withDeadline } from './deadline.js';
-import { dpowServes } from './dpow-serves.js';
-import { readDpowReply } from './dpow-reply.js';
-import { DpowSocket, SocketLostError, type DpowReply } from './dpow-socket.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from '../net/error-text.js';
-import type { DpowBackendConfig } from '../config/types.js';
+import { withDeadline } from './deadline.js';
+import { readDpowReply } from './dpow-reply.js';
+import { dpowServes } from './dpow-serves.js';
+import { type DpowReply, DpowSocket, SocketLostError } from './dpow-socket.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 /** The config entry (lib/config/types.ts) plus what the factory adds. */

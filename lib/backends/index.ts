@@ -1,10 +1,10 @@
 import type { BackendConfig } from '../config/types.js';
+import { createHubFromConfig } from '../hub/index.js';
 import type { NetworkParams } from '../pow/index.js';
 import { createBoompowBackend } from './boompow.js';
 import { createDpowBackend } from './dpow.js';
 import { createLocalBackend } from './local.js';
 import { createRpcBackend } from './rpc.js';
-import { createHubFromConfig } from '../hub/index.js';
 import type { Backend, StartLogger } from './types.js';
 
 export type { Backend, BackendStatus, GeneratorFigures, StartLogger, WorkJob } from './types.js';

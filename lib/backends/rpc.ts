@@ -1,8 +1,8 @@
 import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, isAbortError, PowgateError } from '../errors.js';
+import { abortError, errorText } from '../net/error-text.js';
 import { postJson } from '../net/post-json.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { scrubText, urlLabel, urlSecrets } from '../secrets.js';
-import { abortError, errorText } from '../net/error-text.js';
 import type { Backend, BackendStatus, WorkJob } from './types.js';
 
 export interface RpcBackendOptions {
@@ -25,7 +25,11 @@ interface Peer {
 
 const CANCEL_TIMEOUT_MS = 2000;
 /** spec node-rpc.md §6, V7 (nano-docs sample block): work 64277ffb135de20c on this root has value fffffffa780aff94. */
-const PROBE_BODY = JSON.stringify({ action: 'work_validate', hash: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', work: '64277ffb135de20c' });
+const PROBE_BODY = JSON.stringify({
+  action: 'work_validate',
+  hash: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47',
+  work: '64277ffb135de20c',
+});
 const PROBE_VALUE = 'fffffffa780aff94';
 /** Abort reason for peers that lost the race; shared, as it carries no per-request detail. */
 const LOST = new CancelledError('Cancelled: another peer answered');

@@ -14,7 +14,7 @@ export const BENCH_USAGE = [
   '',
   'Measures the hash rate of each device (CPU per kernel on 1 and N threads,',
   'GPU when built in) beside a plain scalar C BLAKE2b loop measured in the same',
-  'run, and the mean time per work at the network\'s send and receive thresholds.',
+  "run, and the mean time per work at the network's send and receive thresholds.",
   '',
   '  --seconds S    seconds per measurement (default 2)',
   '  --threads N    CPU threads for the pooled figures (default: all cores)',
@@ -46,7 +46,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     if (flag === '--seconds' || flag === '--threads') {
       const n = Number(value);
       const ok = flag === '--seconds' ? Number.isFinite(n) && n > 0 && n <= 600 : Number.isInteger(n) && n >= 1 && n <= 1024;
-      if (!ok) throw new ConfigError('', `${flag} expects ${flag === '--seconds' ? 'seconds in (0, 600]' : 'an integer 1..1024'}, found ${JSON.stringify(value)}`);
+      if (!ok)
+        throw new ConfigError('', `${flag} expects ${flag === '--seconds' ? 'seconds in (0, 600]' : 'an integer 1..1024'}, found ${JSON.stringify(value)}`);
       if (flag === '--seconds') args.seconds = n;
       else args.threads = n;
     } else {
@@ -69,7 +70,9 @@ export async function runBenchCommand(argv: readonly string[], out: (text: strin
     { label: `send ${net.sendThreshold.toString(16)}`, threshold: net.sendThreshold },
     { label: `receive ${net.receiveThreshold.toString(16)}`, threshold: net.receiveThreshold },
   ];
-  out(`powgate bench: nonce search, BLAKE2b-64 of 40 bytes; ${args.seconds} s per figure; ${args.network} thresholds; Node ${process.version}, ${availableParallelism()} CPUs\n\n`);
+  out(
+    `powgate bench: nonce search, BLAKE2b-64 of 40 bytes; ${args.seconds} s per figure; ${args.network} thresholds; Node ${process.version}, ${availableParallelism()} CPUs\n\n`,
+  );
   out(`${formatHashrateTable(result, thresholds)}\n`);
   return 0;
 }

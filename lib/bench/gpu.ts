@@ -47,7 +47,6 @@ export async function measureGpu(seconds: number, options: GpuBenchOptions = {})
   }
 }
 
-
 export type GpuBench = (seconds: number) => Promise<{ readonly device: string; readonly mhs: number } | { readonly none: string }>;
 
 export const benchGpu: GpuBench = async (seconds) => {

@@ -6,8 +6,8 @@
  * 15-20 %), and the mean time per work that follows at a threshold.
  */
 
-import { loadNative, type Isa } from '../generator/native.js';
-import { createCpuGenerator, type CpuImpl } from '../generator/pool.js';
+import { type Isa, loadNative } from '../generator/native.js';
+import { type CpuImpl, createCpuGenerator } from '../generator/pool.js';
 import { benchGpu } from './gpu.js';
 
 /** No nonce reaches it (bar a value of exactly 2^64 - 1), so the threads never stop early. */

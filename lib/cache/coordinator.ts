@@ -1,5 +1,5 @@
-import { SOLO, type JobCoordinator } from './job-coordinator.js';
 import { CacheError } from '../errors.js';
+import { type JobCoordinator, SOLO } from './job-coordinator.js';
 import { describe } from './redis.js';
 import { redisCoordinator } from './redis-coordinator.js';
 

@@ -1,5 +1,5 @@
-import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
 import { CacheError } from '../errors.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
 import { closeRedis, connectRedis, describe, withTimeout } from './redis.js';

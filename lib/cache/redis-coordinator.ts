@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, FollowResult, JobCoordinator, LeadClaim } from './job-coordinator.js';
 import { formatWorkHex, parseWorkHex } from '../pow/index.js';
+import type { Claim, FollowResult, JobCoordinator, LeadClaim } from './job-coordinator.js';
 import { closeRedis, connectRedis, type RedisClient } from './redis.js';
 
 export interface RedisCoordinatorOptions {
@@ -51,10 +51,7 @@ export function redisCoordinator(url: string, options: RedisCoordinatorOptions):
   const subscribed = subscriber
     .connect()
     .then(() =>
-      Promise.all([
-        subscriber.subscribe(DONE, (message) => onDone(String(message))),
-        subscriber.subscribe(RAISE, (message) => onRaise(String(message))),
-      ]),
+      Promise.all([subscriber.subscribe(DONE, (message) => onDone(String(message))), subscriber.subscribe(RAISE, (message) => onRaise(String(message)))]),
     )
     .then(
       () => true,
@@ -108,9 +105,12 @@ export function redisCoordinator(url: string, options: RedisCoordinatorOptions):
     const key = `${LEASE}${root}`;
     const entry = { target, listeners: [] as Array<(target: bigint) => void> };
     leaders.set(root, entry);
-    const renew = setInterval(() => {
-      if (client.isReady) client.eval(RENEW, { keys: [key], arguments: [instance, String(leaseMs)] }).catch(options.onError);
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        if (client.isReady) client.eval(RENEW, { keys: [key], arguments: [instance, String(leaseMs)] }).catch(options.onError);
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     renew.unref();
     let ended = false;
     const end = async (message: string): Promise<void> => {

@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
-import { boolean, duration, fail, integer, list, listenAddress, MAX_TIMER_MS, oneOf, pattern, url, type Parser } from './parse.js';
-import { child } from './path.js';
 import { describe } from './describe.js';
-import { isMap, isUnset, section, withDefault, optional, type RawMap } from './shape.js';
+import { boolean, duration, fail, integer, list, listenAddress, MAX_TIMER_MS, oneOf, type Parser, pattern, url } from './parse.js';
+import { child } from './path.js';
+import { isMap, isUnset, optional, type RawMap, section, withDefault } from './shape.js';
 import type { BackendConfig, BoompowBackendConfig, DpowBackendConfig, HubBackendConfig, LocalBackendConfig, RpcBackendConfig } from './types.js';
 
 type BackendType = BackendConfig['type'];
@@ -144,8 +144,7 @@ function normalizeBoompowBackend(raw: RawMap, path: string): BoompowBackendConfi
 }
 
 const brokerUrl = url(['mqtt', 'mqtts', 'ws', 'wss']);
-const broker: Parser<string> = (value, path) =>
-  typeof value === 'string' && value.trim() === 'embedded' ? 'embedded' : brokerUrl(value, path);
+const broker: Parser<string> = (value, path) => (typeof value === 'string' && value.trim() === 'embedded' ? 'embedded' : brokerUrl(value, path));
 
 function normalizeHubBackend(raw: RawMap, path: string): HubBackendConfig {
   const map = section(raw, path, [
@@ -192,7 +191,7 @@ function normalizeHubBackend(raw: RawMap, path: string): HubBackendConfig {
     metricsWorkers: withDefault(map, 'metrics_workers', path, integer(0, 1000), defaults.metricsWorkers),
   };
   if (config.broker === 'embedded' && config.username !== undefined && config.username === config.workerUsername) {
-    throw new ConfigError(child(path, 'username'), 'expected a user name other than worker_username: powgate\'s own login has other rights');
+    throw new ConfigError(child(path, 'username'), "expected a user name other than worker_username: powgate's own login has other rights");
   }
   return config;
 }

@@ -1,5 +1,5 @@
-import { lastKey } from './path.js';
 import { isSecretKey, redactUrl } from '../secrets.js';
+import { lastKey } from './path.js';
 
 const MAX_SHOWN = 80;
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Env } from './interpolate.js';
-import { SHORTCUTS, type Shortcuts, type Sources } from './shortcuts.js';
 import { isMap, type RawMap } from './shape.js';
+import { SHORTCUTS, type Shortcuts, type Sources } from './shortcuts.js';
 
 const PREFIX = 'POWGATE_';
 /** Read by the loader to find the file, not a setting. */
@@ -38,7 +38,10 @@ export function readEnv(env: Env): EnvLayer {
     if (value === undefined || value === '') continue;
     const key = SHORTCUTS.find((s) => s.env === name)?.key;
     if (key === 'peers') {
-      shortcuts.peers = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      shortcuts.peers = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     } else if (key) {
       shortcuts[key] = value;
     } else {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { interpolate, type Env } from './interpolate.js';
+import { type Env, interpolate } from './interpolate.js';
 import { isMap, type RawMap } from './shape.js';
 
 /** The config file as a raw map: parsed, numbers kept as text, `${VAR}` replaced. */

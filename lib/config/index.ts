@@ -1,29 +1,29 @@
 import { ConfigError } from '../errors.js';
-import { parseArgs, type CliArgs } from './cli.js';
+import { type CliArgs, parseArgs } from './cli.js';
 import { CONFIG_FILE_VAR, DEFAULTS_FILE_VAR, readEnv } from './env.js';
 import { readConfigFile } from './file.js';
 import { deepFreeze } from './freeze.js';
 import type { Env } from './interpolate.js';
 import { deepMerge, mergeSources, sourceOf } from './merge.js';
-import { applyRenames, writtenPath, type Renames } from './renamed.js';
+import { applyRenames, type Renames, writtenPath } from './renamed.js';
 import { normalizeConfig } from './schema.js';
 import type { RawMap } from './shape.js';
 import type { Sources } from './shortcuts.js';
 import type { Config } from './types.js';
 
-export { parseArgs, USAGE, type CliArgs } from './cli.js';
+export { type CliArgs, parseArgs, USAGE } from './cli.js';
 export { DEFAULT_RPC_ALLOW } from './defaults.js';
 export { redactConfig } from './redact.js';
 export type { RawMap } from './shape.js';
 export type {
-  Config,
   BackendConfig,
-  RpcBackendConfig,
-  LocalBackendConfig,
-  DpowBackendConfig,
   BoompowBackendConfig,
-  TierConfig,
+  Config,
+  DpowBackendConfig,
+  LocalBackendConfig,
   PrecacheConfig,
+  RpcBackendConfig,
+  TierConfig,
 } from './types.js';
 
 export interface LoadConfigOptions {

@@ -1,7 +1,7 @@
 import { defaultBackendsRaw } from './defaults.js';
 import type { EnvLayer } from './env.js';
-import { applyShortcuts, type Shortcuts, type Sources } from './shortcuts.js';
 import { isMap, isUnset, type RawMap } from './shape.js';
+import { applyShortcuts, type Shortcuts, type Sources } from './shortcuts.js';
 
 /**
  * flags > env > file > defaults, merged while still raw (snake_case) so the

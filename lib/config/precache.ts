@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { decodeAccount, encodeAccount, NETWORKS, type NetworkName } from '../pow/index.js';
 import { DEFAULTS } from './defaults.js';
-import { boolean, duration, integer, list, MAX_TIMER_MS, pattern, url, type Parser } from './parse.js';
+import { boolean, duration, integer, list, MAX_TIMER_MS, type Parser, pattern, url } from './parse.js';
 import { child, item } from './path.js';
 import { isUnset, section, withDefault } from './shape.js';
 import type { BackendConfig, PrecacheConfig } from './types.js';

@@ -3,23 +3,9 @@ import { isNetworkName, NETWORKS } from '../pow/networks.js';
 import { normalizeBackends } from './backends.js';
 import { DEFAULTS } from './defaults.js';
 import { describe } from './describe.js';
-import {
-  boolean,
-  duration,
-  hex64,
-  integer,
-  listenAddress,
-  list,
-  MAX_TIMER_MS,
-  number,
-  oneOf,
-  pattern,
-  size,
-  url,
-  type Parser,
-} from './parse.js';
-import { isUnset, optional, section, withDefault, type RawMap } from './shape.js';
+import { boolean, duration, hex64, integer, list, listenAddress, MAX_TIMER_MS, number, oneOf, type Parser, pattern, size, url } from './parse.js';
 import { normalizePrecache } from './precache.js';
+import { isUnset, optional, type RawMap, section, withDefault } from './shape.js';
 import { defaultTiers, normalizeTiers } from './tiers.js';
 import type { Config } from './types.js';
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { describe } from './describe.js';
-import { child } from './path.js';
 import type { Parser } from './parse.js';
+import { child } from './path.js';
 
 export type RawMap = Record<string, unknown>;
 
@@ -49,9 +49,7 @@ export function withDefault<T>(map: RawMap, key: string, path: string, parse: Pa
 
 /** Edit distance counting a swap of neighbours as one edit (the commonest typo). */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   const at = (i: number, j: number): number => d[i]?.[j] as number;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {

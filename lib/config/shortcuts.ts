@@ -49,12 +49,7 @@ const PLAIN_PATHS: Partial<Record<keyof Shortcuts, readonly [string, ...string[]
 };
 
 /** Applies shortcuts onto the merged raw config; `label` names their source (flag or env var). */
-export function applyShortcuts(
-  raw: RawMap,
-  shortcuts: Shortcuts,
-  label: (spec: ShortcutSpec) => string,
-  sources: Sources,
-): void {
+export function applyShortcuts(raw: RawMap, shortcuts: Shortcuts, label: (spec: ShortcutSpec) => string, sources: Sources): void {
   for (const spec of SHORTCUTS) {
     const value = shortcuts[spec.key];
     if (value === undefined) continue;

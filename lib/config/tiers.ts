@@ -23,12 +23,7 @@ export function defaultTiers(backends: Readonly<Record<string, BackendConfig>>):
  * may be in two tiers, and every backend must be in one (a backend in no tier
  * would never run, which is almost always a mistake).
  */
-export function normalizeTiers(
-  value: unknown,
-  path: string,
-  backends: Readonly<Record<string, BackendConfig>>,
-  backendsPath: string,
-): TierConfig[] {
+export function normalizeTiers(value: unknown, path: string, backends: Readonly<Record<string, BackendConfig>>, backendsPath: string): TierConfig[] {
   if (!Array.isArray(value)) throw new ConfigError(path, `expected a list of tiers, found ${describe(value, path)}`);
   if (value.length === 0) throw new ConfigError(path, 'expected at least 1 tier, found none');
   const tierOf = new Map<string, string>();

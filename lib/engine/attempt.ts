@@ -1,8 +1,8 @@
 import type { Backend, WorkJob } from '../backends/types.js';
 import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { workValue } from '../pow/index.js';
-import type { CircuitBreaker } from './breaker.js';
 import type { Telemetry } from '../telemetry/events.js';
+import type { CircuitBreaker } from './breaker.js';
 
 export interface Tier {
   readonly backends: readonly Backend[];

@@ -1,7 +1,7 @@
 import type { Backend } from '../backends/types.js';
 import { BackendTimeoutError, PowgateError } from '../errors.js';
-import type { CircuitBreaker } from './breaker.js';
 import type { Telemetry, TelemetryEvents } from '../telemetry/events.js';
+import type { CircuitBreaker } from './breaker.js';
 
 export interface ProberOptions {
   readonly backends: readonly Backend[];

@@ -1,12 +1,12 @@
 import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
+import { type FollowClaim, type JobCoordinator, type LeadClaim, SOLO } from '../cache/job-coordinator.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
-import { DEADLINE, runAttempt, type Tier } from './attempt.js';
-import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
+import { DEADLINE, runAttempt, type Tier } from './attempt.js';
+import { type BreakerOptions, type BreakerState, CircuitBreaker } from './breaker.js';
 import type { Priority } from './events.js';
-import { SOLO, type FollowClaim, type JobCoordinator, type LeadClaim } from '../cache/job-coordinator.js';
 
 export interface WorkRequest {
   /** 64 upper-case hex characters. */

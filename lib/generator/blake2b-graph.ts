@@ -96,14 +96,7 @@ class Builder {
 export function buildHashGraph(): HashGraph {
   const g = new Builder();
   const zero = g.constant(0n);
-  const m: number[] = [
-    g.input('nonce'),
-    g.input('root0'),
-    g.input('root1'),
-    g.input('root2'),
-    g.input('root3'),
-    ...Array.from({ length: 11 }, () => zero),
-  ];
+  const m: number[] = [g.input('nonce'), g.input('root0'), g.input('root1'), g.input('root2'), g.input('root3'), ...Array.from({ length: 11 }, () => zero)];
   const h0 = BLAKE2B_IV[0]! ^ PARAM0;
   const h = [h0, ...BLAKE2B_IV.slice(1)];
   const v: number[] = [

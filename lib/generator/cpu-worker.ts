@@ -13,10 +13,12 @@
  */
 
 import { createRequire } from 'node:module';
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { NativeAddon } from './native.js';
 import {
   CLAIMER_SHIFT,
+  type CpuWorkerData,
+  type FoundMessage,
   GEN_MASK,
   GEN_SHIFT,
   HASHES_WORD,
@@ -27,12 +29,10 @@ import {
   SLOT_TARGET,
   STATUS_MASK,
   Status,
-  WAKE_I32,
   slotWord,
-  type CpuWorkerData,
-  type FoundMessage,
+  WAKE_I32,
 } from './shared-layout.js';
-import { NONCE_OFFSET, ROOT_OFFSET, instantiateKernel } from './wasm-abi.js';
+import { instantiateKernel, NONCE_OFFSET, ROOT_OFFSET } from './wasm-abi.js';
 
 if (!parentPort) throw new Error('the CPU worker must run in a worker thread');
 const port: MessagePort = parentPort;

@@ -17,12 +17,12 @@
 
 import { BackendUnavailableError } from '../errors.js';
 import type { GpuAdapterInfo, GpuBackendChoice } from './gpu/device.js';
-import { openGpuGenerator, type GpuGenerator } from './gpu/threaded.js';
-import { createCpuGenerator, type CpuImpl } from './pool.js';
+import { type GpuGenerator, openGpuGenerator } from './gpu/threaded.js';
+import { type CpuImpl, createCpuGenerator } from './pool.js';
 import { race } from './race.js';
 
-export type { CpuImpl } from './pool.js';
 export type { GpuAdapterInfo, GpuBackendChoice } from './gpu/device.js';
+export type { CpuImpl } from './pool.js';
 
 export type GpuMode = 'auto' | 'off' | 'on';
 

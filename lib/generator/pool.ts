@@ -9,32 +9,32 @@
  * waits for it. Workers serve the active slots round-robin, slice by slice.
  */
 
-import { abortReason, jobArgumentError } from './job-args.js';
-import { randomStart } from './nonce-space.js';
 import type { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../errors.js';
+import { abortReason, jobArgumentError } from './job-args.js';
+import { ISAS, type Isa, isaIndex, loadNative, type NativeKernels } from './native.js';
+import { randomStart } from './nonce-space.js';
 import {
+  type CpuWorkerData,
+  claimerOf,
+  type FoundMessage,
   GEN_MASK,
+  genOf,
   HASHES_WORD,
   HIGH_I32,
   MAX_THREADS,
+  makeState,
   SHUTDOWN_I32,
   SLOT_NEXT,
   SLOT_ROOT,
   SLOT_TARGET,
   Status,
-  WAKE_I32,
-  claimerOf,
-  genOf,
-  makeState,
   sharedBytes,
   slotWord,
   stateIndex,
   statusOf,
-  type CpuWorkerData,
-  type FoundMessage,
+  WAKE_I32,
 } from './shared-layout.js';
-import { isaIndex, ISAS, loadNative, type Isa, type NativeKernels } from './native.js';
 import { searchModule } from './wasm.js';
 import { startWorker } from './worker-thread.js';
 
@@ -101,8 +101,6 @@ interface Thread {
   readonly worker: Worker;
   readonly startedAt: number;
 }
-
-
 
 function rootWords(root: Uint8Array): bigint[] {
   const view = new DataView(root.buffer, root.byteOffset, 32);

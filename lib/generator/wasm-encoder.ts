@@ -170,19 +170,19 @@ export function encodeModule(def: ModuleDef): Uint8Array {
   const EXPORT_MEMORY = 0x02;
   const LIMITS_MIN_ONLY = 0x00;
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, // "\0asm"
-    0x01, 0x00, 0x00, 0x00, // version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d, // "\0asm"
+    0x01,
+    0x00,
+    0x00,
+    0x00, // version 1
     // One type per function keeps the indices trivial; there are very few functions.
     ...section(1, vec(fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]))),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
     ...section(5, vec([[LIMITS_MIN_ONLY, ...uleb(def.memoryPages)]])),
-    ...section(
-      7,
-      vec([
-        ...fns.map((f, i) => [...name(f.exportName), EXPORT_FUNC, ...uleb(i)]),
-        [...name(def.memoryExport), EXPORT_MEMORY, 0],
-      ]),
-    ),
+    ...section(7, vec([...fns.map((f, i) => [...name(f.exportName), EXPORT_FUNC, ...uleb(i)]), [...name(def.memoryExport), EXPORT_MEMORY, 0]])),
     ...section(
       10,
       vec(

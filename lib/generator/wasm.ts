@@ -12,11 +12,11 @@
  * Export `memory`: one page.
  */
 
-import { buildHashGraph, Stage, type GraphNode, type HashGraph, type Input } from './blake2b-graph.js';
-import { NONCE_OFFSET, ROOT_OFFSET, VALUE_OFFSET, compileKernel, instantiateKernel, type CompiledKernel, type SearchExports } from './wasm-abi.js';
+import { buildHashGraph, type GraphNode, type HashGraph, type Input, Stage } from './blake2b-graph.js';
+import { type CompiledKernel, compileKernel, instantiateKernel, NONCE_OFFSET, ROOT_OFFSET, type SearchExports, VALUE_OFFSET } from './wasm-abi.js';
 import { CodeWriter, encodeModule, ValType } from './wasm-encoder.js';
 
-export { NONCE_OFFSET, ROOT_OFFSET, VALUE_OFFSET, instantiateKernel, type CompiledKernel, type SearchExports } from './wasm-abi.js';
+export { type CompiledKernel, instantiateKernel, NONCE_OFFSET, ROOT_OFFSET, type SearchExports, VALUE_OFFSET } from './wasm-abi.js';
 
 const P_TARGET = 0;
 const P_NONCE = 1;
@@ -139,7 +139,9 @@ function emitSearch(graph: HashGraph): { body: CodeWriter; locals: ValType[] } {
     }
     const local = pool.take();
     localOf.set(i, local);
-    w.i32Const(0).i64Load(ROOT_OFFSET + 8 * ROOT_INPUTS.indexOf(n.input)).localSet(local);
+    w.i32Const(0)
+      .i64Load(ROOT_OFFSET + 8 * ROOT_INPUTS.indexOf(n.input))
+      .localSet(local);
   });
   const emitStatement = (s: number, order: number, recycle: boolean): void => {
     emitExpr(s, true);

@@ -95,6 +95,10 @@ let tsxApi: string | undefined;
 /** A script that registers tsx in the worker, then imports the .ts entry. */
 function tsxBoot(entry: URL): string {
   // The ESM build of tsx's API (require.resolve finds the CommonJS one beside it).
-  tsxApi ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  tsxApi ??= pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
 }

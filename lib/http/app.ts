@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import Koa from 'koa';
 import type Router from '@koa/router';
+import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Message, NodeError } from '../errors.js';
 import type { Admission } from '../precache/callback-guard.js';
@@ -30,11 +30,16 @@ const MAX_JSON_DEPTH = 20;
 
 /** The headers a node sends with every RPC answer (minus `Connection: close`: we keep connections alive). */
 const NODE_HEADERS: readonly string[] = [
-  'Content-Type', 'application/json',
-  'Access-Control-Allow-Origin', '*',
-  'Access-Control-Allow-Methods', 'POST, OPTIONS',
-  'Allow', 'POST, OPTIONS',
-  'Access-Control-Allow-Headers', 'Accept, Accept-Language, Content-Language, Content-Type',
+  'Content-Type',
+  'application/json',
+  'Access-Control-Allow-Origin',
+  '*',
+  'Access-Control-Allow-Methods',
+  'POST, OPTIONS',
+  'Allow',
+  'POST, OPTIONS',
+  'Access-Control-Allow-Headers',
+  'Accept, Accept-Language, Content-Language, Content-Type',
 ];
 
 /**

@@ -1,5 +1,5 @@
-import type Koa from 'koa';
 import type Router from '@koa/router';
+import type Koa from 'koa';
 import { DASHBOARD_HTML } from './dashboard/page.js';
 import { DASHBOARD_JS } from './dashboard/script.js';
 import { DASHBOARD_CSS } from './dashboard/style.js';

@@ -1,5 +1,5 @@
-import Koa from 'koa';
 import type Router from '@koa/router';
+import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Message } from '../errors.js';
 

@@ -5,10 +5,11 @@
  * Results that are malformed, below target, late or repeated never fail a
  * job; they are counted against their worker.
  */
-import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
-import { decodeAccount, type NetworkParams } from '../pow/index.js';
-import { abortError } from '../net/error-text.js';
+
 import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
+import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
+import { abortError } from '../net/error-text.js';
+import { decodeAccount, type NetworkParams } from '../pow/index.js';
 import {
   formatClientStats,
   formatStatistics,
@@ -20,7 +21,7 @@ import {
   typeOfTopic,
   type WorkType,
 } from './protocol.js';
-import { WorkerRoster, type ResultOutcome, type WorkerView } from './roster.js';
+import { type ResultOutcome, WorkerRoster, type WorkerView } from './roster.js';
 import type { HubTransport } from './transport.js';
 
 export interface HubBackendOptions {

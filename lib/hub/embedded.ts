@@ -5,7 +5,7 @@
  * credentials get everything (tools, a second hub). powgate itself publishes
  * and subscribes in-process: no socket, no credentials.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';

@@ -85,7 +85,7 @@ export function createExternalTransport(options: ExternalBrokerOptions): HubTran
       // Errors (refused login, broker gone) are retried by mqtt.js; the backend's status reports them.
       c.on('error', (err: Error & { code?: unknown }) => {
         // CONNACK 4/5 (0x86/0x87 in MQTT 5): the broker refused our credentials.
-        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) refused = 'the broker refused the hub\'s login';
+        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) refused = "the broker refused the hub's login";
       });
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);

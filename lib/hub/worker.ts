@@ -133,7 +133,8 @@ export function startWorker(options: WorkerOptions): Worker {
       },
       (err: unknown) => {
         if (current?.controller === controller) current = undefined;
-        if (!controller.signal.aborted) log(`powgate worker: generator failed on ${item.hash.slice(0, 8)}…: ${err instanceof Error ? err.message : String(err)}`);
+        if (!controller.signal.aborted)
+          log(`powgate worker: generator failed on ${item.hash.slice(0, 8)}…: ${err instanceof Error ? err.message : String(err)}`);
         run();
       },
     );

@@ -1,5 +1,5 @@
-import type { DpowStats } from '../backends/dpow.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DpowStats } from '../backends/dpow.js';
 import type { Backend } from '../backends/types.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
 import type { PrecacheState } from '../status/types.js';
@@ -96,7 +96,8 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
     'Backend attempts by outcome: won, lost, failed, invalid; unsupported (cannot serve the target) and circuit_open (kept out by its breaker) never reached it',
     ['backend', 'outcome'],
     (add) => {
-      for (const { backend } of sources.backends ?? []) for (const [outcome, n] of Object.entries(figures.backend(backend.name))) add({ backend: backend.name, outcome }, n);
+      for (const { backend } of sources.backends ?? [])
+        for (const [outcome, n] of Object.entries(figures.backend(backend.name))) add({ backend: backend.name, outcome }, n);
     },
     true,
   );
@@ -161,19 +162,37 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
   }
   const dpow = sources.dpow ?? new Map<string, () => DpowStats>();
   // Counted inside the backend and read here at scrape time, like the hash counter: nothing on the request path.
-  countFrom('powgate_dpow_requests_total', 'DPoW requests by transport: websocket, or post when every socket was busy or down', ['backend', 'transport'], (add) => {
-    for (const [backend, stats] of dpow) {
-      const s = stats();
-      add({ backend, transport: 'websocket' }, s.websocket);
-      add({ backend, transport: 'post' }, s.post);
-    }
-  }, true);
-  countFrom('powgate_dpow_timeout_retries_total', 'DPoW asks repeated after the server answered {"timeout": true}', ['backend'], (add) => {
-    for (const [backend, stats] of dpow) add({ backend }, stats().timeoutRetries);
-  }, true);
-  countFrom('powgate_dpow_socket_reconnects_total', 'DPoW websocket reconnect attempts, all sockets of the backend', ['backend'], (add) => {
-    for (const [backend, stats] of dpow) add({ backend }, stats().reconnects);
-  }, true);
+  countFrom(
+    'powgate_dpow_requests_total',
+    'DPoW requests by transport: websocket, or post when every socket was busy or down',
+    ['backend', 'transport'],
+    (add) => {
+      for (const [backend, stats] of dpow) {
+        const s = stats();
+        add({ backend, transport: 'websocket' }, s.websocket);
+        add({ backend, transport: 'post' }, s.post);
+      }
+    },
+    true,
+  );
+  countFrom(
+    'powgate_dpow_timeout_retries_total',
+    'DPoW asks repeated after the server answered {"timeout": true}',
+    ['backend'],
+    (add) => {
+      for (const [backend, stats] of dpow) add({ backend }, stats().timeoutRetries);
+    },
+    true,
+  );
+  countFrom(
+    'powgate_dpow_socket_reconnects_total',
+    'DPoW websocket reconnect attempts, all sockets of the backend',
+    ['backend'],
+    (add) => {
+      for (const [backend, stats] of dpow) add({ backend }, stats().reconnects);
+    },
+    true,
+  );
   if (sources.cacheReachable !== undefined) {
     const reachable = sources.cacheReachable;
     new Gauge({
@@ -281,14 +300,21 @@ function createPrecacheMetrics(registry: Registry, figures: Figures, state: (() 
   gauge('powgate_precache_tracked_accounts', 'Accounts precache serves (configured and learned)', (s) => s.trackedAccounts);
   gauge('powgate_precache_websocket_configured', '1 when precache runs with a node websocket (node.websocket), else 0', (s) => (s.websocket === 'off' ? 0 : 1));
   gauge('powgate_precache_websocket_connected', '1 while the node websocket is connected and subscribed, else 0', (s) => (s.websocket === 'connected' ? 1 : 0));
-  counter('powgate_precache_requests_total', 'work_generate requests that reached the engine (the base of the precache hit ratio)', [], () => [[{}, p.requests]]);
+  counter('powgate_precache_requests_total', 'work_generate requests that reached the engine (the base of the precache hit ratio)', [], () => [
+    [{}, p.requests],
+  ]);
   counter('powgate_precache_hits_total', 'work_generate requests answered from precached work', [], () => [[{}, p.hits]]);
-  counter('powgate_precache_websocket_reconnects_total', 'Reconnects of the node websocket, after it closed or an attempt failed', [], () => [[{}, p.reconnects]]);
+  counter('powgate_precache_websocket_reconnects_total', 'Reconnects of the node websocket, after it closed or an attempt failed', [], () => [
+    [{}, p.reconnects],
+  ]);
   counter(
     'powgate_precache_confirmations_total',
     'Block confirmations seen, by trigger (websocket, callback) and outcome (new, duplicate, old, ignored, unverified)',
     ['trigger', 'outcome'],
-    () => Object.entries(p.confirmations).flatMap(([trigger, byOutcome]) => Object.entries(byOutcome).map(([outcome, n]) => [{ trigger, outcome }, n] as [Record<'trigger' | 'outcome', string>, number])),
+    () =>
+      Object.entries(p.confirmations).flatMap(([trigger, byOutcome]) =>
+        Object.entries(byOutcome).map(([outcome, n]) => [{ trigger, outcome }, n] as [Record<'trigger' | 'outcome', string>, number]),
+      ),
   );
   counter('powgate_precache_malformed_total', 'Websocket messages or callbacks that were not a readable block confirmation', ['trigger'], () =>
     Object.entries(p.malformed).map(([trigger, n]) => [{ trigger }, n] as [Record<'trigger', string>, number]),

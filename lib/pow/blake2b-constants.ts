@@ -2,14 +2,18 @@
 // hash, the generated work-value code, the WASM kernel and test references).
 
 export const BLAKE2B_IV: readonly bigint[] = Object.freeze([
-  0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
-  0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n,
+  0x6a09e667f3bcc908n,
+  0xbb67ae8584caa73bn,
+  0x3c6ef372fe94f82bn,
+  0xa54ff53a5f1d36f1n,
+  0x510e527fade682d1n,
+  0x9b05688c2b3e6c1fn,
+  0x1f83d9abfb41bd6bn,
+  0x5be0cd19137e2179n,
 ]);
 
 /** The IV as (lo, hi) u32 halves, for code that works on 32-bit pairs. */
-export const BLAKE2B_IV32: readonly number[] = Object.freeze(
-  BLAKE2B_IV.flatMap((x) => [Number(x & 0xffffffffn), Number(x >> 32n)]),
-);
+export const BLAKE2B_IV32: readonly number[] = Object.freeze(BLAKE2B_IV.flatMap((x) => [Number(x & 0xffffffffn), Number(x >> 32n)]));
 
 /** Message word schedule per round; rounds 10 and 11 reuse rows 0 and 1. */
 export const BLAKE2B_SIGMA: readonly (readonly number[])[] = Object.freeze([

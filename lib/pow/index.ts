@@ -1,9 +1,9 @@
-export { parseWorkHex, formatWorkHex, parseRootHex, hexToBytes, bytesToHex } from './hex.js';
-export { NETWORKS, isNetworkName, maxGenerateTarget } from './networks.js';
-export type { NetworkName, NetworkParams } from './networks.js';
-export { toMultiplier, fromMultiplier, formatMultiplier } from './multiplier.js';
-export { workValue, blake2b } from './blake2b.js';
-export { meetsTarget } from './validate.js';
 export { decodeAccount, encodeAccount } from './account.js';
+export { blake2b, workValue } from './blake2b.js';
+export type { BlockType, ParsedBlock } from './block.js';
 export { parseBlock } from './block.js';
-export type { ParsedBlock, BlockType } from './block.js';
+export { bytesToHex, formatWorkHex, hexToBytes, parseRootHex, parseWorkHex } from './hex.js';
+export { formatMultiplier, fromMultiplier, toMultiplier } from './multiplier.js';
+export type { NetworkName, NetworkParams } from './networks.js';
+export { isNetworkName, maxGenerateTarget, NETWORKS } from './networks.js';
+export { meetsTarget } from './validate.js';

@@ -13,8 +13,7 @@ export interface CallbackGuardOptions {
 
 export type Admission =
   /** `trusted`: a configured secret or allow-list vouched for the sender, so its confirmations need no check with the node. */
-  | { readonly ok: true; readonly trusted: boolean }
-  | { readonly ok: false; readonly status: 403 | 429 };
+  { readonly ok: true; readonly trusted: boolean } | { readonly ok: false; readonly status: 403 | 429 };
 
 /**
  * Who may POST /callback, and how often. Judged before the body is read: a

@@ -23,13 +23,16 @@ export function callbackForwarder(urls: readonly string[], timeout: number, even
         continue;
       }
       pending++;
-      postJson(url, raw, { signal: AbortSignal.timeout(timeout), maxBytes: 64 * 1024 }).then(
-        (res) => {
-          const ok = res.status >= 200 && res.status < 300;
-          events.emit('forward', { url: label, outcome: ok ? 'ok' : 'failed', ...(ok ? {} : { error: `HTTP ${res.status}` }) });
-        },
-        (err: unknown) => events.emit('forward', { url: label, outcome: 'failed', error: scrubText(err instanceof Error ? err.message : String(err), { secrets }) }),
-      ).finally(() => pending--);
+      postJson(url, raw, { signal: AbortSignal.timeout(timeout), maxBytes: 64 * 1024 })
+        .then(
+          (res) => {
+            const ok = res.status >= 200 && res.status < 300;
+            events.emit('forward', { url: label, outcome: ok ? 'ok' : 'failed', ...(ok ? {} : { error: `HTTP ${res.status}` }) });
+          },
+          (err: unknown) =>
+            events.emit('forward', { url: label, outcome: 'failed', error: scrubText(err instanceof Error ? err.message : String(err), { secrets }) }),
+        )
+        .finally(() => pending--);
     }
   };
 }

@@ -1,8 +1,8 @@
 import type { WorkCache } from '../cache/index.js';
+import type { Telemetry } from '../telemetry/events.js';
 import type { TrackedAccounts } from './accounts.js';
 import { advance } from './advance.js';
-import { ZERO_HASH, type Confirmation } from './confirmation.js';
-import type { Telemetry } from '../telemetry/events.js';
+import { type Confirmation, ZERO_HASH } from './confirmation.js';
 import type { ConfirmationOutcome, Trigger } from './events.js';
 import type { NodeLookup } from './node.js';
 import { order } from './order.js';

@@ -1,7 +1,7 @@
 import type { WorkService } from '../engine/service.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { RootLock } from './lock.js';
-import { TaskQueue, type PrecacheTask } from './queue.js';
+import { type PrecacheTask, TaskQueue } from './queue.js';
 
 export interface SchedulerOptions {
   readonly service: WorkService;

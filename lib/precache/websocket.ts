@@ -98,7 +98,8 @@ export class NodeSocket {
     ws.on('open', () => this.#subscribe(ws));
     ws.on('message', (data: WebSocket.RawData) => this.#onMessage(ws, data));
     ws.on('error', (err: Error) => {
-      if (ws === this.#ws) this.#options.events.emit('websocket', { state: this.#state, error: scrubText(err.message, { secrets: urlSecrets(new URL(this.#options.url)) }) });
+      if (ws === this.#ws)
+        this.#options.events.emit('websocket', { state: this.#state, error: scrubText(err.message, { secrets: urlSecrets(new URL(this.#options.url)) }) });
     });
     ws.on('close', () => this.#onClose(ws));
   }

@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
 import { postStream } from '../net/post-json.js';
-import type { ForwardSlots } from './forward-slots.js';
 import { LOCAL_ACTIONS } from './actions.js';
 import { errorBody, nodeJson, workBody } from './format.js';
+import type { ForwardSlots } from './forward-slots.js';
 import { judgeForward } from './gate.js';
 import type { WorkLimits } from './limits.js';
-import { scalar, type RpcBody } from './scalars.js';
+import { type RpcBody, scalar } from './scalars.js';
 import { parseHash, parseWorkGenerate } from './work-generate.js';
 import { workValidate } from './work-validate.js';
 

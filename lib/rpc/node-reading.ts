@@ -17,9 +17,7 @@ export interface NodeTree {
   readonly children: ReadonlyArray<readonly [string, NodeTree]>;
 }
 
-export type NodeReading =
-  | { readonly ok: true; readonly tree: NodeTree; readonly duplicate?: string }
-  | { readonly ok: false };
+export type NodeReading = { readonly ok: true; readonly tree: NodeTree; readonly duplicate?: string } | { readonly ok: false };
 
 class NodeParseError extends Error {}
 
@@ -164,14 +162,22 @@ class Parser {
   private escape(): string {
     const c = this.text[this.pos++];
     switch (c) {
-      case '"': return '"';
-      case '\\': return '\\';
-      case '/': return '/';
-      case 'b': return '\b';
-      case 'f': return '\f';
-      case 'n': return '\n';
-      case 'r': return '\r';
-      case 't': return '\t';
+      case '"':
+        return '"';
+      case '\\':
+        return '\\';
+      case '/':
+        return '/';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
       case 'u': {
         const unit = this.hexQuad();
         if ((unit & 0xfc00) === 0xdc00) this.fail(); // stray low surrogate

@@ -1,7 +1,7 @@
 import { BadRequestError, NodeError } from '../errors.js';
 import { decodeAccount, fromMultiplier, hexToBytes, meetsTarget, parseBlock, parseRootHex, parseWorkHex } from '../pow/index.js';
-import { bool, has, parseDouble, scalar, type RpcBody } from './scalars.js';
 import type { WorkLimits } from './limits.js';
+import { bool, has, parseDouble, type RpcBody, scalar } from './scalars.js';
 
 export interface WorkGenerateRequest {
   readonly root: string;

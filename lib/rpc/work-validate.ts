@@ -2,7 +2,7 @@ import { BadRequestError, NodeError } from '../errors.js';
 import { formatMultiplier, formatWorkHex, hexToBytes, parseWorkHex, toMultiplier, workValue } from '../pow/index.js';
 import { nodeJson } from './format.js';
 import type { WorkLimits } from './limits.js';
-import { has, scalar, type RpcBody } from './scalars.js';
+import { has, type RpcBody, scalar } from './scalars.js';
 import { parseDifficulty, parseHash, parseMultiplier, parseVersion } from './work-generate.js';
 
 /**

@@ -1,12 +1,12 @@
-import type { BackendOutcome } from '../engine/events.js';
 import type { Backend } from '../backends/types.js';
 import type { WorkCache } from '../cache/index.js';
 import type { CircuitBreaker } from '../engine/breaker.js';
+import type { BackendOutcome } from '../engine/events.js';
 import { formatWorkHex } from '../pow/index.js';
+import { scrubText } from '../secrets.js';
 import type { Figures } from '../telemetry/figures.js';
 import type { StatusCollector } from './collector.js';
 import { assessReadiness, type BackendView } from './readiness.js';
-import { scrubText } from '../secrets.js';
 import type { BackendReport, HubReport, JobReport, PrecacheStatus, Readiness, StatusReport } from './types.js';
 
 export interface MonitorSources {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { boompowBase, createBoompowBackend, type BoompowBackendOptions } from '../../lib/backends/boompow.js';
+import { type BoompowBackendOptions, boompowBase, createBoompowBackend } from '../../lib/backends/boompow.js';
 import { createBackend } from '../../lib/backends/index.js';
 import { createLocalBackend } from '../../lib/backends/local.js';
 import type { Backend } from '../../lib/backends/types.js';
@@ -9,7 +9,7 @@ import type { Powgate } from '../../lib/server.js';
 import { FakeBoompow } from '../fakes/boompow.js';
 import { findWork } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
-import { captureLogs, randomRoot, rpc, startTestPowgate, testBackendConfig, testConfig, type TestConfig } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate, type TestConfig, testBackendConfig, testConfig } from '../helpers/powgate.js';
 import { workJob } from '../helpers/work-job.js';
 
 const TOKEN = 'service:7d1e4c2a-9b3f-4e8d-a1c5-0f6b2d9e8a77';
@@ -185,9 +185,7 @@ describe('boompow backend through powgate', function () {
     expect(fake.calls.length).to.be.above(1);
     expect(backend.status?.()).to.deep.equal({ state: 'degraded', detail: 'BoomPoW retrying: timeout (no worker answered)' });
     fake.behave('hang');
-    const err = await backend
-      .generate(workJob({ root, target: DEV_BASE }))
-      .catch((e: unknown) => e);
+    const err = await backend.generate(workJob({ root, target: DEV_BASE })).catch((e: unknown) => e);
     expect(String(err)).to.include('BackendTimeoutError: BoomPoW gave no work within 0.3s');
   });
 

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
-import { createBackend } from '../../lib/backends/index.js';
 import { createDpowBackend, type DpowBackendOptions } from '../../lib/backends/dpow.js';
+import { createBackend } from '../../lib/backends/index.js';
 import { createLocalBackend } from '../../lib/backends/local.js';
 import { createRpcBackend } from '../../lib/backends/rpc.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { redactConfig } from '../../lib/config/index.js';
 import { BackendConfigError, ConfigError } from '../../lib/errors.js';
-import { hexToBytes, NETWORKS, workValue, type NetworkName } from '../../lib/pow/index.js';
+import { hexToBytes, NETWORKS, type NetworkName, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeDpow } from '../fakes/dpow.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { backendConformance } from '../helpers/backend-conformance.js';
-import { captureLogs, randomRoot, rpc, startTestPowgate, testBackendConfig, testConfig, type TestConfig } from '../helpers/powgate.js';
+import { captureLogs, randomRoot, rpc, startTestPowgate, type TestConfig, testBackendConfig, testConfig } from '../helpers/powgate.js';
 import { workJob } from '../helpers/work-job.js';
 
 const DEV_BASE = 0xffc0000000000000n;
@@ -74,11 +74,7 @@ describe('dpow backend through powgate', function () {
     return fake;
   };
   /** powgate with `backends` in the given tiers (default: each its own tier, in order). */
-  const start = async (
-    backends: Record<string, Backend>,
-    t: TestConfig = {},
-    logger?: ReturnType<typeof captureLogs>['logger'],
-  ): Promise<Powgate> => {
+  const start = async (backends: Record<string, Backend>, t: TestConfig = {}, logger?: ReturnType<typeof captureLogs>['logger']): Promise<Powgate> => {
     const names = Object.keys(backends);
     pg = await startTestPowgate(
       {
@@ -135,7 +131,9 @@ describe('dpow backend through powgate', function () {
     expect(new Set(ws.map((c) => c.socket)).size).to.equal(4);
     expect(fake.calls).to.have.length(20);
     // What did not find an idle socket went by POST, at once rather than queued.
-    expect(fake.calls.filter((c) => c.transport === 'post').length).to.equal(20 - ws.length).and.above(0);
+    expect(fake.calls.filter((c) => c.transport === 'post').length)
+      .to.equal(20 - ws.length)
+      .and.above(0);
     expect(new Set(fake.calls.map((c) => c.body.id)).size).to.equal(20);
   });
 
@@ -381,7 +379,7 @@ describe('dpow backend through powgate', function () {
     await until(() => backend.status?.().state === 'ok');
   });
 
-  it('a reply with another request\'s id drops the socket; the request goes by POST', async () => {
+  it("a reply with another request's id drops the socket; the request goes by POST", async () => {
     const fake = await dpow();
     fake.corruptIds = true;
     const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { sockets: 1 })) });
@@ -410,7 +408,7 @@ describe('dpow backend through powgate', function () {
     await until(() => fake.connections === 2);
   });
 
-  it('answers the server\'s heartbeat pings; a request longer than the heartbeat loses its socket and goes by POST', async () => {
+  it("answers the server's heartbeat pings; a request longer than the heartbeat loses its socket and goes by POST", async () => {
     const fake = (await dpow({ heartbeat: 40, heartbeatTimeout: 200 })).behave('valid', 0);
     const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { sockets: 1 })) });
     await until(() => fake.openSockets === 1);
@@ -435,7 +433,7 @@ describe('dpow backend through powgate', function () {
     expect(fake.maxFrame).to.be.within(100, 1024);
   });
 
-  it('queued behind the server\'s 1 req/s throttle, requests are answered late, not failed', async () => {
+  it("queued behind the server's 1 req/s throttle, requests are answered late, not failed", async () => {
     const fake = await dpow({ throttle: 1 });
     const gate = await start({ dpow: createDpowBackend('dpow', options(fake, { sockets: 2 })) });
     const roots = [randomRoot(), randomRoot(), randomRoot()];

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
-import { backendConformance } from '../helpers/backend-conformance.js';
 import type { WorkJob } from '../../lib/backends/types.js';
 import { BackendUnavailableError, ConfigError, isAbortError } from '../../lib/errors.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf } from '../generator/helpers.js';
+import { backendConformance } from '../helpers/backend-conformance.js';
 import { workJob } from '../helpers/work-job.js';
 
 function job(target: bigint, signal: AbortSignal = new AbortController().signal): WorkJob {
@@ -60,7 +60,11 @@ describe('backends/local', function () {
       debug: (fields: object, message: string) => lines.push({ level: 'debug', fields, message }),
     };
     await backend.start(logger);
-    expect(lines.find((l) => l.message === 'local generator')).to.deep.equal({ level: 'debug', fields: { backend: 'cpu', kernel: backend.generator.implementation, threads: 2 }, message: 'local generator' });
+    expect(lines.find((l) => l.message === 'local generator')).to.deep.equal({
+      level: 'debug',
+      fields: { backend: 'cpu', kernel: backend.generator.implementation, threads: 2 },
+      message: 'local generator',
+    });
     const onWithout = createLocalBackend('gpu', { cpuThreads: 1, gpu: 'on', gpuAdapter: 'no adapter has this name', gpuTimeoutMs: 15_000 });
     try {
       const err = await rejectionOf(onWithout.start(logger));

@@ -66,13 +66,17 @@ describe('rpc backend quirks', () => {
 
   it('names the peer, not the backend, in its own errors: the engine adds the backend name once', async () => {
     const p = (await start()).behave('garbage');
-    const err = await createRpcBackend('peers', { urls: [p.url], sendAccount: true }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('peers', { urls: [p.url], sendAccount: true })
+      .generate(job())
+      .catch((e: unknown) => e);
     expect(String(err)).to.equal(`BadUpstreamReplyError: ${p.url}: reply is not JSON`);
   });
 
   it('times out per request with `timeout` and tells the peer', async () => {
     const p = (await start()).behave('hang');
-    const err = await createRpcBackend('a', { urls: [p.url], timeout: 100, sendAccount: true }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('a', { urls: [p.url], timeout: 100, sendAccount: true })
+      .generate(job())
+      .catch((e: unknown) => e);
     expect(String(err)).to.include('no answer within 100 ms');
     await p.waitFor('work_cancel', 1);
   });
@@ -86,7 +90,9 @@ describe('rpc backend quirks', () => {
   });
 
   it('a connection refused is a failure naming the peer without credentials', async () => {
-    const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'], sendAccount: true }).generate(job()).catch((e: unknown) => e);
+    const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'], sendAccount: true })
+      .generate(job())
+      .catch((e: unknown) => e);
     expect(String(err)).to.include('http://127.0.0.1:1').and.not.include('pw').and.not.include('secret');
   });
 });

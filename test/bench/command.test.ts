@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { formatHashrateTable, meanHashes } from '../../lib/bench/hashrate.js';
 import { parseBenchArgs } from '../../lib/bench/command.js';
+import { formatHashrateTable, meanHashes } from '../../lib/bench/hashrate.js';
 import { ConfigError } from '../../lib/errors.js';
 
 describe('powgate bench', () => {
@@ -37,7 +37,9 @@ describe('powgate bench', () => {
       network: 'banano',
       help: false,
     });
-    expect(() => parseBenchArgs(['--threads', '0'])).to.throw().that.satisfies((err: unknown) => err instanceof ConfigError && /--threads/.test(err.message));
+    expect(() => parseBenchArgs(['--threads', '0']))
+      .to.throw()
+      .that.satisfies((err: unknown) => err instanceof ConfigError && /--threads/.test(err.message));
     expect(() => parseBenchArgs(['--gpu'])).to.throw(/unknown option --gpu/);
   });
 });

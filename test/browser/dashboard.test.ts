@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { Powgate } from '../../lib/server.js';
-import { startScenario, type Scenario } from './scenario.js';
+import { type Scenario, startScenario } from './scenario.js';
 
 // The callbacks given to waitForFunction and evaluate run inside the page; this project compiles
 // without the DOM library, so the little they touch is declared here.
@@ -100,14 +100,21 @@ describe('dashboard in headless Chromium', function () {
     await page.waitForFunction(() => document.querySelector('tr[data-backend="flaky"] .state')?.textContent === 'open', undefined, { timeout: 15_000 });
     expect(Number(await page.locator(count('flaky', 'failed')).innerText())).to.be.at.least(3);
     const peerRow = await page.locator('tr[data-backend="peer"]').innerText();
-    expect(peerRow).to.include('closed').and.match(/http:\/\/127\.0\.0\.1:\d+/).and.match(/\d+ ms/);
+    expect(peerRow)
+      .to.include('closed')
+      .and.match(/http:\/\/127\.0\.0\.1:\d+/)
+      .and.match(/\d+ ms/);
     // Skips (here: the open circuit) have their own column, apart from failures.
     await page.waitForFunction((sel) => Number(document.querySelector(sel)?.textContent) > 0, count('flaky', 'skipped'), { timeout: 15_000 });
 
     // The chart has drawn at least two seconds, with values on both scales; the hit ratio is a percentage.
-    await page.waitForFunction(() => ((document.querySelector('[data-field="chart-requests"]')?.getAttribute('d') ?? '').match(/L/g) ?? []).length >= 1, undefined, {
-      timeout: 15_000,
-    });
+    await page.waitForFunction(
+      () => ((document.querySelector('[data-field="chart-requests"]')?.getAttribute('d') ?? '').match(/L/g) ?? []).length >= 1,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
     expect(await text(page, 'chart-max')).to.match(/^\d+(\.\d+)?k?\/s$/);
     expect(await text(page, 'chart-mid')).to.match(/\/s$/);
     expect(await page.locator('.y.right').innerText()).to.match(/100 %\s+50 %\s+0 %/);
@@ -130,7 +137,9 @@ describe('dashboard in headless Chromium', function () {
     const updated = await text(page, 'updated');
     const total = await number(page, 'totals-requests');
     await page.waitForFunction(
-      ([u, t]) => document.querySelector('[data-field="updated"]')?.textContent !== u && Number(document.querySelector('[data-field="totals-requests"]')?.textContent) > (t as number),
+      ([u, t]) =>
+        document.querySelector('[data-field="updated"]')?.textContent !== u &&
+        Number(document.querySelector('[data-field="totals-requests"]')?.textContent) > (t as number),
       [updated, total] as const,
       { timeout: 10_000 },
     );

@@ -64,7 +64,9 @@ export async function startScenario(): Promise<Scenario> {
     for (let i = 0; running; i++) {
       // A precache job; every third steps aside for a client, as the precache scheduler makes it.
       const controller = new AbortController();
-      const job = gate.service.generate({ root: randomRoot(), target: BigInt(`0x${DEV}`), signal: controller.signal }, { priority: 'precache' }).catch(() => undefined);
+      const job = gate.service
+        .generate({ root: randomRoot(), target: BigInt(`0x${DEV}`), signal: controller.signal }, { priority: 'precache' })
+        .catch(() => undefined);
       if (i % 3 === 2) controller.abort(YIELD);
       await job;
       // Now and then a client's work_cancel for a root in flight, or a client that gives up.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors.js';
 import { parseArgs, USAGE } from '../../lib/config/index.js';
+import { ConfigError } from '../../lib/errors.js';
 
 describe('parseArgs', () => {
   it('reads nothing from nothing', () => {
@@ -67,7 +67,19 @@ describe('parseArgs', () => {
   });
 
   it('documents every flag in USAGE', () => {
-    for (const flag of ['--config', '--listen', '--network', '--peer', '--node-rpc', '--node-ws', '--redis', '--cpu-threads', '--log-level', '--help', '--version']) {
+    for (const flag of [
+      '--config',
+      '--listen',
+      '--network',
+      '--peer',
+      '--node-rpc',
+      '--node-ws',
+      '--redis',
+      '--cpu-threads',
+      '--log-level',
+      '--help',
+      '--version',
+    ]) {
       expect(USAGE).to.include(flag);
     }
   });

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { loadConfig } from '../../lib/config/index.js';
 import { ConfigError } from '../../lib/errors.js';
 

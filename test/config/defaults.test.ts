@@ -71,11 +71,7 @@ backends:
   zeta: { type: rpc, urls: [http://z] }
   alpha: { type: rpc, urls: [http://a] }
 `);
-    expect(config.tiers).to.deep.equal([
-      { backends: ['zeta'], hedgeAfter: 2000 },
-      { backends: ['alpha'], hedgeAfter: 2000 },
-      { backends: ['mine'] },
-    ]);
+    expect(config.tiers).to.deep.equal([{ backends: ['zeta'], hedgeAfter: 2000 }, { backends: ['alpha'], hedgeAfter: 2000 }, { backends: ['mine'] }]);
   });
 
   it('keeps the default local backend when env vars add one', async () => {

@@ -82,7 +82,9 @@ backends:
       blockAward: true,
       timeout: 10_000,
     });
-    const custom = await loadYaml(`backends: { b: { type: boompow, url: "http://127.0.0.1:1/graphql", token: "${TOKEN}", block_award: false, timeout: 2500ms } }`);
+    const custom = await loadYaml(
+      `backends: { b: { type: boompow, url: "http://127.0.0.1:1/graphql", token: "${TOKEN}", block_award: false, timeout: 2500ms } }`,
+    );
     expect(custom.backends.b).to.deep.include({ url: 'http://127.0.0.1:1/graphql', blockAward: false, timeout: 2500 });
   });
 

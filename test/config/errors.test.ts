@@ -17,11 +17,9 @@ describe('config errors', () => {
   describe('unknown keys', () => {
     it('at the top level', () => rejects('netwrok: nano', 'netwrok', 'unknown key', 'did you mean network?'));
     it('in a section', () => rejects('cache: { max_entires: 5 }', 'cache.max_entires', 'unknown key', 'max_entries'));
-    it('in a backend', () =>
-      rejects('backends: { peers: { type: rpc, urls: [http://p], sendAccount: true } }', 'backends.peers.sendAccount', 'unknown key'));
+    it('in a backend', () => rejects('backends: { peers: { type: rpc, urls: [http://p], sendAccount: true } }', 'backends.peers.sendAccount', 'unknown key'));
     it('in a tier', () => rejects(`${PEERS}tiers: [{ backends: [peers], hedge: 2s }]`, 'tiers[0].hedge', 'unknown key'));
-    it('of another backend type', () =>
-      rejects('backends: { local: { type: local, urls: [http://p] } }', 'backends.local.urls', 'unknown key'));
+    it('of another backend type', () => rejects('backends: { local: { type: local, urls: [http://p] } }', 'backends.local.urls', 'unknown key'));
   });
 
   describe('bad values', () => {
@@ -37,7 +35,11 @@ describe('config errors', () => {
         await rejects('cache: { ttl: "1500" }', 'cache.ttl', 'bare number', 'write 1500s or 1500000ms');
         await rejects('breaker: { cooldown: 0.5 }', 'breaker.cooldown', 'write 0.5s or 500ms');
         await rejects(`${PEERS}tiers: [{ backends: [peers], hedge_after: 2000 }]`, 'tiers[0].hedge_after', 'bare number');
-        await rejects('backends: { d: { type: dpow, url: "wss://d/", post_url: "https://d/", user: u, api_key: k, timeout: 5 } }', 'backends.d.timeout', 'write 5s or 5000ms');
+        await rejects(
+          'backends: { d: { type: dpow, url: "wss://d/", post_url: "https://d/", user: u, api_key: k, timeout: 5 } }',
+          'backends.d.timeout',
+          'write 5s or 5000ms',
+        );
       });
       it('from an env var, naming it', async () => {
         const err = await loadError(loadConfig({ env: { POWGATE_WORK__DEADLINE: '30' } }));
@@ -92,8 +94,7 @@ describe('config errors', () => {
     it('no backends', () => rejects('backends: {}', 'backends', 'at least one'));
     it('tier naming a missing backend', () =>
       rejects(`${PEERS}tiers: [{ backends: [peers, pers] }]`, 'tiers[0].backends[1]', 'unknown backend "pers"', 'peers'));
-    it('backend in two tiers', () =>
-      rejects(`${PEERS}tiers: [{ backends: [peers] }, { backends: [peers] }]`, 'tiers[1].backends[0]', 'already in tiers[0]'));
+    it('backend in two tiers', () => rejects(`${PEERS}tiers: [{ backends: [peers] }, { backends: [peers] }]`, 'tiers[1].backends[0]', 'already in tiers[0]'));
     it('empty tier', () => rejects(`${PEERS}tiers: [{ backends: [] }]`, 'tiers[0].backends', 'at least 1'));
     it('empty tier list', () => rejects(`${PEERS}tiers: []`, 'tiers', 'at least 1 tier'));
     it('unused backend', () =>

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { type LoadConfigOptions, loadConfig } from '../../lib/config/index.js';
 import { ConfigError } from '../../lib/errors.js';
-import { loadConfig, type LoadConfigOptions } from '../../lib/config/index.js';
 
 /** Writes `yaml` to a fresh temp file and returns its path. */
 export async function yamlFile(yaml: string): Promise<string> {

@@ -139,7 +139,9 @@ breaker: { cooldown: 1000ms, max_cooldown: 1d }
     const config = await loadYaml('node:\ncache: ~\nwork: { default_difficulty: "" }\n');
     expect(config.cache.url).to.equal('memory');
     expect(config.work).to.not.have.property('defaultDifficulty');
-    expect((await loadYaml('')).backends).to.deep.equal({ local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' } });
+    expect((await loadYaml('')).backends).to.deep.equal({
+      local: { type: 'local', cpuThreads: availableParallelism(), cpuImpl: 'auto', gpu: 'auto', gpuBackend: 'auto' },
+    });
   });
 
   it('returns a deep-frozen config', async () => {

@@ -112,7 +112,7 @@ precache:
       expect(warnings).to.deep.equal([]);
     });
 
-    it('lets a newer layer win: env precache.backends over the file\'s precache.tiers', async () => {
+    it("lets a newer layer win: env precache.backends over the file's precache.tiers", async () => {
       const warnings: string[] = [];
       const config = await loadYaml(`${BACKENDS}precache: { tiers: [local] }`, {
         env: { POWGATE_PRECACHE__BACKENDS: 'peers' },
@@ -135,8 +135,7 @@ precache:
     rejects(`${BACKENDS}precache: { backends: [local, gpu] }`, 'precache.backends[1]', 'unknown backend "gpu"', 'peers, local'));
   it('rejects a backend listed twice', () => rejects(`${BACKENDS}precache: { backends: [local, local] }`, 'precache.backends[1]', 'twice'));
   it('rejects an empty backend list', () => rejects(`${BACKENDS}precache: { backends: [] }`, 'precache.backends', 'at least 1'));
-  it('rejects a callback URL that is not http', () =>
-    rejects('precache: { callback_forward: ["ws://x"] }', 'precache.callback_forward[0]', 'http://'));
+  it('rejects a callback URL that is not http', () => rejects('precache: { callback_forward: ["ws://x"] }', 'precache.callback_forward[0]', 'http://'));
   it('rejects a queue of zero', () => rejects('precache: { max_queue: 0 }', 'precache.max_queue', 'from 1'));
   it('rejects a max reconnect delay below the first', () =>
     rejects('precache: { reconnect_delay: 5s, max_reconnect_delay: 1s }', 'precache.max_reconnect_delay', 'reconnect_delay'));

@@ -60,16 +60,7 @@ describe('config precedence', () => {
 
   it('maps every flag to its key', async () => {
     const config = await loadConfig({
-      argv: [
-        '--node-rpc=https://node:7076',
-        '--node-ws',
-        'wss://node:7078',
-        '--redis',
-        'rediss://cache:6380',
-        '--cpu-threads=4',
-        '--peer',
-        'http://p1:7000',
-      ],
+      argv: ['--node-rpc=https://node:7076', '--node-ws', 'wss://node:7078', '--redis', 'rediss://cache:6380', '--cpu-threads=4', '--peer', 'http://p1:7000'],
       env: {},
     });
     expect(config.node).to.deep.include({ rpc: 'https://node:7076', websocket: 'wss://node:7078' });

@@ -98,11 +98,9 @@ describe('work cache', () => {
       peers.push(peer);
       const { logger, lines } = captureLogs('warn');
       const started = Date.now();
-      const gate = await startTestPowgate(
-        { cache: { url: 'redis://127.0.0.1:1' }, backends: { peer: { type: 'rpc', urls: [peer.url] } } },
-        undefined,
-        { logger },
-      );
+      const gate = await startTestPowgate({ cache: { url: 'redis://127.0.0.1:1' }, backends: { peer: { type: 'rpc', urls: [peer.url] } } }, undefined, {
+        logger,
+      });
       opened.push(gate);
       // Each request fails a cache read and a cache write: 60 failed operations.
       for (let i = 0; i < 30; i++) {
@@ -114,7 +112,9 @@ describe('work cache', () => {
       expect(errors).to.be.at.least(60);
       const warnings = lines.filter((l) => l.includes('cache unavailable'));
       // One line per 10 s at most, however many operations failed.
-      expect(warnings.length).to.be.at.least(1).and.at.most(1 + Math.floor((Date.now() - started) / 10_000));
+      expect(warnings.length)
+        .to.be.at.least(1)
+        .and.at.most(1 + Math.floor((Date.now() - started) / 10_000));
     });
   });
 });

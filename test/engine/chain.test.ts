@@ -1,5 +1,5 @@
-import { expect } from 'chai';
 import net from 'node:net';
+import { expect } from 'chai';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
@@ -49,9 +49,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     const p = (await peer()).behave('valid', 200);
     const gate = await start({ backends: { p: rpcBackend(p) } });
     const root = randomRoot();
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, () => rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_BASE })),
-    );
+    const answers = await Promise.all(Array.from({ length: 100 }, () => rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV_BASE })));
     expect(p.generates()).to.have.length(1);
     const works = new Set(answers.map((a) => a.json.work));
     expect(works.size).to.equal(1);
@@ -125,7 +123,7 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     });
   }
 
-  it('invalid work from a fast peer is never returned while a slow peer\'s valid work is', async () => {
+  it("invalid work from a fast peer is never returned while a slow peer's valid work is", async () => {
     const liar = (await peer()).behave('invalid', 0);
     const honest = (await peer()).behave('valid', 200);
     const gate = await start({ backends: { liar: rpcBackend(liar), honest: rpcBackend(honest) }, tiers: [{ backends: ['liar', 'honest'] }] });
@@ -250,14 +248,16 @@ describe('engine through HTTP: tiers, hedging, joins, cancels', () => {
     const p = (await peer()).behave('valid', 0);
     const gate = await start({ backends: { p: rpcBackend(p) } });
     const root = randomRoot();
-    const body = JSON.stringify({ action: 'work_generate', hash: root, difficulty: DEV_BASE, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' }, null, 4);
+    const body = JSON.stringify(
+      { action: 'work_generate', hash: root, difficulty: DEV_BASE, account: 'nano_1111111111111111111111111111111111111111111111111111hifc8npp' },
+      null,
+      4,
+    );
     const port = Number(new URL(gate.url).port);
     // Like the node: write the request, read one response by Content-Length, drop the socket.
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write(
-          `POST / HTTP/1.1\r\nContent-Type: application/json\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        );
+        socket.write(`POST / HTTP/1.1\r\nContent-Type: application/json\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       });
       let data = '';
       socket.on('data', (d) => {

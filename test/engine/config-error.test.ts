@@ -46,9 +46,7 @@ describe('engine: a backend configuration error', () => {
       { logger },
     ));
     // Five concurrent requests race into the refusal before the circuit opens; later ones never reach it.
-    const first = await Promise.all(
-      Array.from({ length: 5 }, () => rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE })),
-    );
+    const first = await Promise.all(Array.from({ length: 5 }, () => rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: DEV_BASE })));
     for (const answer of first) expect(answer.headers.get('x-powgate-source')).to.equal('local');
     const reached = refused.calls;
     expect(reached).to.be.within(1, 5);

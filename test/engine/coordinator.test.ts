@@ -1,10 +1,10 @@
-import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
+import { expect } from 'chai';
 import type { Backend, WorkJob } from '../../lib/backends/types.js';
 import { createWorkCache, type WorkCache } from '../../lib/cache/index.js';
+import { type JobCoordinator, SOLO } from '../../lib/cache/job-coordinator.js';
 import { redisCoordinator } from '../../lib/cache/redis-coordinator.js';
-import { SOLO, type JobCoordinator } from '../../lib/cache/job-coordinator.js';
 import { INSTANCE, WorkService } from '../../lib/engine/service.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import { randomRoot } from '../helpers/powgate.js';
@@ -91,9 +91,7 @@ describe('engine: one job per root across instances (Redis leases)', function ()
     try {
       await Promise.all(all.map((i) => i.cache.ready(2000)));
       const root = randomRoot();
-      const answers = await Promise.all(
-        Array.from({ length: 100 }, (_, n) => (all[n % 3] as Instance).service.generate({ root, target: DEV })),
-      );
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, n) => (all[n % 3] as Instance).service.generate({ root, target: DEV })));
       expect(upstream.calls).to.have.length(1);
       expect(new Set(answers.map((a) => a.work)).size).to.equal(1);
       expect(answers.filter((a) => a.source === INSTANCE).length, 'answers from the other instances').to.be.at.least(66);
@@ -102,7 +100,7 @@ describe('engine: one job per root across instances (Redis leases)', function ()
     }
   });
 
-  it('a follower asking for a higher target raises the leader\'s job: still one job, the higher work for all', async () => {
+  it("a follower asking for a higher target raises the leader's job: still one job, the higher work for all", async () => {
     const upstream = new Upstream();
     upstream.hold = true;
     const [a, b] = [instance(upstream, 'a'), instance(upstream, 'b')] as [Instance, Instance];
@@ -146,7 +144,7 @@ describe('engine: one job per root across instances (Redis leases)', function ()
     }
   });
 
-  it('a request that reaches another instance mid-job waits for the leader\'s result', async () => {
+  it("a request that reaches another instance mid-job waits for the leader's result", async () => {
     const upstream = new Upstream();
     const [a, b] = [instance(upstream, 'a'), instance(upstream, 'b')] as [Instance, Instance];
     try {
@@ -168,7 +166,13 @@ describe('engine: one job per root across instances (Redis leases)', function ()
   it('without a shared store (SOLO) every instance leads: the single-instance path is unchanged', async () => {
     const upstream = new Upstream();
     const cache = createWorkCache({ url: 'memory', maxEntries: 10, ttl: 60_000 }, () => {});
-    const service = new WorkService({ tiers: [{ backends: [upstream.backend('x')] }], cache, timeout: 5000, breaker: { failures: 3, cooldown: 1000, maxCooldown: 1000 }, coordinator: SOLO });
+    const service = new WorkService({
+      tiers: [{ backends: [upstream.backend('x')] }],
+      cache,
+      timeout: 5000,
+      breaker: { failures: 3, cooldown: 1000, maxCooldown: 1000 },
+      coordinator: SOLO,
+    });
     const root = randomRoot();
     const answers = await Promise.all(Array.from({ length: 10 }, () => service.generate({ root, target: DEV })));
     expect(upstream.calls).to.have.length(1);
@@ -190,7 +194,12 @@ describe('engine: the cache write window', () => {
           writing = () => void memory.set(root, work, value, precached).then(resolve);
         }),
     };
-    const service = new WorkService({ tiers: [{ backends: [upstream.backend('x')] }], cache: slow, timeout: 5000, breaker: { failures: 3, cooldown: 1000, maxCooldown: 1000 } });
+    const service = new WorkService({
+      tiers: [{ backends: [upstream.backend('x')] }],
+      cache: slow,
+      timeout: 5000,
+      breaker: { failures: 3, cooldown: 1000, maxCooldown: 1000 },
+    });
     const root = randomRoot();
     const first = await service.generate({ root, target: DEV });
     expect(writing, 'the cache write is still running').to.not.equal(undefined);

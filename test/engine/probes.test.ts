@@ -46,14 +46,17 @@ describe('idle probes: the circuit, /readyz and the metrics follow a backend wit
     writeFileSync(new URL('../../test-output/probe-times.json', import.meta.url), `${JSON.stringify({ breaker, measured }, null, 2)}\n`);
   });
 
-  const start = async (): Promise<Powgate> =>
-    (gate = await startTestPowgate({ backends: { peers: { type: 'rpc', urls: [peer.url] } }, breaker }));
+  const start = async (): Promise<Powgate> => (gate = await startTestPowgate({ backends: { peers: { type: 'rpc', urls: [peer.url] } }, breaker }));
 
   it('probes an idle peer with work_validate of a fixed vector, spending no work', async () => {
     const g = await start();
     await eventually(() => peer.calls.length >= 2);
     expect(peer.calls.every((c) => c.action === 'work_validate')).to.equal(true);
-    expect(peer.calls[0]?.body).to.deep.equal({ action: 'work_validate', hash: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', work: '64277ffb135de20c' });
+    expect(peer.calls[0]?.body).to.deep.equal({
+      action: 'work_validate',
+      hash: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47',
+      work: '64277ffb135de20c',
+    });
     expect(await readyz(g)).to.equal(200);
     const s = (await (await fetch(`${g.url}/api/status`)).json()) as StatusReport;
     expect(s.backends[0]?.health).to.deep.equal({ state: 'ok' });
@@ -68,7 +71,9 @@ describe('idle probes: the circuit, /readyz and the metrics follow a backend wit
     await eventually(async () => (await readyz(g)) === 503);
     record('no traffic: only backend dies -> /readyz 503', Date.now() - died);
     const metrics = await (await fetch(`${g.url}/metrics`)).text();
-    expect(metrics).to.match(/^powgate_ready 0$/m).and.match(/^powgate_backend_circuit_state\{backend="peers"\} 2$/m);
+    expect(metrics)
+      .to.match(/^powgate_ready 0$/m)
+      .and.match(/^powgate_backend_circuit_state\{backend="peers"\} 2$/m);
     // Several cool-downs pass: the circuit never counts as usable while every probe fails.
     const seen = new Set<number>();
     const circuits = new Set<string>();
@@ -169,4 +174,3 @@ describe('idle probes of the distributed services', function () {
     expect(await readyz(gate)).to.equal(200);
   });
 });
-

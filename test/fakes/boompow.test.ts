@@ -9,7 +9,8 @@ import { FakeBoompow } from './boompow.js';
 const TOKEN = 'service:11111111-2222-4333-8444-555555555555';
 const DENIED = 'service:99999999-2222-4333-8444-555555555555';
 const BASE = 0xf000000000000000n;
-const MUTATION = 'mutation W($hash: String!, $multiplier: Int!, $award: Boolean) { workGenerate(input: {hash: $hash, difficultyMultiplier: $multiplier, blockAward: $award}) }';
+const MUTATION =
+  'mutation W($hash: String!, $multiplier: Int!, $award: Boolean) { workGenerate(input: {hash: $hash, difficultyMultiplier: $multiplier, blockAward: $award}) }';
 
 async function call(fake: FakeBoompow, init: { body?: unknown; auth?: string; type?: string; method?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': init.type ?? 'application/json' };
@@ -33,7 +34,7 @@ describe('fake BoomPoW server', () => {
   });
   afterEach(() => fake.close());
 
-  it('answers work at the clamped multiplier; the threshold follows BoomPoW\'s formula', async () => {
+  it("answers work at the clamped multiplier; the threshold follows BoomPoW's formula", async () => {
     for (const [asked, used] of [
       [0, 1],
       [8, 8],
@@ -74,7 +75,10 @@ describe('fake BoomPoW server', () => {
     const bad = await ask(fake, 'zz', 1);
     expect(JSON.parse(bad.text).errors[0].message).to.equal('bad_request:invalid hash');
     const root = randomRoot();
-    const inline = await call(fake, { auth: TOKEN, body: { query: `mutation { workGenerate(input: { hash: "${root}", difficultyMultiplier: 2, blockAward: false }) }` } });
+    const inline = await call(fake, {
+      auth: TOKEN,
+      body: { query: `mutation { workGenerate(input: { hash: "${root}", difficultyMultiplier: 2, blockAward: false }) }` },
+    });
     expect(JSON.parse(inline.text).data.workGenerate).to.match(/^[0-9a-f]{16}$/);
     expect(fake.calls.at(-1)?.input).to.deep.equal({ hash: root, difficultyMultiplier: 2, blockAward: false });
   });

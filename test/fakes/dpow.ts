@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { decodeAccount, formatWorkHex } from '../../lib/pow/index.js';
 import { findWork } from './rpc-peer.js';
 

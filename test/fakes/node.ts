@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { bytesToHex, decodeAccount, encodeAccount } from '../../lib/pow/index.js';
 
 const PREFIXES = ['nano_', 'xrb_'];

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { createLocalBackend, type LocalBackend } from '../../lib/backends/local.js';
+import { isAbortError } from '../../lib/errors.js';
 import { probeGpu } from '../../lib/generator/gpu/device.js';
-import { openGpuGenerator, type GpuGenerator } from '../../lib/generator/gpu/threaded.js';
+import { type GpuGenerator, openGpuGenerator } from '../../lib/generator/gpu/threaded.js';
 import { buildKernelSource, rootFrontier } from '../../lib/generator/gpu/wgsl.js';
 import { inHalf, randomStart, rangeStart } from '../../lib/generator/nonce-space.js';
-import { isAbortError } from '../../lib/errors.js';
 import { workValue } from '../../lib/pow/index.js';
-import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep, VECTORS } from './helpers.js';
 import { workJob } from '../helpers/work-job.js';
+import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, rootHex, sleep, VECTORS } from './helpers.js';
 
 const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const U64 = (1n << 64n) - 1n;

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { availableParallelism } from 'node:os';
-import { ISAS, isaIndex, loadNative, type Isa } from '../../lib/generator/native.js';
-import { createCpuGenerator, type CpuGenerator } from '../../lib/generator/pool.js';
+import { expect } from 'chai';
+import { ISAS, type Isa, isaIndex, loadNative } from '../../lib/generator/native.js';
+import { type CpuGenerator, createCpuGenerator } from '../../lib/generator/pool.js';
 import { Searcher } from '../../lib/generator/wasm.js';
 import { workValue } from '../../lib/pow/index.js';
 import { IMPOSSIBLE, oracleMeets, sleep, VECTORS } from './helpers.js';
@@ -181,7 +181,7 @@ describe(`generator/pool: responsiveness with every thread searching (${availabl
           await sleep(150);
           const t0 = performance.now();
           ac.abort();
-          expect((await job as Error).name).to.equal('AbortError');
+          expect(((await job) as Error).name).to.equal('AbortError');
           latencies.push((await lastMove(gen, 100)) - t0);
         }
         const worst = Math.max(...latencies);
@@ -215,7 +215,9 @@ describe(`generator/pool: responsiveness with every thread searching (${availabl
         late.sort((a, b) => a - b);
         const p50 = late[50]!;
         const worst = late[late.length - 1]!;
-        console.log(`      ${gen.implementation}: timer lateness p50 ${p50.toFixed(1)} ms, max ${worst.toFixed(1)} ms, while hashing ${((gen.hashes() - h0) / 1e6).toFixed(0)} M nonces`);
+        console.log(
+          `      ${gen.implementation}: timer lateness p50 ${p50.toFixed(1)} ms, max ${worst.toFixed(1)} ms, while hashing ${((gen.hashes() - h0) / 1e6).toFixed(0)} M nonces`,
+        );
         expect(gen.hashes() > h0, 'the threads were searching').to.equal(true);
         expect(worst < 100, `worst lateness ${worst.toFixed(1)} ms`).to.equal(true);
       } finally {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BackendUnavailableError } from '../../lib/errors.js';
-import { createCpuGenerator, killWorkerForTesting, type CpuGenerator } from '../../lib/generator/pool.js';
+import { type CpuGenerator, createCpuGenerator, killWorkerForTesting } from '../../lib/generator/pool.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleMeets, randomRoot, rejectionOf, sleep } from './helpers.js';
 
 /** About 2^20 hashes on average: tens of milliseconds, long enough to overlap. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { buildHashGraph, evaluateGraph } from '../../lib/generator/blake2b-graph.js';
-import { referenceWorkValue, ReferenceHasher } from './reference.js';
-import { searchModuleBytes, Searcher } from '../../lib/generator/wasm.js';
+import { Searcher, searchModuleBytes } from '../../lib/generator/wasm.js';
 import { DEV_BASE, DEV_RECEIVE, IMPOSSIBLE, oracleConfirmsValue, randomRoot, VECTORS } from './helpers.js';
+import { ReferenceHasher, referenceWorkValue } from './reference.js';
 
 const hexBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const randomU64 = (): bigint => new DataView(randomRoot().buffer).getBigUint64(0);

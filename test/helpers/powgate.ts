@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Backend } from '../../lib/backends/types.js';
-import { configFromRaw, type BackendConfig, type Config, type RawMap } from '../../lib/config/index.js';
-import { startPowgate, type Powgate, type StartOptions } from '../../lib/server.js';
+import { type BackendConfig, type Config, configFromRaw, type RawMap } from '../../lib/config/index.js';
+import { type Powgate, type StartOptions, startPowgate } from '../../lib/server.js';
 
 /**
  * Config overrides as a user writes them in YAML: snake_case keys, durations
@@ -109,7 +109,9 @@ export async function rpc(url: string, body: unknown, init: { signal?: AbortSign
 
 /** A random 64-hex root. */
 export function randomRoot(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex').toUpperCase();
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32)))
+    .toString('hex')
+    .toUpperCase();
 }
 
 /** A logger at `level` whose JSON lines are kept in `lines`, for tests that read what powgate logs. */
@@ -117,7 +119,12 @@ export function captureLogs(level = 'debug'): { logger: Logger; lines: string[] 
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Powgate } from '../../lib/server.js';
+import type { PrecacheStatus } from '../../lib/status/types.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 import { parsePromText } from '../helpers/prom-text.js';
-import type { PrecacheStatus } from '../../lib/status/types.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -73,7 +73,12 @@ describe('GET /metrics', () => {
 
   it('reports process and event-loop metrics', async () => {
     const families = await scrape();
-    for (const name of ['powgate_process_cpu_seconds_total', 'powgate_process_resident_memory_bytes', 'powgate_nodejs_eventloop_lag_seconds', 'powgate_nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'powgate_process_cpu_seconds_total',
+      'powgate_process_resident_memory_bytes',
+      'powgate_nodejs_eventloop_lag_seconds',
+      'powgate_nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(families.get(name)?.samples.length, name).to.be.greaterThan(0);
     }
   });

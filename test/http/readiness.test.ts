@@ -93,7 +93,10 @@ describe('GET /readyz with a cache that does not answer', () => {
       expect(s.ready).to.include({ ready: true, degraded: true });
       expect(s.cache).to.deep.equal({ kind: 'redis', reachable: false });
       const metrics = await (await fetch(`${gate.url}/metrics`)).text();
-      expect(metrics).to.match(/^powgate_degraded 1$/m).and.match(/^powgate_ready 1$/m).and.match(/^powgate_cache_reachable 0$/m);
+      expect(metrics)
+        .to.match(/^powgate_degraded 1$/m)
+        .and.match(/^powgate_ready 1$/m)
+        .and.match(/^powgate_cache_reachable 0$/m);
       const answered = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'f000000000000000' });
       expect(answered.json.work).to.match(/^[0-9a-f]{16}$/);
       expect((await fetch(`${gate.url}/healthz`)).status).to.equal(200);

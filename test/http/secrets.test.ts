@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { NETWORKS } from '../../lib/pow/index.js';
 import { createBackend } from '../../lib/backends/index.js';
 import type { Backend } from '../../lib/backends/types.js';
 import { BackendUnavailableError } from '../../lib/errors.js';
+import { NETWORKS } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { captureLogs, randomRoot, rpc, startTestPowgate, testConfig } from '../helpers/powgate.js';

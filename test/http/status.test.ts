@@ -54,7 +54,14 @@ describe('GET /api/status', () => {
       reasons: [],
       degradedReasons: [],
     });
-    expect(s.totals).to.deep.equal({ requests: 0, errors: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, jobs: { won: 0, failed: 0, cancelled: 0, timeout: 0 } });
+    expect(s.totals).to.deep.equal({
+      requests: 0,
+      errors: 0,
+      cacheHits: 0,
+      cacheMisses: 0,
+      cacheErrors: 0,
+      jobs: { won: 0, failed: 0, cancelled: 0, timeout: 0 },
+    });
     expect(s.backends.map((b) => [b.name, b.type, b.tier, b.circuit])).to.deep.equal([
       ['peer', 'rpc', 0, 'closed'],
       ['local', 'local', 1, 'closed'],
@@ -146,7 +153,10 @@ describe('dashboard routes', () => {
   const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
   it('serves the page at /dashboard, and at / to a client that prefers HTML', async () => {
-    for (const [path, accept] of [['/dashboard', '*/*'], ['/', BROWSER_ACCEPT]] as const) {
+    for (const [path, accept] of [
+      ['/dashboard', '*/*'],
+      ['/', BROWSER_ACCEPT],
+    ] as const) {
       const res = await fetch(`${gate.url}${path}`, { headers: { accept } });
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.equal('text/html; charset=utf-8');

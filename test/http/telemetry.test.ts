@@ -95,13 +95,22 @@ describe('one telemetry path: /metrics and /api/status agree figure by figure', 
     const counts = Object.fromEntries(s.backends.map((b) => [b.name, b.counts]));
     for (const backend of ['flaky', 'peer']) {
       // /api/status names circuit_open circuitOpen.
-      for (const [outcome, field] of [['won', 'won'], ['lost', 'lost'], ['failed', 'failed'], ['invalid', 'invalid'], ['unsupported', 'unsupported'], ['circuit_open', 'circuitOpen']] as const) {
+      for (const [outcome, field] of [
+        ['won', 'won'],
+        ['lost', 'lost'],
+        ['failed', 'failed'],
+        ['invalid', 'invalid'],
+        ['unsupported', 'unsupported'],
+        ['circuit_open', 'circuitOpen'],
+      ] as const) {
         const moved = (backend === 'flaky' && (outcome === 'failed' || outcome === 'invalid')) || (backend === 'peer' && outcome === 'won');
         compare(`${backend} ${outcome}`, one('powgate_backend_outcomes_total', { backend, outcome }), counts[backend]?.[field] ?? -1, moved);
       }
     }
-    for (const outcome of ['queued', 'done'] as const) compare(`precache ${outcome}`, one('powgate_precache_jobs_total', { outcome }), s.precache.jobs[outcome]);
-    for (const outcome of ['failed', 'dropped'] as const) compare(`precache ${outcome}`, one('powgate_precache_jobs_total', { outcome }), s.precache.jobs[outcome], false);
+    for (const outcome of ['queued', 'done'] as const)
+      compare(`precache ${outcome}`, one('powgate_precache_jobs_total', { outcome }), s.precache.jobs[outcome]);
+    for (const outcome of ['failed', 'dropped'] as const)
+      compare(`precache ${outcome}`, one('powgate_precache_jobs_total', { outcome }), s.precache.jobs[outcome], false);
     compare('precache hits', one('powgate_precache_hits_total'), s.precache.hits);
     compare('precache requests', one('powgate_precache_requests_total'), s.precache.requests);
     // And the figures are the traffic's, not merely equal.

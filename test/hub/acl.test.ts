@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { createGenerator } from '../../lib/generator/index.js';
 import type { RawMap } from '../../lib/config/index.js';
+import { createGenerator } from '../../lib/generator/index.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
 import type { Powgate } from '../../lib/server.js';
 import { captureLogs, randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
@@ -105,7 +105,7 @@ describe('hub broker ACLs', function () {
       expect((await gate.monitor.report()).hubs[0]?.workersConnected).to.equal(1);
     });
 
-    it('gives powgate\'s own credentials, when set, the hub\'s rights; they are never shown', async () => {
+    it("gives powgate's own credentials, when set, the hub's rights; they are never shown", async () => {
       const { gate, url } = await start({ username: 'hubadmin', password: HUB_PASSWORD });
       const admin = await login(url, { username: 'hubadmin', password: HUB_PASSWORD });
       clients.push(admin);
@@ -116,7 +116,7 @@ describe('hub broker ACLs', function () {
     });
   });
 
-  describe('Mosquitto with DPoW\'s password and ACL files', () => {
+  describe("Mosquitto with DPoW's password and ACL files", () => {
     before(function () {
       if (!PrivateMosquitto.available()) this.skip();
     });

@@ -51,11 +51,15 @@ describe('config: hub backend', () => {
   });
 
   it('names the key and what was expected', async () => {
-    expect((await loadError(loadYaml('backends: { hub: { type: hub, broker: "http://x" } }'))).message).to.match(/backends\.hub\.broker: expected a URL starting with mqtt:\/\//);
+    expect((await loadError(loadYaml('backends: { hub: { type: hub, broker: "http://x" } }'))).message).to.match(
+      /backends\.hub\.broker: expected a URL starting with mqtt:\/\//,
+    );
     expect((await loadError(loadYaml('backends: { hub: { type: hub, username: me } }'))).message).to.match(/backends\.hub\.password: expected password too/);
     expect((await loadError(loadYaml('backends: { hub: { type: hub, listen: nowhere } }'))).message).to.match(/backends\.hub\.listen/);
     expect((await loadError(loadYaml('backends: { hub: { type: hub, worker_ttl: 10 } }'))).message).to.match(/backends\.hub\.worker_ttl/);
-    expect((await loadError(loadYaml('backends: { hub: { type: hub, username: client, password: x } }'))).message).to.match(/backends\.hub\.username: expected a user name other than worker_username/);
+    expect((await loadError(loadYaml('backends: { hub: { type: hub, username: client, password: x } }'))).message).to.match(
+      /backends\.hub\.username: expected a user name other than worker_username/,
+    );
     expect((await loadError(loadYaml('backends: { hub: { type: hub, brokr: embedded } }'))).message).to.match(/backends\.hub/);
   });
 });

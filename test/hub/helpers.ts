@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -183,7 +183,11 @@ export class WireWorker {
     });
     const worker = new WireWorker(client, account, options.behaviour ?? 'valid');
     await client.subscribeAsync({ 'work/ondemand': { qos: 0 }, 'work/precache': { qos: 0 }, heartbeat: { qos: 0 }, statistics: { qos: 0 } });
-    await client.subscribeAsync({ 'cancel/ondemand': { qos: 1 }, 'cancel/precache': { qos: 1 }, [`client/${options.subscribeClientOf ?? account}`]: { qos: 1 } });
+    await client.subscribeAsync({
+      'cancel/ondemand': { qos: 1 },
+      'cancel/precache': { qos: 1 },
+      [`client/${options.subscribeClientOf ?? account}`]: { qos: 1 },
+    });
     return worker;
   }
 

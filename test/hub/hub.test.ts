@@ -3,7 +3,7 @@ import type { RawMap } from '../../lib/config/index.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
-import { findWork, MOSQUITTO_URL, portAnswers, PrivateMosquitto, randomAccount, WireWorker } from './helpers.js';
+import { findWork, MOSQUITTO_URL, PrivateMosquitto, portAnswers, randomAccount, WireWorker } from './helpers.js';
 
 // The hub backend speaking DPoW's worker protocol (spec §1.8) to workers that
 // are written from the wire format alone, through the embedded broker and
@@ -57,13 +57,11 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
       mosquitto = undefined;
     });
 
-    const start = async (
-      over: RawMap = {},
-      extra: { local?: boolean; timeout?: number; hedge?: number } = {},
-    ): Promise<{ gate: Powgate; url: string }> => {
+    const start = async (over: RawMap = {}, extra: { local?: boolean; timeout?: number; hedge?: number } = {}): Promise<{ gate: Powgate; url: string }> => {
       const backends: RawMap = { hub: hubConfig(kind === 'embedded' ? 'embedded' : (mosquitto as PrivateMosquitto).url, over) };
       if (extra.local === true) backends.local = { type: 'local', cpu_threads: 1 };
-      const tiers = extra.local === true ? [{ backends: ['hub'], hedge_after: `${extra.hedge ?? 60_000}ms` }, { backends: ['local'] }] : [{ backends: ['hub'] }];
+      const tiers =
+        extra.local === true ? [{ backends: ['hub'], hedge_after: `${extra.hedge ?? 60_000}ms` }, { backends: ['local'] }] : [{ backends: ['hub'] }];
       const gate = (pg = await startTestPowgate({ backends, tiers, work: { deadline: `${extra.timeout ?? 10_000}ms` }, precache: { enabled: false } }));
       return { gate, url: kind === 'embedded' ? await hubUrl(gate) : (mosquitto as PrivateMosquitto).url };
     };
@@ -155,7 +153,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
       expect(slow.messages.some((m) => m.topic === `client/${slow.account}`)).to.equal(false);
     });
 
-    it('answers a payout account that is not valid with the spec\'s error text, and still uses the work', async () => {
+    it("answers a payout account that is not valid with the spec's error text, and still uses the work", async () => {
       const { gate, url } = await start();
       const account = `nano_${'1'.repeat(60)}`;
       const w = await worker(url, { account });
@@ -181,7 +179,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
       expect(res.headers.get('x-powgate-source')).to.equal('local');
     });
 
-    it('publishes a heartbeat and statistics in DPoW\'s shape', async () => {
+    it("publishes a heartbeat and statistics in DPoW's shape", async () => {
       const { gate, url } = await start({ statistics_interval: '100ms' });
       const w = await worker(url);
       const root = randomRoot();
@@ -254,7 +252,7 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
   });
 }
 
-describe('hub backend through the machine\'s Mosquitto', function () {
+describe("hub backend through the machine's Mosquitto", function () {
   this.timeout(20_000);
   let pg: Powgate | undefined;
   let w: WireWorker | undefined;

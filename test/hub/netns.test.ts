@@ -1,6 +1,6 @@
-import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
 import type { RawMap } from '../../lib/config/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
@@ -61,12 +61,7 @@ describe('hub and powgate workers in separate network namespaces', function () {
   let pg: Powgate | undefined;
 
   before(function () {
-    const why =
-      process.getuid?.() !== 0
-        ? 'not root'
-        : spawnSync('ip', ['-V']).error !== undefined
-          ? 'iproute2 (ip) is not installed'
-          : undefined;
+    const why = process.getuid?.() !== 0 ? 'not root' : spawnSync('ip', ['-V']).error !== undefined ? 'iproute2 (ip) is not installed' : undefined;
     const tag = randomBytes(3).toString('hex');
     let reason = why;
     for (let i = 0; i < 2 && reason === undefined; i++) {
@@ -95,7 +90,24 @@ describe('hub and powgate workers in separate network namespaces', function () {
     spaces.forEach((ns, i) => {
       const child = spawn(
         'ip',
-        ['netns', 'exec', ns.name, process.execPath, 'dist/bin/powgate.js', 'worker', '--hub', `mqtt://client:client@${ns.hostIp}:${port}`, '--payout', accounts[i] as string, '--cpu-threads', '1', '--gpu', 'off', '--status-interval', '1'],
+        [
+          'netns',
+          'exec',
+          ns.name,
+          process.execPath,
+          'dist/bin/powgate.js',
+          'worker',
+          '--hub',
+          `mqtt://client:client@${ns.hostIp}:${port}`,
+          '--payout',
+          accounts[i] as string,
+          '--cpu-threads',
+          '1',
+          '--gpu',
+          'off',
+          '--status-interval',
+          '1',
+        ],
         { stdio: 'ignore' },
       );
       children.push(child);
@@ -117,7 +129,10 @@ describe('hub and powgate workers in separate network namespaces', function () {
       return (w?.accepted.ondemand ?? 0) + (w?.late.ondemand ?? 0);
     });
     // Every job went to both; each worker's result was accepted or came in late.
-    expect(accepted.every((n) => n > 0), JSON.stringify(h?.workers)).to.equal(true);
+    expect(
+      accepted.every((n) => n > 0),
+      JSON.stringify(h?.workers),
+    ).to.equal(true);
     expect(h?.results.accepted.ondemand).to.equal(6);
   });
 });

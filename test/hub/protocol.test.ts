@@ -26,14 +26,14 @@ describe('hub protocol (spec §1.8 payloads)', () => {
     expect(parseResult('x'.repeat(600))).to.include({ ok: false });
   });
 
-  it('client/{account} messages: counts with block_rewarded, or the spec\'s error text', () => {
+  it("client/{account} messages: counts with block_rewarded, or the spec's error text", () => {
     expect(JSON.parse(formatClientStats({ ondemand: 2, precache: 1 }, HASH))).to.deep.equal({ precache: 1, ondemand: 2, block_rewarded: HASH });
     expect(JSON.parse(invalidAccountMessage('nano_x'))).to.deep.equal({ error: 'Work accepted but account nano_x is invalid' });
   });
 });
 
 describe('hub ACL decisions', () => {
-  it('a worker claims the first account it names; another account\'s client/ topic is refused', () => {
+  it("a worker claims the first account it names; another account's client/ topic is refused", () => {
     const own = randomAccount();
     const session: Session = { role: 'worker' };
     expect(maySubscribe(session, 'work/#')).to.equal(true);

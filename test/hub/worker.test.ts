@@ -1,10 +1,10 @@
-import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { expect } from 'chai';
 import { connect, type MqttClient } from 'mqtt';
-import { createGenerator } from '../../lib/generator/index.js';
 import type { RawMap } from '../../lib/config/index.js';
-import { parseWorkerFlags, WorkerFlagError } from '../../lib/hub/worker-command.js';
+import { createGenerator } from '../../lib/generator/index.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
+import { parseWorkerFlags, WorkerFlagError } from '../../lib/hub/worker-command.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
@@ -166,7 +166,9 @@ describe('powgate worker', function () {
         [['--hub', 'mqtt://h', '--payout', account, '--bogus', '1'], /unknown flag --bogus/],
       ];
       for (const [argv, message] of bad) expect(() => parseWorkerFlags(argv)).to.throw(WorkerFlagError, message);
-      expect(parseWorkerFlags(['--hub', 'mqtt://client:client@h:1883', '--payout', account, '--work', 'ondemand', '--cpu-threads', '2', '--gpu', 'off'])).to.deep.include({
+      expect(
+        parseWorkerFlags(['--hub', 'mqtt://client:client@h:1883', '--payout', account, '--work', 'ondemand', '--cpu-threads', '2', '--gpu', 'off']),
+      ).to.deep.include({
         work: 'ondemand',
         cpuThreads: 2,
         gpu: 'off',
@@ -210,9 +212,8 @@ describe('powgate worker', function () {
         const root = randomRoot();
         return rpc(gate.url, { action: 'work_generate', hash: root, difficulty: 'ffc0000000000000' });
       })();
-      const { code, out } = await run(
-        ['--hub', url, '--payout', payout, '--cpu-threads', '1', '--gpu', 'off', '--status-interval', '0.2'],
-        (text) => /1 jobs done \(1 on-demand, 0 precache\), 1 rewarded/.test(text),
+      const { code, out } = await run(['--hub', url, '--payout', payout, '--cpu-threads', '1', '--gpu', 'off', '--status-interval', '0.2'], (text) =>
+        /1 jobs done \(1 on-demand, 0 precache\), 1 rewarded/.test(text),
       );
       expect(code, out).to.equal(0);
       expect(out).to.include(`working for ${payout}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -33,7 +33,8 @@ describe('Grafana panels against a real Prometheus scraping a default install', 
   let dir: string;
   let api: string;
 
-  const query = async (expr: string): Promise<QueryAnswer> => (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json() as Promise<QueryAnswer>;
+  const query = async (expr: string): Promise<QueryAnswer> =>
+    (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json() as Promise<QueryAnswer>;
 
   before(async () => {
     gate = await startTestPowgate();
@@ -45,8 +46,12 @@ describe('Grafana panels against a real Prometheus scraping a default install', 
     );
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS, [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-    const spawned = new Promise<void>((_, reject) => prometheus.once('error', (err) => reject(new Error(`${PROMETHEUS}: ${err.message} (npm test installs Debian's prometheus)`))));
+    prometheus = spawn(PROMETHEUS, [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], {
+      stdio: 'ignore',
+    });
+    const spawned = new Promise<void>((_, reject) =>
+      prometheus.once('error', (err) => reject(new Error(`${PROMETHEUS}: ${err.message} (npm test installs Debian's prometheus)`))),
+    );
     // Traffic: misses and repeats, until rate() over the scrapes has something to say.
     const ready = (async () => {
       for (let i = 0; ; i++) {

@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
 import { validateWork } from 'nanocurrency';
 import { blake2b, workValue } from '../../lib/pow/blake2b.js';
 import { hexToBytes } from '../../lib/pow/hex.js';
@@ -8,7 +8,7 @@ import { formatMultiplier, toMultiplier } from '../../lib/pow/multiplier.js';
 import { NETWORKS } from '../../lib/pow/networks.js';
 import { meetsTarget } from '../../lib/pow/validate.js';
 import { generateWorkValueSource } from '../../scripts/gen-work-value.js';
-import { Rng, hex } from './helpers.js';
+import { hex, Rng } from './helpers.js';
 
 const NANO_SEND = 0xfffffff800000000n;
 const EPOCH_1 = 0xffffffc000000000n;
@@ -32,14 +32,70 @@ const V1_ROOT = '718CC2121C3E641059BC1C2CFC45666C99E8AE922F7A807B7D07B62C995D79E
 // spec §6
 const VECTORS: Vector[] = [
   { name: 'V1', root: V1_ROOT, work: '2b3d689bbcb21dca', value: 0xfffffff93c41ec94n, meets: ALL, nano: '1.182623871097636', banano: '75.687927750248690' },
-  { name: 'V2', root: V1_ROOT, work: '2bf29ef00786a6bc', value: 0xffffffd21c3933f4n, meets: { send: false, epoch1: true, receive: true }, nano: '0.174330860917187', banano: '11.157175098699938' },
-  { name: 'V3', root: 'E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA', work: '62f05417dd3fb691', value: 0xfffffff4000d3dacn, meets: { send: false, epoch1: true, receive: true }, nano: '0.666677891310542', banano: '42.667385043874695' },
-  { name: 'V4', root: '2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E', work: 'fa055f79fa56abcf', value: 0xfffffffcc19540e9n, meets: ALL, nano: '2.466230885829833', banano: '157.838776693109338' },
-  { name: 'V7', root: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47', work: '64277ffb135de20c', value: 0xfffffffa780aff94n, meets: ALL, nano: '1.446371567420591', banano: '92.567780314917854' },
-  { name: 'V8', root: '3F93C5CD2E314FA16702189041E68E68C07B27961BF37F0B7705145BEFBA3AA3', work: '205452237a9b01f4', value: 0xffffffff287741bfn, meets: ALL, nano: '9.501974378880858', banano: '608.126360248374908' },
+  {
+    name: 'V2',
+    root: V1_ROOT,
+    work: '2bf29ef00786a6bc',
+    value: 0xffffffd21c3933f4n,
+    meets: { send: false, epoch1: true, receive: true },
+    nano: '0.174330860917187',
+    banano: '11.157175098699938',
+  },
+  {
+    name: 'V3',
+    root: 'E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA',
+    work: '62f05417dd3fb691',
+    value: 0xfffffff4000d3dacn,
+    meets: { send: false, epoch1: true, receive: true },
+    nano: '0.666677891310542',
+    banano: '42.667385043874695',
+  },
+  {
+    name: 'V4',
+    root: '2514452A978F08D1CF76BB40B6AD064183CF275D3CC5D3E0515DC96E2112AD4E',
+    work: 'fa055f79fa56abcf',
+    value: 0xfffffffcc19540e9n,
+    meets: ALL,
+    nano: '2.466230885829833',
+    banano: '157.838776693109338',
+  },
+  {
+    name: 'V7',
+    root: 'C05B995C518530876CF8AB876FD93577955A51D05971A19CDE243514B5A25F47',
+    work: '64277ffb135de20c',
+    value: 0xfffffffa780aff94n,
+    meets: ALL,
+    nano: '1.446371567420591',
+    banano: '92.567780314917854',
+  },
+  {
+    name: 'V8',
+    root: '3F93C5CD2E314FA16702189041E68E68C07B27961BF37F0B7705145BEFBA3AA3',
+    work: '205452237a9b01f4',
+    value: 0xffffffff287741bfn,
+    meets: ALL,
+    nano: '9.501974378880858',
+    banano: '608.126360248374908',
+  },
   { name: 'V9', root: 'F1C59E6C738BB82221E082910740BADC58301F8F32291E07CCC4CDBEEAD44348', work: '205452237a9b01f4', value: 0xe4b415cbdd3dc067n, meets: NONE },
-  { name: 'V13', root: 'E2D8BD730E1512568378EC61A2367431F8AC35E66C46508CD0F9F3BCD94DE29B', work: '0000000000000000', value: 0xfffffe969af69900n, meets: { send: false, epoch1: false, receive: true }, nano: '0.022136463428063', banano: '1.416733659396007' },
-  { name: 'V14', root: '9DB2961B2D01D49C53AE6C9E513BC51AC04273CD4DAC4277F82B44B4F084A91A', work: 'b2ff948c874e7d62', value: 0xfffffffb301de30fn, meets: ALL, nano: '1.662495202500556', banano: '106.399692960035580' },
+  {
+    name: 'V13',
+    root: 'E2D8BD730E1512568378EC61A2367431F8AC35E66C46508CD0F9F3BCD94DE29B',
+    work: '0000000000000000',
+    value: 0xfffffe969af69900n,
+    meets: { send: false, epoch1: false, receive: true },
+    nano: '0.022136463428063',
+    banano: '1.416733659396007',
+  },
+  {
+    name: 'V14',
+    root: '9DB2961B2D01D49C53AE6C9E513BC51AC04273CD4DAC4277F82B44B4F084A91A',
+    work: 'b2ff948c874e7d62',
+    value: 0xfffffffb301de30fn,
+    meets: ALL,
+    nano: '1.662495202500556',
+    banano: '106.399692960035580',
+  },
   { name: 'V18', root: '3ED191EC702F384514BA35E1F9081148DF5A9AB48FE0F604B6E5B9F7177CEE32', work: 'bb6737f2daf01a2c', value: 0x74bbaa4490886de7n, meets: NONE },
 ];
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createBlock, deriveAddress, derivePublicKey, deriveSecretKey } from 'nanocurrency';
-import { parseBlock } from '../../lib/pow/block.js';
 import { encodeAccount } from '../../lib/pow/account.js';
+import { parseBlock } from '../../lib/pow/block.js';
 import { hexToBytes } from '../../lib/pow/hex.js';
 
 const NANO = ['nano_', 'xrb_'] as const;
@@ -32,7 +32,14 @@ const genesisOpen = {
   work: '62f05417dd3fb691',
   signature: SIGNATURE,
 };
-const legacySend = { type: 'send', previous: PREVIOUS, destination: address, balance: '0000007E37BE2022C0914B2680000000', work: '2bf29ef00786a6bc', signature: SIGNATURE };
+const legacySend = {
+  type: 'send',
+  previous: PREVIOUS,
+  destination: address,
+  balance: '0000007E37BE2022C0914B2680000000',
+  work: '2bf29ef00786a6bc',
+  signature: SIGNATURE,
+};
 const legacyReceive = { type: 'receive', previous: PREVIOUS, source: SOURCE, work: '2bf29ef00786a6bc', signature: SIGNATURE };
 const legacyChange = { type: 'change', previous: PREVIOUS, representative: address, work: '2bf29ef00786a6bc', signature: SIGNATURE };
 
@@ -145,7 +152,7 @@ describe('pow/block', () => {
       expect(parseBlock({ ...legacySend, previous: '0' }, NANO)?.root).to.equal('0'.repeat(64));
     });
 
-    it('needs each type\'s own fields, signature and work', () => {
+    it("needs each type's own fields, signature and work", () => {
       const cases: [Record<string, unknown>, string[]][] = [
         [genesisOpen, ['source', 'representative', 'account', 'signature', 'work']],
         [legacySend, ['previous', 'destination', 'balance', 'signature', 'work']],

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { NETWORKS, isNetworkName, maxGenerateTarget } from '../../lib/pow/networks.js';
+import { isNetworkName, maxGenerateTarget, NETWORKS } from '../../lib/pow/networks.js';
 
 describe('pow/networks', () => {
   it('has the Nano live constants of spec §4', () => {
@@ -37,18 +37,22 @@ describe('pow/networks', () => {
   it('has the beta and dev constants', () => {
     const beta = NETWORKS['nano-beta'];
     expect([beta.epoch1, beta.epoch2, beta.epoch2Receive, beta.base, beta.entry]).to.deep.equal([
-      0xfffff00000000000n, 0xfffff00000000000n, 0xffffe00000000000n, 0xfffff00000000000n, 0xffffe00000000000n,
+      0xfffff00000000000n,
+      0xfffff00000000000n,
+      0xffffe00000000000n,
+      0xfffff00000000000n,
+      0xffffe00000000000n,
     ]);
-    expect([beta.defaultDifficulty, beta.sendThreshold, beta.receiveThreshold]).to.deep.equal([
-      0xfffff00000000000n, 0xfffff00000000000n, 0xffffe00000000000n,
-    ]);
+    expect([beta.defaultDifficulty, beta.sendThreshold, beta.receiveThreshold]).to.deep.equal([0xfffff00000000000n, 0xfffff00000000000n, 0xffffe00000000000n]);
     const dev = NETWORKS['nano-dev'];
     expect([dev.epoch1, dev.epoch2, dev.epoch2Receive, dev.base, dev.entry]).to.deep.equal([
-      0xfe00000000000000n, 0xffc0000000000000n, 0xf000000000000000n, 0xffc0000000000000n, 0xf000000000000000n,
+      0xfe00000000000000n,
+      0xffc0000000000000n,
+      0xf000000000000000n,
+      0xffc0000000000000n,
+      0xf000000000000000n,
     ]);
-    expect([dev.defaultDifficulty, dev.sendThreshold, dev.receiveThreshold]).to.deep.equal([
-      0xffc0000000000000n, 0xffc0000000000000n, 0xf000000000000000n,
-    ]);
+    expect([dev.defaultDifficulty, dev.sendThreshold, dev.receiveThreshold]).to.deep.equal([0xffc0000000000000n, 0xffc0000000000000n, 0xf000000000000000n]);
     for (const net of [beta, dev]) {
       expect(net.prefixes).to.deep.equal(['nano_', 'xrb_']);
       expect(net.ports).to.deep.equal({ rpc: 7076, websocket: 7078 });

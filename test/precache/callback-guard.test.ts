@@ -11,7 +11,16 @@ const SECRET = 'a-long-shared-secret-0123456789';
 
 /** A callback body for a block that does not exist: previous is the account's real head. */
 function forged(account: string, previous: string): string {
-  const block = { type: 'state', account, previous, representative: account, balance: '0', link: '0'.repeat(64), signature: 'A'.repeat(128), work: '0'.repeat(16) };
+  const block = {
+    type: 'state',
+    account,
+    previous,
+    representative: account,
+    balance: '0',
+    link: '0'.repeat(64),
+    signature: 'A'.repeat(128),
+    work: '0'.repeat(16),
+  };
   return JSON.stringify({ account, hash: randomHash(), block: JSON.stringify(block), subtype: 'change' });
 }
 
@@ -56,7 +65,10 @@ describe('POST /callback cannot be abused', function () {
       expect((await post(gate, body)).status).to.equal(200);
       previous = (JSON.parse(body) as { hash: string }).hash;
     }
-    await until(async () => (await metric(gate, 'powgate_precache_confirmations_total{trigger="callback",outcome="unverified"}')) === 5, 'checked with the node');
+    await until(
+      async () => (await metric(gate, 'powgate_precache_confirmations_total{trigger="callback",outcome="unverified"}')) === 5,
+      'checked with the node',
+    );
     await settled(gate);
     expect((await rpc(gate.url, { action: 'work_generate', hash: head.hash })).headers.get('x-powgate-source')).to.equal('cache');
     expect(peer.generates()).to.have.length(1);
@@ -138,7 +150,10 @@ describe('the node websocket cannot be abused the same way', function () {
   this.timeout(30_000);
   it('a frame far larger than any confirmation drops the socket unread, and it reconnects', async () => {
     const node = await new FakeNode().start();
-    const gate = await startTestPowgate({ node: { rpc: node.rpcUrl, websocket: node.wsUrl }, precache: { accounts: [randomAccount()], reconnect_delay: '50ms' } });
+    const gate = await startTestPowgate({
+      node: { rpc: node.rpcUrl, websocket: node.wsUrl },
+      precache: { accounts: [randomAccount()], reconnect_delay: '50ms' },
+    });
     try {
       await until(() => gate.precache.status().websocket === 'connected', 'subscribed');
       const states: string[] = [];

@@ -64,7 +64,7 @@ describe('precache from the node HTTP callback', function () {
     });
   }
 
-  it('reads a legacy send block: its destination\'s next root is precached', async () => {
+  it("reads a legacy send block: its destination's next root is precached", async () => {
     const to = randomAccount();
     // A sender on the allow-list is trusted: its legacy block (unknown to the fake node) is read as sent.
     const gate = await start({ precache: { accounts: [to], callback_allow: ['127.0.0.1', '::1'] } });

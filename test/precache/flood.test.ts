@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Powgate } from '../../lib/server.js';
-import { FakeNode, randomAccount, randomHash, type FakeBlock } from '../fakes/node.js';
+import { type FakeBlock, FakeNode, randomAccount, randomHash } from '../fakes/node.js';
 import { SerialBackend } from '../fakes/serial-backend.js';
 import { rpc, startTestPowgate } from '../helpers/powgate.js';
 import { DEV_SEND, metric, until } from './helpers.js';

@@ -109,7 +109,7 @@ describe('precache from node websocket confirmations', function () {
     expect(node.sent('update').flatMap((u) => (u.options as { accounts_del: string[] }).accounts_del)).to.deep.equal([learned[0]]);
   });
 
-  it('a send to a tracked account queues that account\'s next root at the receive threshold (unopened: its key)', async () => {
+  it("a send to a tracked account queues that account's next root at the receive threshold (unopened: its key)", async () => {
     const unopened = randomAccount();
     const opened = randomAccount();
     const openedHead = randomHash();

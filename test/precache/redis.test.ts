@@ -41,8 +41,7 @@ describe('precache with several instances on one Redis (real server)', function 
     expect(node.subscribers()).to.equal(2);
     const block = node.block(a);
     node.confirm(block);
-    const finished = async (g: Powgate): Promise<number> =>
-      g.precache.status().jobs.done + (await metric(g, 'powgate_precache_jobs_total{outcome="skipped"}'));
+    const finished = async (g: Powgate): Promise<number> => g.precache.status().jobs.done + (await metric(g, 'powgate_precache_jobs_total{outcome="skipped"}'));
     await until(async () => (await finished(one)) + (await finished(two)) === 2, 'both instances handled the root');
     expect(peer.generates().filter((c) => c.body.hash === block.hash)).to.have.length(1);
     for (const gate of [one, two]) {

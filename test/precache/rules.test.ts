@@ -85,13 +85,25 @@ describe('precache rules', () => {
       expect(fromWebsocket({ ...message, block: { ...message.block, subtype: 'receive' } })).to.not.have.property('destination');
     });
     it('rejects what is not a block confirmation', () => {
-      for (const bad of [null, 'x', {}, { account: a, hash: H1 }, { account: a, hash: 'zz', block: { type: 'state', previous: H1 } }, { account: a, hash: H1, block: { type: 'bogus' } }]) {
+      for (const bad of [
+        null,
+        'x',
+        {},
+        { account: a, hash: H1 },
+        { account: a, hash: 'zz', block: { type: 'state', previous: H1 } },
+        { account: a, hash: H1, block: { type: 'bogus' } },
+      ]) {
         expect(fromWebsocket(bad)).to.equal(undefined);
       }
     });
     it('a callback: block as a string or an object, is_send beside it; a legacy open has no previous', () => {
       const block = { type: 'state', previous: ZERO_HASH, link_as_account: d };
-      expect(fromCallback({ account: a, hash: H1, block: JSON.stringify(block), is_send: 'true' })).to.deep.equal({ account: a, hash: H1, previous: ZERO_HASH, destination: d });
+      expect(fromCallback({ account: a, hash: H1, block: JSON.stringify(block), is_send: 'true' })).to.deep.equal({
+        account: a,
+        hash: H1,
+        previous: ZERO_HASH,
+        destination: d,
+      });
       expect(fromCallback({ account: a, hash: H1, block, subtype: 'receive' })).to.deep.equal({ account: a, hash: H1, previous: ZERO_HASH });
       expect(fromCallback({ account: a, hash: H1, block: { type: 'open', source: H2, account: a } })?.previous).to.equal(ZERO_HASH);
       expect(fromCallback({ account: a, hash: H1, block: '{broken' })).to.equal(undefined);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { LOCAL_ACTIONS } from '../../lib/rpc/actions.js';
 import { judgeForward } from '../../lib/rpc/gate.js';
 import { nodeBool, nodeGet, readAsNode } from '../../lib/rpc/node-reading.js';
-import { scalar, type RpcBody } from '../../lib/rpc/scalars.js';
+import { type RpcBody, scalar } from '../../lib/rpc/scalars.js';
 import { FUZZ_COUNT, fuzzBodies } from './node-reading/fuzz.js';
 import { loadRecords, type NodeRecord, type RecordedBody } from './node-reading/records.js';
 

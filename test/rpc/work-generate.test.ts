@@ -96,9 +96,15 @@ describe('work_generate (node-exact)', () => {
       [{ hash: V1, difficulty: 'fffffff800000000', block: '{not json' }, 'Block is invalid'],
       [{ hash: V1, difficulty: 'fffffff800000000', block: JSON.stringify({ ...STATE_OPEN, signature: undefined }) }, 'Block is invalid'],
       [{ hash: V1, difficulty: 'fffffff800000000', block: JSON.stringify(STATE_OPEN) }, 'Root mismatch for block'],
-      [{ hash: STATE_OPEN_ROOT, json_block: 'true', block: { ...STATE_OPEN, work: '62f05417dd3fb691' }, difficulty: 'fffffff000000000' }, 'Provided work is already enough for given difficulty'],
+      [
+        { hash: STATE_OPEN_ROOT, json_block: 'true', block: { ...STATE_OPEN, work: '62f05417dd3fb691' }, difficulty: 'fffffff000000000' },
+        'Provided work is already enough for given difficulty',
+      ],
       // The node reads JSON numbers as text: a numeric balance is still a valid block.
-      [{ hash: STATE_OPEN_ROOT, json_block: true, block: { ...STATE_OPEN, balance: 1000, work: '62f05417dd3fb691' }, difficulty: 'fffffff000000000' }, 'Provided work is already enough for given difficulty'],
+      [
+        { hash: STATE_OPEN_ROOT, json_block: true, block: { ...STATE_OPEN, balance: 1000, work: '62f05417dd3fb691' }, difficulty: 'fffffff000000000' },
+        'Provided work is already enough for given difficulty',
+      ],
     ];
     for (const [fields, error] of cases) {
       const { status, text } = await rpc(nano.url, { action: 'work_generate', ...fields });

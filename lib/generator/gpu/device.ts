@@ -79,9 +79,7 @@ function dawnFlags(backend: GpuBackend, adapter: string | undefined): string[] {
 
 function adapterOptions(backend: GpuBackend): GPURequestAdapterOptions {
   // OpenGL only reaches WebGPU's compatibility feature level.
-  return backend === 'opengl'
-    ? ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions)
-    : { powerPreference: 'high-performance' };
+  return backend === 'opengl' ? ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions) : { powerPreference: 'high-performance' };
 }
 
 function describeAdapter(backend: GpuBackend, info: GPUAdapterInfo | undefined): GpuAdapterInfo {
@@ -155,11 +153,10 @@ function runProbe(options: GpuOpenOptions): Promise<GpuAdapterInfo | GpuUnavaila
     return Promise.resolve({ unavailable: `the webgpu package is not installed (${loadError(err)})` });
   }
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', PROBE_SOURCE, url, JSON.stringify(backends), options.adapter ?? ''],
-      { env: eglEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SOURCE, url, JSON.stringify(backends), options.adapter ?? ''], {
+      env: eglEnv(process.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -14,11 +14,11 @@
  *   and the search goes on.
  */
 
-import { abortReason, jobArgumentError } from '../job-args.js';
 import { BackendUnavailableError } from '../../errors.js';
 import { workValue } from '../../pow/index.js';
+import { abortReason, jobArgumentError } from '../job-args.js';
 import { randomStart, rangeStart } from '../nonce-space.js';
-import { openGpu, type GpuAdapterInfo, type GpuOpenOptions, type GpuUnavailable, type OpenedGpu } from './device.js';
+import { type GpuAdapterInfo, type GpuOpenOptions, type GpuUnavailable, type OpenedGpu, openGpu } from './device.js';
 import { GpuKernel } from './kernel.js';
 import { rootFrontier } from './wgsl.js';
 
@@ -67,7 +67,6 @@ export async function openGpuGeneratorHere(options: GpuGeneratorOptions = {}): P
   }
 }
 
-
 const MIN_BATCH = 4096;
 /** Stays below 2^32 - 1 (the kernel's "no hit" marker) with room to spare. */
 const MAX_BATCH = 2 ** 31;
@@ -83,7 +82,6 @@ interface Job {
   next: bigint;
   done: boolean;
 }
-
 
 class GpuRunner implements GpuGenerator {
   readonly #jobs: Job[] = [];

@@ -7,7 +7,7 @@
  * buffers), so the device stays busy while the host maps the previous result.
  */
 
-import { NO_HIT, PARAM_HEADER_WORDS, WORKGROUP_SIZE, buildKernelSource, type GpuKernelSource } from './wgsl.js';
+import { buildKernelSource, type GpuKernelSource, NO_HIT, PARAM_HEADER_WORDS, WORKGROUP_SIZE } from './wgsl.js';
 
 // GPUBufferUsage / GPUMapMode values (the globals are not installed in Node).
 const USAGE_MAP_READ = 0x0001;

@@ -9,23 +9,21 @@
  * dispatch. Hash counts come through shared memory, updated every 50 ms.
  */
 
-import { abortReason, jobArgumentError } from '../job-args.js';
 import type { Worker } from 'node:worker_threads';
 import { BackendUnavailableError } from '../../errors.js';
+import { abortReason, jobArgumentError } from '../job-args.js';
 import { startWorker } from '../worker-thread.js';
-import { prepareEglEnv, probeGpu, type GpuAdapterInfo, type GpuUnavailable } from './device.js';
+import { type GpuAdapterInfo, type GpuUnavailable, prepareEglEnv, probeGpu } from './device.js';
 import type { GpuGenerator, GpuGeneratorOptions } from './generator.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
 export type { GpuGenerator, GpuGeneratorOptions } from './generator.js';
-
 
 interface Pending {
   readonly resolve: (nonce: bigint | undefined) => void;
   readonly reject: (err: unknown) => void;
   readonly cleanup: () => void;
 }
-
 
 /** Starts the worker and opens the GPU there; resolves with the generator or why there is none. */
 export async function openGpuGenerator(options: GpuGeneratorOptions = {}): Promise<GpuGenerator | GpuUnavailable> {
@@ -187,10 +185,7 @@ class ThreadedGpu implements GpuGenerator {
       case 'failed': {
         const p = this.#settle(m.id);
         if (!p) break;
-        const err =
-          m.error.name === 'AbortError'
-            ? new DOMException(m.error.message, 'AbortError')
-            : new BackendUnavailableError(`GPU: ${m.error.message}`);
+        const err = m.error.name === 'AbortError' ? new DOMException(m.error.message, 'AbortError') : new BackendUnavailableError(`GPU: ${m.error.message}`);
         p.reject(err);
         break;
       }
@@ -202,4 +197,3 @@ class ThreadedGpu implements GpuGenerator {
     }
   }
 }
-

@@ -20,7 +20,7 @@
  * base" is deterministic, whatever the scheduling order.
  */
 
-import { buildHashGraph, Stage, type GraphNode, type HashGraph, type Input } from '../blake2b-graph.js';
+import { buildHashGraph, type GraphNode, type HashGraph, type Input, Stage } from '../blake2b-graph.js';
 
 export const WORKGROUP_SIZE = 64;
 

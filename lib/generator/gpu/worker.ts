@@ -6,7 +6,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { openGpuGeneratorHere, type GpuGeneratorOptions } from './generator.js';
+import { type GpuGeneratorOptions, openGpuGeneratorHere } from './generator.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
 const port = parentPort;

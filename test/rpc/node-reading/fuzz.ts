@@ -19,7 +19,22 @@ function random(seed: number): () => number {
   };
 }
 
-const ACTIONS = ['stop', 'send', 'wallet_export', 'key_create', 'account_info', 'block_info', 'process', 'stats', 'work_generate', 'work_validate', 'Stop', ' process', 'process ', ''];
+const ACTIONS = [
+  'stop',
+  'send',
+  'wallet_export',
+  'key_create',
+  'account_info',
+  'block_info',
+  'process',
+  'stats',
+  'work_generate',
+  'work_validate',
+  'Stop',
+  ' process',
+  'process ',
+  '',
+];
 const WORDS = ['true', 'false', 'True', 'TRUE', 'tru', 'truex', 'fals', 'yes', 'on', ''];
 const SPACES = [' ', '\\t', '\\n', '\\r', '\\u000b', '\\f', '\\u000c', '\\u00a0', '\\u0000'];
 const TYPES = ['objects', 'counters', 'samples', ' objects', 'objects ', 'Objects', 'obj\\u0065cts', ''];

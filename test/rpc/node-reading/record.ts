@@ -15,7 +15,10 @@ if (oracle === undefined) throw new Error('usage: record.ts ORACLE_BINARY');
 
 function read(bodies: readonly string[]): NodeRecord[] {
   const input = bodies.map((b) => Buffer.from(b, 'utf8').toString('hex')).join('\n') + '\n';
-  const lines = execFileSync(oracle as string, { input, maxBuffer: 1 << 28 }).toString('utf8').trimEnd().split('\n');
+  const lines = execFileSync(oracle as string, { input, maxBuffer: 1 << 28 })
+    .toString('utf8')
+    .trimEnd()
+    .split('\n');
   if (lines.length !== bodies.length) throw new Error(`oracle answered ${lines.length} lines for ${bodies.length} bodies`);
   const text = (field: string): string | null => (field === '-' ? null : Buffer.from(field.slice(1), 'hex').toString('utf8'));
   return lines.map((line) => {
@@ -26,7 +29,10 @@ function read(bodies: readonly string[]): NodeRecord[] {
 }
 
 const corpusFile = new URL('./corpus.jsonl', import.meta.url);
-const cases = readFileSync(corpusFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { why: string; body: string });
+const cases = readFileSync(corpusFile, 'utf8')
+  .trimEnd()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { why: string; body: string });
 const corpusReadings = read(cases.map((c) => c.body));
 writeFileSync(corpusFile, cases.map((c, i) => JSON.stringify({ why: c.why, body: c.body, node: corpusReadings[i] })).join('\n') + '\n');
 
