@@ -359,6 +359,20 @@ export class WorkService {
       if (claim.role === 'lead') {
         job.lead = claim;
         delete job.follow;
+        // Another instance may have finished the root between our cache miss and this claim (it
+        // releases its lease only after its cache write): look again before calling upstream.
+        const cached = await this.#cache.getEntry(job.root);
+        if (this.#jobs.get(job.root) !== job) {
+          claim.release();
+          return;
+        }
+        if (cached !== undefined) {
+          const value = workValue(job.rootBytes, cached.work);
+          if (value >= job.target) {
+            await this.#won(job, { work: cached.work, value, source: 'cache' }, false);
+            return;
+          }
+        }
         claim.onRaise((target) => {
           if (this.#jobs.get(job.root) === job && target > job.target) this.#restart(job, target, job.tiers);
         });
