@@ -130,8 +130,14 @@ export function postStream(url: URL, body: string, timeout: number): Promise<htt
   });
 }
 
-/** Frees idle keep-alive sockets (at shutdown, so the process can exit). */
+/**
+ * Frees idle keep-alive sockets (at shutdown, so the process can exit). Only
+ * the idle ones: the agents are shared by every powgate in the process, and
+ * `Agent.destroy()` would also cut requests another instance has in flight
+ * (a forward, a peer's work_generate); those end with their own requests.
+ */
 export function closeIdleConnections(): void {
-  agents.http.destroy();
-  agents.https.destroy();
+  for (const agent of [agents.http, agents.https]) {
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
 }

@@ -52,8 +52,13 @@ class HoldingNode {
   }
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
+/** Polls `check`, failing after `ms` (an unbounded poll would keep mocha alive after a failure). */
+async function until(check: () => boolean, what: () => string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what()}: not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const REQUEST = JSON.stringify({ action: 'account_history', account: 'x' });
@@ -119,7 +124,10 @@ describe('forwarded node answers are streamed through, and forwards are bounded 
     const [node, gate] = await start(1024, { max_forwards: 2 });
     node.hold = 'all';
     const first = [rpc(gate.url, REQUEST), rpc(gate.url, REQUEST)];
-    await until(() => node.waiting.length === 2);
+    await until(
+      () => node.waiting.length === 2,
+      () => `both forwards held at the node (held: ${node.waiting.length}, forwarding: ${gate.url})`,
+    );
     const third = await rpc(gate.url, REQUEST);
     expect(third.json.error).to.equal(Message.forwardBusy('account_history'));
     expect(node.waiting).to.have.length(2);
