@@ -2,7 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import net from 'node:net';
 import type { RawMap } from '../lib/config/index.js';
-import { bytesToHex, formatWorkHex, workValue } from '../lib/pow/index.js';
+import { bytesToHex, formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import type { ProbeReading } from './probe.js';
 
 export const DEV_ENTRY = 0xf000000000000000n;
@@ -126,4 +126,13 @@ export function redisCommandStats(url = process.env.REDIS_URL ?? 'redis://127.0.
     });
     socket.on('error', reject);
   });
+}
+
+/**
+ * A node's `work_validate` answer for `hash` and `work`, as far as powgate reads it (its idle probe of an
+ * rpc peer checks `difficulty`): bench peers answer it, or the probe opens their circuit.
+ */
+export function workValidateAnswer(hash: string, work: string): string {
+  const value = workValue(hexToBytes(hash), parseWorkHex(work) ?? 0n);
+  return JSON.stringify({ valid_all: '1', valid_receive: '1', difficulty: formatWorkHex(value) });
 }

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type MqttClient } from 'mqtt';
+import { workValidateAnswer } from './harness.js';
 
 type Message =
   | { mode: 'mqtt'; url: string; count: number; table: Record<string, string>; username?: string; password?: string }
@@ -55,8 +56,9 @@ async function rpcPeers(m: Extract<Message, { mode: 'rpc' }>): Promise<string[]>
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const parsed = JSON.parse(body) as { action: string; hash: string };
+        const parsed = JSON.parse(body) as { action: string; hash: string; work?: string };
         if (parsed.action === 'work_cancel') return res.end('{}');
+        if (parsed.action === 'work_validate') return res.end(workValidateAnswer(parsed.hash, parsed.work ?? '0'));
         const work = m.table[parsed.hash.toUpperCase()] ?? m.table[parsed.hash];
         res.setHeader('content-type', 'application/json');
         res.end(work === undefined ? '{"error":"unknown root"}' : JSON.stringify({ work, hash: parsed.hash }));

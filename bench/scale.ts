@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { runCannon } from './cannon.js';
 import { loopbackHaproxyConfig } from './haproxy.js';
-import { DIFFICULTY, fmt, generateBody, precompute, ratio, row, verdict } from './harness.js';
+import { DIFFICULTY, fmt, generateBody, precompute, ratio, row, verdict, workValidateAnswer } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/powgate.js', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,7 +49,11 @@ class CountingPeer {
       const answer = (o: object): void => {
         if (!res.destroyed) res.end(JSON.stringify(o));
       };
-      if (msg.action !== 'work_generate') return answer({ valid_all: '1', valid_receive: '1', valid: '1', success: '' });
+      if (msg.action === 'work_validate') {
+        if (!res.destroyed) res.end(workValidateAnswer(msg.hash, msg.work ?? '0'));
+        return;
+      }
+      if (msg.action !== 'work_generate') return answer({ success: '' });
       const first = !this.calls.has(msg.hash);
       this.calls.set(msg.hash, (this.calls.get(msg.hash) ?? 0) + 1);
       if (first && this.held.has(msg.hash)) return; // the leader's call: never answered (it is killed)
