@@ -118,21 +118,25 @@ describe('hub and powgate workers in separate network namespaces', function () {
       if (h?.workers.filter((w) => w.present === true).length === spaces.length) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (let i = 0; i < 6; i++) {
+    // Jobs until each worker has been credited once (accepted, or late): the faster one may win
+    // several in a row, and a loser cancelled in time sends nothing. Bounded: 60 jobs.
+    const credited = async (): Promise<number[]> => {
+      const report = (await gate.monitor.report()).hubs[0];
+      return accounts.map((a) => {
+        const w = report?.workers.find((x) => x.account === a);
+        return (w?.accepted.ondemand ?? 0) + (w?.late.ondemand ?? 0);
+      });
+    };
+    let jobs = 0;
+    while (jobs < 60 && !(await credited()).every((n) => n > 0)) {
       const res = await rpc(gate.url, { action: 'work_generate', hash: randomRoot(), difficulty: 'ffc0000000000000' });
       expect(res.headers.get('x-powgate-source'), res.text).to.equal('hub');
+      jobs++;
     }
     const h = (await gate.monitor.report()).hubs[0];
     expect(h?.workersConnected).to.equal(spaces.length);
-    const accepted = accounts.map((a) => {
-      const w = h?.workers.find((x) => x.account === a);
-      return (w?.accepted.ondemand ?? 0) + (w?.late.ondemand ?? 0);
-    });
-    // Every job went to both; each worker's result was accepted or came in late.
-    expect(
-      accepted.every((n) => n > 0),
-      JSON.stringify(h?.workers),
-    ).to.equal(true);
-    expect(h?.results.accepted.ondemand).to.equal(6);
+    // Each worker reached the hub over its own veth and had a result taken.
+    expect((await credited()).every((n) => n > 0), JSON.stringify(h?.workers)).to.equal(true);
+    expect(h?.results.accepted.ondemand).to.equal(jobs);
   });
 });
