@@ -136,7 +136,10 @@ describe('hub and powgate workers in separate network namespaces', function () {
     const h = (await gate.monitor.report()).hubs[0];
     expect(h?.workersConnected).to.equal(spaces.length);
     // Each worker reached the hub over its own veth and had a result taken.
-    expect((await credited()).every((n) => n > 0), JSON.stringify(h?.workers)).to.equal(true);
+    expect(
+      (await credited()).every((n) => n > 0),
+      JSON.stringify(h?.workers),
+    ).to.equal(true);
     expect(h?.results.accepted.ondemand).to.equal(jobs);
   });
 });
