@@ -136,3 +136,12 @@ export function workValidateAnswer(hash: string, work: string): string {
   const value = workValue(hexToBytes(hash), parseWorkHex(work) ?? 0n);
   return JSON.stringify({ valid_all: '1', valid_receive: '1', difficulty: formatWorkHex(value) });
 }
+
+/** A loopback port free right now (bound and released), for a server the bench starts itself. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -22,6 +22,7 @@ import { createHubBackend } from '../lib/hub/backend.js';
 import { createEmbeddedTransport } from '../lib/hub/embedded.js';
 import { startWorker } from '../lib/hub/worker.js';
 import { encodeAccount, meetsTarget, NETWORKS } from '../lib/pow/index.js';
+import { freePort } from './harness.js';
 import { type LoadResult, runLoad } from './load.js';
 
 export interface HubBenchContext {
@@ -37,14 +38,6 @@ export interface HubBenchContext {
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
 async function startMosquitto(): Promise<{ url: string; stop: () => void } | undefined> {

@@ -21,20 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { runCannon } from './cannon.js';
 import { loopbackHaproxyConfig } from './haproxy.js';
-import { DIFFICULTY, fmt, generateBody, precompute, ratio, row, verdict, workValidateAnswer } from './harness.js';
+import { DIFFICULTY, fmt, freePort, generateBody, precompute, ratio, row, verdict, workValidateAnswer } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/powgate.js', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The lease period of lib/cache/redis-coordinator.ts: a dead leader's lease lasts at most this. */
 const LEASE_MS = 3000;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An RPC work peer that counts work_generate per root; `hold` roots are answered only when released. */
 class CountingPeer {

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { loopbackHaproxyConfig } from '../bench/haproxy.js';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
+import { freePort } from './helpers/ports.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -189,14 +190,6 @@ describe('deploy/: the files an operator starts powgate with', function () {
 });
 
 // ---- The compose topology without containers: HAProxy (Debian's) in front of three powgate processes.
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Proc {
   readonly proc: ChildProcess;

@@ -6,17 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
+import { freePort } from './helpers/ports.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin/powgate.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;

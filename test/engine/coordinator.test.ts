@@ -7,6 +7,7 @@ import { type JobCoordinator, SOLO } from '../../lib/cache/job-coordinator.js';
 import { redisCoordinator } from '../../lib/cache/redis-coordinator.js';
 import { INSTANCE, WorkService } from '../../lib/engine/service.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
+import { freePort } from '../helpers/ports.js';
 import { randomRoot } from '../helpers/powgate.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -212,14 +213,6 @@ describe('engine: the cache write window', () => {
 });
 
 // ---- Redis stopped mid-test: every request still answered (each instance on its own).
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('engine: leases when Redis goes away', function () {
   this.timeout(30_000);

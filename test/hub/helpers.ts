@@ -5,20 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { encodeAccount, hexToBytes, workValue } from '../../lib/pow/index.js';
+import { freePort } from '../helpers/ports.js';
+
+export { freePort };
 
 /** The machine's Mosquitto (anonymous, loopback); .ci/run starts one when none answers. */
 export const MOSQUITTO_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
 export function randomAccount(prefix = 'nano_'): string {
   return encodeAccount(crypto.getRandomValues(new Uint8Array(32)), prefix);
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {

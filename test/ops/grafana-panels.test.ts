@@ -5,20 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Powgate } from '../../lib/server.js';
+import { freePort } from '../helpers/ports.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
 const DASHBOARD = JSON.parse(readFileSync(new URL('../../config/grafana-dashboard.json', import.meta.url), 'utf8')) as {
   panels: Array<{ id: number; title: string; targets?: Array<{ expr: string }> }>;
 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface QueryAnswer {
   status: string;
