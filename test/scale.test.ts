@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { FakeRpcPeer } from './fakes/rpc-peer.js';
 import { freePort } from './helpers/ports.js';
 import { randomRoot, rpc } from './helpers/powgate.js';
+import { startPrivateRedis } from './helpers/private-redis.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin/powgate.js', import.meta.url));
 
@@ -53,18 +54,11 @@ describe('several instances on one Redis behave as one (three powgate processes)
   }
 
   before(async function () {
-    const port = await freePort();
-    redisUrl = `redis://127.0.0.1:${port}`;
     // A Redis of this test's own: one test stops it.
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const missing = await new Promise<boolean>((resolve) => {
-      redis?.once('error', () => resolve(true));
-      setTimeout(() => resolve(false), 300);
-    });
-    if (missing) {
-      if (process.env.CI) throw new Error('redis-server is missing: .ci/run installs it');
-      this.skip();
-    }
+    const own = await startPrivateRedis();
+    if (own === undefined) return this.skip();
+    redis = own.process;
+    redisUrl = own.url;
     peer = await new FakeRpcPeer().start();
     for (let i = 0; i < 3; i++) await start();
   });

@@ -7,8 +7,8 @@ import { type JobCoordinator, SOLO } from '../../lib/cache/job-coordinator.js';
 import { redisCoordinator } from '../../lib/cache/redis-coordinator.js';
 import { INSTANCE, WorkService } from '../../lib/engine/service.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
-import { freePort } from '../helpers/ports.js';
 import { randomRoot } from '../helpers/powgate.js';
+import { startPrivateRedis } from '../helpers/private-redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEV = 0xf000000000000000n;
@@ -220,17 +220,10 @@ describe('engine: leases when Redis goes away', function () {
   let url = '';
 
   before(async function () {
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const failed = await new Promise<boolean>((resolve) => {
-      redis?.once('error', () => resolve(true));
-      setTimeout(() => resolve(false), 300);
-    });
-    if (failed) {
-      if (process.env.CI) throw new Error('redis-server is missing: .ci/run installs it');
-      this.skip();
-    }
+    const own = await startPrivateRedis();
+    if (own === undefined) return this.skip();
+    redis = own.process;
+    url = own.url;
   });
 
   after(() => {
