@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import type { Backend, WorkJob } from '../../lib/backends/types.js';
 import { createWorkCache, type WorkCache } from '../../lib/cache/index.js';
