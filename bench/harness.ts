@@ -1,6 +1,9 @@
 /** What the bench sections share: server child processes, their config, work tables and table formatting. */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { RawMap } from '../lib/config/index.js';
 import { bytesToHex, formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import type { ProbeReading } from './probe.js';
@@ -44,6 +47,9 @@ export async function spawnServer(message: object): Promise<Child> {
   };
 }
 
+/** The ledger's data directory of every bench server (hub configs open one): a temp dir, never ./powgate-data. */
+const BENCH_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'powgate-bench-data-'));
+
 /** A server's config as YAML would write it; the child process loads it with configFromRaw. */
 export function config(backends: RawMap, extra: { websocket?: string; precache?: RawMap; observability?: boolean; cache?: RawMap } = {}): RawMap {
   const observability = extra.observability ?? true;
@@ -59,6 +65,7 @@ export function config(backends: RawMap, extra: { websocket?: string; precache?:
     log: { level: 'silent' },
     metrics: { enabled: observability },
     dashboard: { enabled: observability },
+    ledger: { data_dir: BENCH_DATA_DIR },
   };
 }
 

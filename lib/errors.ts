@@ -41,6 +41,17 @@ export const Message = {
   callbackRateLimited: 'Too many callbacks: more than precache.callback_rate a second',
   callbackNotJson: 'Callback body is not JSON',
   callbackNotBlock: 'Callback body is not a node block callback: expected account, hash and block',
+  databaseOpen: (where: string, detail: string) => `Cannot open the database ${where}: ${detail}`,
+  databaseMigration: (component: string, version: number | string, detail: string) =>
+    `Database migration ${component} step ${version} failed (rolled back): ${detail}`,
+  databaseNewer: (component: string, applied: number | string, known: number | string) =>
+    `Database schema of ${component} is at version ${applied}, newer than this powgate knows (${known}): run the newer powgate or restore a backup`,
+  databaseStatement: (detail: string) => `Database statement failed: ${detail}`,
+  databaseClosed: 'The database is closed',
+  databaseTransactionOver: 'The transaction has ended: use the database, not this transaction, from here on',
+  databaseNestedTransaction: 'A statement was sent to the database from inside one of its transactions: use the transaction it handed over',
+  databaseUrl: (scheme: string) => `ledger.url: expected sqlite:///path, a file path or postgres://..., found a ${scheme}: URL`,
+  databaseSqlitePath: 'ledger.url: sqlite: needs a file path (sqlite:///var/lib/powgate/powgate.db)',
 } as const;
 
 /** Every code, with what it means; each has its own subclass below, the only way to build one. */
@@ -56,6 +67,7 @@ export const ERROR_CODES = {
   INVALID_WORK: "a backend's work is below the target",
   CACHE: 'the cache store failed; requests are served as misses',
   NO_BACKEND: 'every tier failed, or no backend can serve the difficulty',
+  DATABASE: 'the ledger database (SQLite or PostgreSQL) could not be opened, migrated or used',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -149,6 +161,13 @@ export class CacheError extends PowgateError {
 export class NoBackendError extends PowgateError {
   constructor(message: string) {
     super('NO_BACKEND', message);
+  }
+}
+
+/** The ledger's database failed: opening, a migration, or a statement. */
+export class DatabaseError extends PowgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE', message, options);
   }
 }
 

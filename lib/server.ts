@@ -16,6 +16,7 @@ import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
 import { isHubBackend } from './hub/index.js';
 import { createHubMetrics } from './hub/metrics.js';
+import { needsDatabase, openDatabase, type SqlDatabase } from './ledger/index.js';
 import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
 import { createMetrics } from './metrics/index.js';
@@ -60,6 +61,8 @@ export interface Powgate {
   readonly events: Telemetry;
   /** Precache state and counts, as the dashboard and /api/status show them. */
   readonly precache: { status(): PrecacheStatus };
+  /** The ledger's database (lib/ledger), when a part needs one (`needsDatabase`). */
+  readonly database?: SqlDatabase;
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
   close(): Promise<void>;
 }
@@ -97,6 +100,20 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
 
   // Outbound keep-alive sockets (rpc peers, node lookups, forwards) go last.
   stack.defer('outbound connections', closeIdleConnections);
+
+  // The ledger's database, only when a part needs it (a start without one creates no file).
+  // Registered early so it closes late: whatever writes to it flushes first.
+  const database = needsDatabase(config)
+    ? await openDatabase({
+        url: config.ledger.url,
+        dataDir: config.ledger.dataDir,
+        onError: (err) => logger.warn({ err: err.message }, 'ledger database connection lost; the pool reconnects'),
+      })
+    : undefined;
+  if (database !== undefined) {
+    stack.defer('database', () => database.close());
+    logger.info({ database: database.label }, 'ledger database open');
+  }
 
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
@@ -275,6 +292,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     registry,
     events,
     precache: precacheView,
+    ...(database === undefined ? {} : { database }),
     close() {
       closing ??= stack.close(drainTimeout + ANSWER_GRACE + CLOSE_BOUND).then((report) => reportClose(logger, report, 'powgate stopped'));
       return closing;

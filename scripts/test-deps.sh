@@ -3,7 +3,7 @@
 # pretest runs this) passes on a fresh Debian machine with nothing installed by hand: a Redis that
 # answers at $REDIS_URL (started here when none does), Chromium for the dashboard test, Mesa's EGL and
 # llvmpipe for the GPU tests, promtool and prometheus for the alert-rule and Grafana-panel tests, systemd-analyze
-# and haproxy for the deploy/ tests. Packages come from Debian's apt (as
+# and haproxy for the deploy/ tests, PostgreSQL (trust on loopback) for the ledger tests. Packages come from Debian's apt (as
 # root, or through sudo). Each check is cheap when the thing is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,4 +93,24 @@ if ! mqtt_answers; then
   mosquitto -d -c /tmp/powgate-test-mosquitto.conf
   for _ in $(seq 1 50); do mqtt_answers && break; sleep 0.1; done
   mqtt_answers || { echo "test-deps: mosquitto did not start"; exit 1; }
+fi
+
+# The ledger tests run against PostgreSQL too (test/helpers/databases.ts): a server on 127.0.0.1:5432
+# where the postgres superuser gets in without a password (trust on loopback), as CI machines set it up.
+# Debian's postgresql package brings a cluster; pg_ctlcluster starts it without systemd.
+pg_answers() { timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5432' 2>/dev/null; }
+if ! pg_answers; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    apt_install postgresql
+  fi
+  PG_VERSION="$(ls /etc/postgresql | sort -V | tail -1)"
+  PG_HBA="/etc/postgresql/$PG_VERSION/main/pg_hba.conf"
+  # Trust for the tests' loopback connections, added once, before the other rules (first match wins).
+  if ! grep -q '^host all all 127.0.0.1/32 trust' "$PG_HBA"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all all trust' "$PG_HBA"
+  fi
+  echo "test-deps: starting PostgreSQL $PG_VERSION on 127.0.0.1:5432"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start || true
+  for _ in $(seq 1 100); do pg_answers && break; sleep 0.1; done
+  pg_answers || { echo "test-deps: PostgreSQL did not start"; exit 1; }
 fi

@@ -29,6 +29,11 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   forwardBusy: ['<action>'],
   timeout: ['<root>', '<s>'],
   generationFailed: ['<backend>: <reason>; …'],
+  databaseOpen: ['<where>', '<reason>'],
+  databaseMigration: ['<component>', '<n>', '<reason>'],
+  databaseNewer: ['<component>', '<n>', '<m>'],
+  databaseStatement: ['<reason>'],
+  databaseUrl: ['<scheme>'],
 };
 
 /** The error classes of the catalogue, each built once with placeholder arguments. */

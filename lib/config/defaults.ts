@@ -67,6 +67,8 @@ export const DEFAULTS = deepFreeze({
   log: { level: 'info' },
   metrics: { enabled: true },
   dashboard: { enabled: true },
+  /** data_dir relative to the config file's directory (the working directory without a file). */
+  ledger: { dataDir: 'powgate-data' },
   precache: {
     enabled: true,
     accountTtl: 30 * DAY,

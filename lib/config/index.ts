@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type CliArgs, parseArgs } from './cli.js';
 import { CONFIG_FILE_VAR, DEFAULTS_FILE_VAR, readEnv } from './env.js';
@@ -20,6 +21,7 @@ export type {
   BoompowBackendConfig,
   Config,
   DpowBackendConfig,
+  LedgerConfig,
   LocalBackendConfig,
   PrecacheConfig,
   RpcBackendConfig,
@@ -49,7 +51,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const defaults = env[DEFAULTS_FILE_VAR] || undefined;
   const raw = defaults === undefined ? {} : await readConfigFile(defaults, env);
   if (file !== undefined) deepMerge(raw, await readConfigFile(file, env));
-  return configFrom(raw, env, args, options.onWarning);
+  return configFrom(raw, env, args, options.onWarning, file === undefined ? undefined : path.dirname(path.resolve(file)));
 }
 
 /**
@@ -65,7 +67,7 @@ export function configFromRaw(raw: RawMap, options: LoadConfigOptions = {}): Con
   return configFrom(raw, options.env ?? {}, args, options.onWarning);
 }
 
-function configFrom(fileRaw: RawMap, env: Env, args: CliArgs, onWarning?: (message: string) => void): Config {
+function configFrom(fileRaw: RawMap, env: Env, args: CliArgs, onWarning?: (message: string) => void, configDir?: string): Config {
   const warn = onWarning ?? ((message: string) => process.emitWarning(message, 'DeprecationWarning'));
   const renames: Renames = new Map();
   const file = structuredClone(fileRaw);
@@ -74,7 +76,7 @@ function configFrom(fileRaw: RawMap, env: Env, args: CliArgs, onWarning?: (messa
   applyRenames(envLayer.overlay, envLayer.sources, renames, warn);
   const { raw, sources } = mergeSources(file, envLayer, args);
   try {
-    return deepFreeze(normalizeConfig(raw));
+    return deepFreeze(normalizeConfig(raw, configDir));
   } catch (err) {
     throw err instanceof ConfigError ? asWritten(err, sources, renames) : err;
   }

@@ -3,13 +3,14 @@ import { isNetworkName, NETWORKS } from '../pow/networks.js';
 import { normalizeBackends } from './backends.js';
 import { DEFAULTS } from './defaults.js';
 import { describe } from './describe.js';
+import { normalizeLedger } from './ledger.js';
 import { boolean, duration, hex64, integer, list, listenAddress, MAX_TIMER_MS, number, oneOf, type Parser, pattern, size, url } from './parse.js';
 import { normalizePrecache } from './precache.js';
 import { isUnset, optional, type RawMap, section, withDefault } from './shape.js';
 import { defaultTiers, normalizeTiers } from './tiers.js';
 import type { Config } from './types.js';
 
-const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'precache', 'log', 'metrics', 'dashboard'];
+const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'precache', 'log', 'metrics', 'dashboard', 'ledger'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Answered by powgate itself; listing one in rpc.allow would be a misunderstanding. */
 const OWN_ACTIONS = new Set(['work_generate', 'work_cancel', 'work_validate']);
@@ -49,8 +50,11 @@ const cacheUrl: Parser<string> = (value, path) => {
   return text;
 };
 
-/** The one place raw (merged, snake_case) input becomes a Config. */
-export function normalizeConfig(raw: RawMap): Config {
+/**
+ * The one place raw (merged, snake_case) input becomes a Config. `configDir`:
+ * the config file's directory, which relative data paths are resolved against.
+ */
+export function normalizeConfig(raw: RawMap, configDir?: string): Config {
   const top = section(raw, '', TOP_LEVEL);
 
   const node = section(top.node, 'node', ['rpc', 'websocket', 'timeout']);
@@ -122,5 +126,6 @@ export function normalizeConfig(raw: RawMap): Config {
       ...(metricsListen === undefined ? {} : { listen: metricsListen }),
     },
     dashboard: { enabled: withDefault(dashboard, 'enabled', 'dashboard', boolean, DEFAULTS.dashboard.enabled) },
+    ledger: normalizeLedger(top.ledger, 'ledger', configDir),
   };
 }

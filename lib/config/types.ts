@@ -68,6 +68,15 @@ export interface Config {
     /** Serve the dashboard page and `/api/status`. */
     readonly enabled: boolean;
   };
+  readonly ledger: LedgerConfig;
+}
+
+/** Where the ledger's database lives (lib/ledger/db.ts); opened only when a part needs it. */
+export interface LedgerConfig {
+  /** `sqlite:///path/file.db`, a file path, or `postgres://…`; unset: `<dataDir>/powgate.db`. */
+  readonly url?: string;
+  /** Absolute: resolved against the config file's directory (or the working directory without one). */
+  readonly dataDir: string;
 }
 
 export interface PrecacheConfig {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { DEFAULT_RPC_ALLOW, loadConfig } from '../../lib/config/index.js';
 import { loadYaml } from './helpers.js';
@@ -35,6 +36,7 @@ describe('config defaults', () => {
       log: { level: 'info' },
       metrics: { enabled: true },
       dashboard: { enabled: true },
+      ledger: { dataDir: path.resolve('powgate-data') },
     });
   });
 

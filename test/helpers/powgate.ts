@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -26,7 +29,16 @@ export interface TestConfig {
   readonly log?: RawMap;
   readonly metrics?: RawMap;
   readonly dashboard?: RawMap;
+  readonly ledger?: RawMap;
 }
+
+/**
+ * The ledger's data directory for every test powgate of this process that
+ * opens a database (a hub backend): a temp dir, never ./powgate-data, removed
+ * when the process exits. A test that reads the ledger gives its own.
+ */
+const TEST_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'powgate-test-data-'));
+process.once('exit', () => rmSync(TEST_DATA_DIR, { recursive: true, force: true }));
 
 /** Loopback, port 0, a memory cache, silent logs, short timers: what most tests want. */
 const TEST_BASE: RawMap = {
@@ -39,6 +51,7 @@ const TEST_BASE: RawMap = {
   // Idle probes off unless a test turns them on: they would add calls to the fakes' counts.
   breaker: { cooldown: '5s', max_cooldown: '1m', probe_interval: '0s' },
   log: { level: 'silent' },
+  ledger: { data_dir: TEST_DATA_DIR },
 };
 
 /**

@@ -1,0 +1,24 @@
+import type { Config } from '../config/types.js';
+
+export {
+  type DatabaseLocation,
+  DEFAULT_DATABASE_FILE,
+  databaseLocation,
+  isUniqueViolation,
+  locationLabel,
+  type OpenDatabaseOptions,
+  openDatabase,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlValue,
+} from './db.js';
+
+/**
+ * Whether a powgate with this config opens the ledger's database: when a part
+ * needs it (a hub backend, whose results the ledger records) or the operator
+ * named one (`ledger.url`). Otherwise nothing is opened and no file is made.
+ * Services (their keys and quotas) add their own reason here.
+ */
+export function needsDatabase(config: Config): boolean {
+  return config.ledger.url !== undefined || Object.values(config.backends).some((backend) => backend.type === 'hub');
+}
