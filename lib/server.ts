@@ -123,10 +123,16 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       stack.defer(`backend ${name}`, () => backend.close());
     }
   }
+  // Hub backends report their workers; their worker results join the one telemetry stream, where
+  // every view (and the ledger) reads them. Subscribed before the brokers start, so none is missed.
+  const hubs = [...backends.values()].filter(isHubBackend);
+  for (const hub of hubs)
+    stack.defer(
+      `hub ${hub.name} results`,
+      hub.onResult((e) => events.emit('hubResult', e)),
+    );
   // A failure here (gpu: on without a GPU) unwinds the stack like any other.
   await startBackends(backends.values(), logger);
-  // Hub backends (started above: their brokers listen or are reached) report their workers.
-  const hubs = [...backends.values()].filter(isHubBackend);
   const tiers = resolveChain(config.tiers, backends);
   refuseUselessChain(tiers, network, config.work.defaultDifficulty);
   // Precache keeps the chain's order and tiers, restricted to the backends it may use.

@@ -10,6 +10,7 @@ import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
 import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
 import { abortError } from '../net/error-text.js';
 import { decodeAccount, type NetworkParams } from '../pow/index.js';
+import type { HubResultEvent, ResultOutcome } from './events.js';
 import {
   formatClientStats,
   formatStatistics,
@@ -21,7 +22,7 @@ import {
   typeOfTopic,
   type WorkType,
 } from './protocol.js';
-import { type ResultOutcome, WorkerRoster, type WorkerView } from './roster.js';
+import { WorkerRoster, type WorkerView } from './roster.js';
 import type { HubTransport } from './transport.js';
 
 export interface HubBackendOptions {
@@ -40,14 +41,6 @@ export interface HubBackendOptions {
   readonly now?: () => number;
 }
 
-export interface HubResultEvent {
-  readonly backend: string;
-  readonly type: WorkType;
-  readonly outcome: ResultOutcome;
-  /** Publish to result, accepted results only. */
-  readonly seconds?: number;
-}
-
 export interface HubStatus {
   readonly name: string;
   readonly broker: 'embedded' | 'external';
@@ -61,7 +54,6 @@ export interface HubStatus {
   readonly workersSeen: number;
   readonly workerTtlSeconds: number;
   readonly jobsPending: number;
-  readonly results: Readonly<Record<ResultOutcome, { readonly ondemand: number; readonly precache: number }>>;
   /** Top workers by accepted results. */
   readonly workers: readonly WorkerView[];
 }
@@ -73,8 +65,12 @@ export interface HubBackend extends Backend {
   /** Resolves when the broker listens (embedded) or answered or `connectWait` passed (external). */
   start(): Promise<void>;
   hubStatus(top?: number): HubStatus;
-  /** One call per counted result (metrics). */
-  onResult(listener: (event: HubResultEvent) => void): void;
+  /**
+   * One call per counted result, synchronously, in the order results arrive.
+   * The composition root puts them on the telemetry stream (`hubResult`),
+   * where every view reads them. Returns the unsubscribe.
+   */
+  onResult(listener: (event: HubResultEvent) => void): () => void;
 }
 
 interface Pending {
@@ -82,15 +78,24 @@ interface Pending {
   /** The engine's gate for this job: the hub only asks it whether a result wins. */
   readonly accepts: (work: bigint) => boolean;
   readonly type: WorkType;
+  readonly target: bigint;
   readonly published: number;
   readonly resolve: (work: bigint) => void;
   readonly reject: (err: unknown) => void;
 }
 
+interface Slot {
+  readonly jobs: Set<Pending>;
+  /** Accounts that already sent a usable result for the root: a second one is a duplicate. */
+  readonly submitted: Set<string>;
+  /** The highest target asked for the root. */
+  target: bigint;
+}
+
 interface Finished {
   readonly type: WorkType;
-  /** Accounts that already sent a result for the root: a second one is a duplicate. */
   readonly submitted: Set<string>;
+  readonly target: bigint;
 }
 
 /** Roots remembered after their job ends, to tell late and duplicate results from unrequested ones. */
@@ -102,17 +107,44 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
   const { transport, network } = options;
   const now = options.now ?? Date.now;
   const roster = new WorkerRoster({ maxWorkers: options.maxWorkers, now });
-  const pending = new Map<string, { jobs: Set<Pending>; submitted: Set<string> }>();
+  const pending = new Map<string, Slot>();
   const recent = new Map<string, Finished>();
-  const listeners: Array<(event: HubResultEvent) => void> = [];
+  let listeners: ReadonlyArray<(event: HubResultEvent) => void> = [];
   const won = { ondemand: 0, precache: 0 };
   let timers: NodeJS.Timeout[] = [];
   let closed = false;
   let started: Promise<void> | undefined;
 
-  const count = (account: string | undefined, type: WorkType, outcome: ResultOutcome, ms?: number) => {
-    const counts = roster.result(account, type, outcome, ms);
-    const event: HubResultEvent = { backend: name, type, outcome, ...(ms === undefined ? {} : { seconds: ms / 1000 }) };
+  const validAccount = (account: string): boolean => decodeAccount(account, network.prefixes) !== undefined;
+
+  /** What a result was, beside its outcome: the fields of its event. */
+  interface Counted {
+    readonly account?: string | undefined;
+    readonly root?: string;
+    readonly difficulty?: bigint | undefined;
+    readonly work?: bigint;
+    readonly ms?: number;
+    readonly reason?: string;
+  }
+
+  /** Counts one result against its worker (a valid account only) and tells the listeners. */
+  const count = (type: WorkType, outcome: ResultOutcome, counted: Counted) => {
+    const { account, ms } = counted;
+    const accountValid = account !== undefined && validAccount(account);
+    const counts = accountValid ? roster.result(account, type, outcome, ms) : undefined;
+    const event: HubResultEvent = {
+      backend: name,
+      type,
+      outcome,
+      ...(account === undefined ? {} : { account }),
+      accountValid,
+      ...(counted.root === undefined ? {} : { root: counted.root }),
+      ...(counted.difficulty === undefined ? {} : { difficulty: counted.difficulty }),
+      ...(counted.work === undefined ? {} : { work: counted.work }),
+      at: now(),
+      ...(ms === undefined ? {} : { seconds: ms / 1000 }),
+      ...(counted.reason === undefined ? {} : { reason: counted.reason }),
+    };
     for (const l of listeners) l(event);
     return counts;
   };
@@ -132,16 +164,14 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     if (entry === undefined || !entry.jobs.delete(job)) return;
     if (entry.jobs.size > 0) return;
     pending.delete(job.root);
-    remember(job.root, { type: job.type, submitted: entry.submitted });
+    remember(job.root, { type: job.type, submitted: entry.submitted, target: entry.target });
     transport.publish(TOPICS.cancel(job.type), job.root, 0);
   };
-
-  const validAccount = (account: string): boolean => decodeAccount(account, network.prefixes) !== undefined;
 
   const onResult = (topicType: WorkType, payload: string): void => {
     const parsed = parseResult(payload);
     if (!parsed.ok) {
-      count(parsed.account, topicType, 'invalid');
+      count(topicType, 'invalid', { account: parsed.account, reason: parsed.reason });
       return;
     }
     const { hash, work, account } = parsed;
@@ -149,43 +179,40 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     if (entry === undefined) {
       const finished = recent.get(hash);
       if (finished === undefined) {
-        count(account, topicType, 'invalid');
+        count(topicType, 'invalid', { account, root: hash, work, reason: 'no job for this root' });
         return;
       }
       // The work type comes from the job, not from the topic the worker chose.
       const repeat = finished.submitted.has(account);
       if (!repeat && finished.submitted.size < SUBMITTERS) finished.submitted.add(account);
-      count(account, finished.type, repeat ? 'duplicate' : 'late');
+      count(finished.type, repeat ? 'duplicate' : 'late', { account, root: hash, difficulty: finished.target, work });
       return;
     }
     const first = entry.jobs.values().next().value as Pending;
     if (entry.submitted.has(account)) {
-      count(account, first.type, 'duplicate');
+      count(first.type, 'duplicate', { account, root: hash, difficulty: entry.target, work });
       return;
     }
     // The engine's gate decides (job.accepts); the hub only learns whether this result wins.
     const met = [...entry.jobs].filter((job) => job.accepts(work));
     if (met.length === 0) {
-      count(account, first.type, 'invalid');
+      count(first.type, 'invalid', { account, root: hash, difficulty: entry.target, work, reason: 'below the target' });
       return;
     }
     // Only a usable result makes a later one from the same account a duplicate.
     if (entry.submitted.size < SUBMITTERS) entry.submitted.add(account);
     const type = met.some((job) => job.type === 'ondemand') ? 'ondemand' : 'precache';
     const ms = now() - Math.min(...met.map((job) => job.published));
+    const difficulty = met.reduce((max, job) => (job.target > max ? job.target : max), 0n);
     for (const job of met) {
       settle(job);
       job.resolve(work);
     }
     won[type]++;
-    if (!validAccount(account)) {
-      // Usable work, but nobody to credit: DPoW answers with this text.
-      count(undefined, type, 'accepted', ms);
-      transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
-      return;
-    }
-    const counts = count(account, type, 'accepted', ms);
-    if (counts !== undefined) transport.publish(TOPICS.client(account), formatClientStats(counts, hash), 0);
+    const counts = count(type, 'accepted', { account, root: hash, difficulty, work, ms });
+    // Usable work, but nobody to credit: DPoW answers with this text.
+    if (counts === undefined) transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
+    else transport.publish(TOPICS.client(account), formatClientStats(counts, hash), 0);
   };
 
   const onPresence = (account: string, payload: string): void => {
@@ -253,6 +280,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
           root: job.root,
           accepts: job.accepts,
           type,
+          target: job.target,
           published: now(),
           resolve: (work) => {
             done();
@@ -276,8 +304,10 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         }
         let slot = pending.get(job.root);
         if (slot === undefined) {
-          slot = { jobs: new Set(), submitted: recent.get(job.root)?.submitted ?? new Set() };
+          slot = { jobs: new Set(), submitted: recent.get(job.root)?.submitted ?? new Set(), target: job.target };
           pending.set(job.root, slot);
+        } else if (job.target > slot.target) {
+          slot.target = job.target;
         }
         slot.jobs.add(entry);
         transport.publish(TOPICS.work(type), formatWorkRequest(job.root, job.target), 0);
@@ -304,12 +334,15 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         workersSeen: roster.seen(options.workerTtl),
         workerTtlSeconds: options.workerTtl / 1000,
         jobsPending: pending.size,
-        results: structuredClone(roster.totals),
         workers: roster.top(top),
       };
     },
     onResult(listener) {
-      listeners.push(listener);
+      // Copy on write: a result being told walks the list it started with.
+      listeners = [...listeners, listener];
+      return () => {
+        listeners = listeners.filter((l) => l !== listener);
+      };
     },
     async close() {
       closed = true;

@@ -4,8 +4,9 @@ import { createHubBackend, type HubBackend } from './backend.js';
 import { createEmbeddedTransport } from './embedded.js';
 import { createExternalTransport } from './external.js';
 
-export type { HubBackend, HubResultEvent, HubStatus } from './backend.js';
+export type { HubBackend, HubStatus } from './backend.js';
 export { createHubBackend, isHubBackend } from './backend.js';
+export type { HubEvents, HubResultEvent, ResultOutcome } from './events.js';
 
 /** The hub backend a `type: hub` config section describes; `start()` it before use. */
 export function createHubFromConfig(name: string, config: HubBackendConfig, network: NetworkParams): HubBackend {

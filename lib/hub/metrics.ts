@@ -1,9 +1,10 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { BackendConfig } from '../config/types.js';
 import type { HubBackend } from './backend.js';
 
 /**
- * The hub's metrics. Workers are not labels: a payout account is unbounded
+ * The hub's live state as gauges. Its result counts are telemetry figures
+ * (lib/metrics: powgate_hub_results_total, powgate_hub_result_seconds). Workers are not labels: a payout account is unbounded
  * input. Only `metrics_workers` > 0 gives the top N workers (by accepted
  * results) a `worker` label on one gauge, rebuilt at every scrape, so the
  * series count stays at most N per hub.
@@ -11,28 +12,6 @@ import type { HubBackend } from './backend.js';
 export function createHubMetrics(registry: Registry, hubs: readonly HubBackend[], configs: Readonly<Record<string, BackendConfig>>): void {
   // Registered with or without a hub, as every powgate metric is: a hub-less powgate shows empty families.
   const registers = [registry];
-  const results = new Counter({
-    name: 'powgate_hub_results_total',
-    help: 'Worker results by work type and outcome: accepted, invalid, late, duplicate',
-    labelNames: ['backend', 'type', 'outcome'] as const,
-    registers,
-  });
-  const resultSeconds = new Histogram({
-    name: 'powgate_hub_result_seconds',
-    help: 'Time from publishing a job to its accepted result',
-    labelNames: ['backend', 'type'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
-  });
-  for (const hub of hubs) {
-    for (const type of ['ondemand', 'precache'] as const) {
-      for (const outcome of ['accepted', 'invalid', 'late', 'duplicate'] as const) results.inc({ backend: hub.name, type, outcome }, 0);
-    }
-    hub.onResult((e) => {
-      results.inc({ backend: e.backend, type: e.type, outcome: e.outcome });
-      if (e.seconds !== undefined) resultSeconds.observe({ backend: e.backend, type: e.type }, e.seconds);
-    });
-  }
   const gauge = (name: string, help: string, read: (hub: HubBackend) => number | undefined): void => {
     new Gauge({
       name,

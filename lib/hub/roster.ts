@@ -3,9 +3,8 @@
  * DPoW result carries. Bounded: past `maxWorkers` the least recently seen
  * worker is forgotten (its counts with it; the ledger is what keeps them).
  */
+import type { ResultOutcome } from './events.js';
 import type { WorkType } from './protocol.js';
-
-export type ResultOutcome = 'accepted' | 'invalid' | 'late' | 'duplicate';
 
 interface PerType {
   ondemand: number;
@@ -43,10 +42,6 @@ export class WorkerRoster {
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
   readonly #now: () => number;
-  /** Totals over every result, forgotten workers included. */
-  readonly totals: Record<ResultOutcome, PerType> = { accepted: zero(), invalid: zero(), late: zero(), duplicate: zero() };
-  /** Results that named no account at all (malformed). */
-  unattributed = 0;
 
   constructor(options: { maxWorkers: number; now?: () => number }) {
     this.#max = options.maxWorkers;
@@ -70,13 +65,11 @@ export class WorkerRoster {
     return entry;
   }
 
-  /** Counts one result; returns the worker's accepted counts afterwards. */
-  result(account: string | undefined, type: WorkType, outcome: ResultOutcome, ms?: number): Readonly<PerType> | undefined {
-    this.totals[outcome][type]++;
-    if (account === undefined) {
-      this.unattributed++;
-      return undefined;
-    }
+  /**
+   * Counts one result against its worker; returns the worker's accepted counts
+   * afterwards. Totals over all results are the telemetry figures' (lib/telemetry).
+   */
+  result(account: string, type: WorkType, outcome: ResultOutcome, ms?: number): Readonly<PerType> {
     const entry = this.#touch(account);
     entry[outcome][type]++;
     if (outcome === 'accepted' && ms !== undefined) entry.resultMs += ms;

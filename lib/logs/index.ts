@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../engine/breaker.js';
-import type { Telemetry } from '../telemetry/events.js';
+import type { Telemetry, TelemetryEvents } from '../telemetry/events.js';
 import { logBackendEvents } from './backend-events.js';
 import { rateLimited } from './rate-limited.js';
 
@@ -22,6 +22,19 @@ export function logEvents(events: Telemetry, logger: Logger, breakers: ReadonlyM
     if (e.state === 'connected') logger.info({ accounts: e.accounts }, 'node websocket subscribed');
     else if (e.error !== undefined) logger.warn({ state: e.state, err: e.error }, 'node websocket trouble');
     else if (e.state === 'disconnected') logger.warn('node websocket disconnected; reconnecting');
+  });
+  // Workers' results: each at debug; invalid ones (a broken or hostile worker) at most once per interval at info.
+  const noteInvalid = rateLimited<TelemetryEvents['hubResult']>(CACHE_WARN_INTERVAL, (e, suppressed) =>
+    logger.info({ hub: e.backend, account: e.account, reason: e.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'hub: invalid worker result'),
+  );
+  events.on('hubResult', (e) => {
+    if (e.outcome === 'invalid') noteInvalid(e);
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug(
+        { hub: e.backend, type: e.type, outcome: e.outcome, account: e.account, root: e.root, seconds: e.seconds, reason: e.reason },
+        'hub: worker result',
+      );
+    }
   });
   events.on('forward', (e) => {
     if (e.outcome !== 'ok') logger.warn({ url: e.url, outcome: e.outcome, err: e.error }, 'callback forward failed');

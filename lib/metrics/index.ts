@@ -242,6 +242,27 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
       for (const [backend, hashes] of localHashes) this.inc({ backend }, hashes());
     },
   });
+  // Every hub backend x type x outcome from start-up at 0, as the backend outcomes.
+  const hubNames = (): Set<string> => new Set([...backends.filter((b) => b.backend.type === 'hub').map((b) => b.backend.name), ...figures.hubResults.keys()]);
+  countFrom(
+    'powgate_hub_results_total',
+    'Hub worker results by work type and outcome: accepted, invalid, late, duplicate',
+    ['backend', 'type', 'outcome'],
+    (add) => {
+      for (const backend of hubNames()) {
+        for (const [outcome, byType] of Object.entries(figures.hub(backend)))
+          for (const [type, n] of Object.entries(byType)) add({ backend, type, outcome }, n);
+      }
+    },
+    true,
+  );
+  const hubResultSeconds = new Histogram({
+    name: 'powgate_hub_result_seconds',
+    help: 'Time from publishing a hub job to its accepted result',
+    labelNames: ['backend', 'type'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
   createPrecacheMetrics(registry, figures, sources.precache);
   registerProcessMetrics(registry);
 
@@ -251,11 +272,16 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
   const onBackend = (e: TelemetryEvents['backend']): void => {
     if (e.outcome !== 'unsupported' && e.outcome !== 'circuit_open') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
   };
+  const onHubResult = (e: TelemetryEvents['hubResult']): void => {
+    if (e.seconds !== undefined) hubResultSeconds.observe({ backend: e.backend, type: e.type }, e.seconds);
+  };
   sources.events.on('rpc', onRpc);
   sources.events.on('backend', onBackend);
+  sources.events.on('hubResult', onHubResult);
   return () => {
     sources.events.off('rpc', onRpc);
     sources.events.off('backend', onBackend);
+    sources.events.off('hubResult', onHubResult);
   };
 }
 

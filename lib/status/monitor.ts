@@ -28,8 +28,8 @@ export interface MonitorSources {
   readonly precache?: () => PrecacheStatus;
   /** The counts (the same fields /metrics reads). */
   readonly figures: Figures;
-  /** Hub backends' worker views; absent when there is no hub. */
-  readonly hubs?: () => readonly HubReport[];
+  /** Hub backends' broker and worker views; absent when there is no hub. Their result counts are the figures'. */
+  readonly hubs?: () => ReadonlyArray<Omit<HubReport, 'results'>>;
   /** Whether idle probes watch a backend (lib/engine/prober.ts). */
   readonly probed?: (backend: string) => boolean;
   /** Absent when the dashboard is off: readiness needs no history. */
@@ -148,7 +148,7 @@ export class StatusMonitor {
               hashes: rate.hashes,
             },
       precache: this.precache(),
-      hubs: this.#s.hubs?.() ?? [],
+      hubs: (this.#s.hubs?.() ?? []).map((hub): HubReport => ({ ...hub, results: figures.hub(hub.name) })),
       recentJobs: collector.recentJobs.list().map(
         (job): JobReport => ({
           at: new Date(job.at).toISOString(),

@@ -134,6 +134,7 @@ export interface HubReport {
   readonly workersSeen: number;
   readonly workerTtlSeconds: number;
   readonly jobsPending: number;
+  /** Every result counted (the telemetry figures, as /metrics powgate_hub_results_total), forgotten workers included. */
   readonly results: Readonly<Record<'accepted' | 'invalid' | 'late' | 'duplicate', { readonly ondemand: number; readonly precache: number }>>;
   readonly workers: ReadonlyArray<{
     readonly account: string;

@@ -1,4 +1,5 @@
 import type { EngineEvents } from '../engine/events.js';
+import type { HubEvents } from '../hub/events.js';
 import type { PrecacheEvents } from '../precache/events.js';
 import type { RpcOutcome } from '../rpc/handler.js';
 import { EventStream } from './stream.js';
@@ -15,8 +16,8 @@ export interface RpcEvents {
   };
 }
 
-/** Every event powgate's parts emit: engine (and the backend outcomes it sees), cache, precache, HTTP. */
-export type TelemetryEvents = EngineEvents & PrecacheEvents & RpcEvents;
+/** Every event powgate's parts emit: engine (and the backend outcomes it sees), cache, precache, hub, HTTP. */
+export type TelemetryEvents = EngineEvents & PrecacheEvents & HubEvents & RpcEvents;
 
 /**
  * The one telemetry stream. The parts emit on it; figures, metrics, the

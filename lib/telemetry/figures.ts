@@ -1,8 +1,12 @@
 import type { BackendOutcome, JobOutcome } from '../engine/events.js';
+import type { ResultOutcome } from '../hub/events.js';
+import type { WorkType } from '../hub/protocol.js';
 import type { ConfirmationOutcome, ForwardOutcome, TaskOutcome, Trigger } from '../precache/events.js';
 import type { Telemetry, TelemetryEvents } from './events.js';
 
 export type BackendCounts = Record<BackendOutcome, number>;
+/** A hub's worker results by outcome, then work type. */
+export type HubResultCounts = Record<ResultOutcome, Record<WorkType, number>>;
 
 /**
  * Every count powgate reports, counted once, from the telemetry stream. The
@@ -34,6 +38,8 @@ export class Figures {
     reconnects: 0,
     forwards: { ok: 0, failed: 0, dropped: 0 } satisfies Record<ForwardOutcome, number>,
   };
+  /** Worker results per hub backend. */
+  readonly hubResults = new Map<string, HubResultCounts>();
   readonly #events: Telemetry;
 
   constructor(events: Telemetry) {
@@ -48,6 +54,7 @@ export class Figures {
     events.on('malformed', this.#onMalformed);
     events.on('websocket', this.#onWebsocket);
     events.on('forward', this.#onForward);
+    events.on('hubResult', this.#onHubResult);
   }
 
   /** Every finished RPC request. */
@@ -69,6 +76,11 @@ export class Figures {
     return { ...(this.backends.get(name) ?? ZERO_BACKEND) };
   }
 
+  /** A hub's result counts; zeros for one that has had none yet. */
+  hub(name: string): HubResultCounts {
+    return structuredClone(this.hubResults.get(name) ?? zeroHub());
+  }
+
   close(): void {
     this.#events.off('rpc', this.#onRpc);
     this.#events.off('request', this.#onRequest);
@@ -80,6 +92,7 @@ export class Figures {
     this.#events.off('malformed', this.#onMalformed);
     this.#events.off('websocket', this.#onWebsocket);
     this.#events.off('forward', this.#onForward);
+    this.#events.off('hubResult', this.#onHubResult);
   }
 
   readonly #onRpc = (e: TelemetryEvents['rpc']): void => {
@@ -133,6 +146,19 @@ export class Figures {
   readonly #onForward = (e: TelemetryEvents['forward']): void => {
     this.precache.forwards[e.outcome]++;
   };
+
+  readonly #onHubResult = (e: TelemetryEvents['hubResult']): void => {
+    let counts = this.hubResults.get(e.backend);
+    if (counts === undefined) this.hubResults.set(e.backend, (counts = zeroHub()));
+    counts[e.outcome][e.type]++;
+  };
 }
 
 const ZERO_BACKEND: Readonly<BackendCounts> = Object.freeze({ won: 0, lost: 0, failed: 0, invalid: 0, unsupported: 0, circuit_open: 0 });
+
+const zeroHub = (): HubResultCounts => ({
+  accepted: { ondemand: 0, precache: 0 },
+  invalid: { ondemand: 0, precache: 0 },
+  late: { ondemand: 0, precache: 0 },
+  duplicate: { ondemand: 0, precache: 0 },
+});

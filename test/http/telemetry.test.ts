@@ -5,6 +5,7 @@ import { FakeNode, randomAccount } from '../fakes/node.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 import { parsePromText } from '../helpers/prom-text.js';
+import { findWork, WireWorker } from '../hub/helpers.js';
 import { until } from '../precache/helpers.js';
 
 const DEV = 'ffc0000000000000';
@@ -119,5 +120,66 @@ describe('one telemetry path: /metrics and /api/status agree figure by figure', 
     expect(s.totals.jobs.timeout).to.equal(1);
     expect(one('powgate_precache_malformed_total', { trigger: 'callback' })).to.equal(1);
     expect(one('powgate_precache_confirmations_total', { trigger: 'callback', outcome: 'new' })).to.equal(1);
+  });
+});
+
+describe('one telemetry path: the hub figures on /metrics and /api/status agree', function () {
+  this.timeout(30_000);
+  let gate: Powgate;
+  const workers: WireWorker[] = [];
+
+  before(async () => {
+    gate = await startTestPowgate({
+      backends: { hub: { type: 'hub', broker: 'embedded', listen: '127.0.0.1:0', heartbeat_interval: '50ms' } },
+      tiers: [{ backends: ['hub'] }],
+      precache: { enabled: false },
+    });
+  });
+  after(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await gate?.close();
+  });
+
+  it('after accepted, invalid, late and duplicate results of both work types', async () => {
+    const url = (await gate.monitor.report()).hubs[0]?.url as string;
+    const good = await WireWorker.connect(url, { username: 'client', password: 'client' });
+    const bad = await WireWorker.connect(url, { username: 'client', password: 'client', behaviour: 'invalid' });
+    workers.push(good, bad);
+    good.delay = 50; // the invalid result comes first
+    const roots = [randomRoot(), randomRoot()];
+    for (const root of roots) expect((await rpc(gate.url, { action: 'work_generate', hash: root, difficulty: DEV })).json.work).to.match(/^[0-9a-f]{16}$/);
+    const precached = randomRoot();
+    await gate.service.generate({ root: precached, target: BigInt(`0x${DEV}`) }, { priority: 'precache' });
+    // After the wins: the bad worker sends good work (late), the good one repeats its own (duplicate).
+    for (const [root, type] of [...roots.map((r) => [r, 'ondemand'] as const), [precached, 'precache'] as const]) {
+      const work = findWork(root, BigInt(`0x${DEV}`));
+      bad.publishResult(type, `${root},${work},${bad.account}`);
+      good.publishResult(type, `${root},${work},${good.account}`);
+    }
+    const expected = { accepted: [2, 1], invalid: [2, 1], late: [2, 1], duplicate: [2, 1] } as const;
+    await until(async () => {
+      const r = (await gate.monitor.report()).hubs[0]?.results;
+      return r !== undefined && r.late.precache === 1 && r.duplicate.precache === 1 && r.late.ondemand === 2 && r.duplicate.ondemand === 2;
+    }, 'every result counted');
+
+    const families = parsePromText(await (await fetch(`${gate.url}/metrics`)).text());
+    const s = (await (await fetch(`${gate.url}/api/status`)).json()) as StatusReport;
+    const results = s.hubs[0]?.results;
+    for (const [outcome, [ondemand, precache]] of Object.entries(expected) as [keyof typeof expected, readonly [number, number]][]) {
+      for (const [type, n] of [
+        ['ondemand', ondemand],
+        ['precache', precache],
+      ] as const) {
+        const metric = (families.get('powgate_hub_results_total')?.samples ?? []).find(
+          (x) => x.labels.backend === 'hub' && x.labels.type === type && x.labels.outcome === outcome,
+        )?.value;
+        // Equal, and the traffic's: no comparison passes on two zeros.
+        expect(metric, `${outcome} ${type}: /metrics ${metric}, /api/status ${results?.[outcome][type]}`).to.equal(results?.[outcome][type]);
+        expect(metric, `${outcome} ${type}`).to.equal(n);
+      }
+    }
+    // The accepted results' times are observed from the same stream.
+    const seconds = families.get('powgate_hub_result_seconds')?.samples.filter((x) => x.name === 'powgate_hub_result_seconds_count') ?? [];
+    expect(seconds.reduce((sum, x) => sum + x.value, 0)).to.equal(3);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { RawMap } from '../../lib/config/index.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
+import type { TelemetryEvents } from '../../lib/telemetry/events.js';
 import { randomRoot, rpc, startTestPowgate } from '../helpers/powgate.js';
 import { findWork, MOSQUITTO_URL, PrivateMosquitto, portAnswers, randomAccount, WireWorker } from './helpers.js';
 
@@ -108,6 +109,9 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
 
     it('counts invalid, late and duplicate results against their worker and never fails the job for them', async () => {
       const { gate, url } = await start();
+      // The telemetry stream carries each counted result with what a ledger records.
+      const events: TelemetryEvents['hubResult'][] = [];
+      gate.events.on('hubResult', (e) => events.push(e));
       const bad = await worker(url, { behaviour: 'invalid' });
       const good = await worker(url, { behaviour: 'valid' });
       good.delay = 100; // the invalid result arrives first
@@ -137,6 +141,16 @@ for (const kind of ['embedded', 'mosquitto'] as const) {
       const metrics = await (await fetch(`${gate.url}/metrics`)).text();
       expect(metrics).to.match(/powgate_hub_results_total\{backend="hub",type="ondemand",outcome="late"\} 1/);
       expect(metrics).to.not.include(good.account);
+      const won = events.filter((e) => e.outcome === 'accepted');
+      expect(won).to.have.length(1);
+      expect(won[0]).to.deep.include({ backend: 'hub', type: 'ondemand', account: good.account, accountValid: true, root, difficulty: DEV_BASE });
+      expect(won[0]?.work).to.equal(BigInt(`0x${json.work}`));
+      expect(won[0]?.seconds).to.be.a('number').within(0.09, 5);
+      expect(won[0]?.at).to.be.closeTo(Date.now(), 10_000);
+      expect(events.find((e) => e.outcome === 'late')).to.deep.include({ account: bad.account, root, difficulty: DEV_BASE, work: BigInt(`0x${work}`) });
+      expect(events.find((e) => e.outcome === 'duplicate')).to.deep.include({ account: good.account, root });
+      const invalid = events.filter((e) => e.outcome === 'invalid').map((e) => e.reason);
+      expect(invalid).to.have.members(['below the target', 'no job for this root', 'expected HASH,work,payout_account']);
     });
 
     it('two workers race: the first valid result wins and the other is told to cancel', async () => {
