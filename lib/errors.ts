@@ -23,6 +23,24 @@ export const NodeError = {
 } as const;
 export type NodeErrorMessage = (typeof NodeError)[keyof typeof NodeError];
 
+/**
+ * The DPoW service API's strings (nano-dpow server at HEAD, spec
+ * distributed-pow.md §1.3), answered on POST /service/ and /service_ws/:
+ * copied verbatim, "Difficulty too low" for a malformed difficulty included.
+ */
+export const DpowError = {
+  BadRequest: 'Bad request (not json)',
+  Incomplete: 'Incorrect submission. Required information: user, api_key, hash',
+  InvalidCredentials: 'Invalid credentials',
+  MultiplierNotFloat: 'Multiplier must be a float',
+  InvalidHash: 'Invalid hash',
+  InvalidAccount: 'Invalid account',
+  DifficultyTooLow: 'Difficulty too low',
+  BadTimeout: 'Timeout must be an integer between 1 and 30',
+  TimeoutReached: 'Timeout reached without work',
+  unknown: (stamp: string) => `Unknown error, please report the following timestamp to the maintainers: ${stamp}`,
+} as const;
+
 /** powgate's own client-facing messages, where the node has none to copy. */
 export const Message = {
   notAllowed: (action: string) => `Action '${action}' is not allowed through powgate: add it to rpc.allow to forward it to the node`,
@@ -52,6 +70,12 @@ export const Message = {
   databaseNestedTransaction: 'A statement was sent to the database from inside one of its transactions: use the transaction it handed over',
   databaseUrl: (scheme: string) => `ledger.url: expected sqlite:///path, a file path or postgres://..., found a ${scheme}: URL`,
   databaseSqlitePath: 'ledger.url: sqlite: needs a file path (sqlite:///var/lib/powgate/powgate.db)',
+  keyRequired: 'An API key is required (rpc.auth: required): send Authorization: Bearer <key>, or a "key" field in the body',
+  keyInvalid: 'Invalid API key',
+  serviceAction: (action: string) => `Action '${action}' is not among this service's allowed actions`,
+  serviceRate: "Too many requests: over this service's rate limit (requests/s and burst); retry later",
+  serviceQuota: "This service's daily quota of works is used up; it renews at 00:00 UTC",
+  serviceCredits: 'This service has no credits left',
 } as const;
 
 /** Every code, with what it means; each has its own subclass below, the only way to build one. */

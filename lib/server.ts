@@ -14,12 +14,14 @@ import { createRequestListener } from './http/app.js';
 import { openListener } from './http/listener.js';
 import { createMonitorApp } from './http/monitor-app.js';
 import { monitoringRouter } from './http/routes.js';
+import { attachServiceSockets, servicePost } from './http/service-api.js';
 import { isHubBackend } from './hub/index.js';
 import { createHubMetrics } from './hub/metrics.js';
 import { needsDatabase, openDatabase, type SqlDatabase } from './ledger/index.js';
 import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createServiceMetrics } from './metrics/services.js';
 import { closeIdleConnections } from './net/post-json.js';
 import { NETWORKS, type NetworkParams } from './pow/index.js';
 import { callbackGuard } from './precache/callback-guard.js';
@@ -27,10 +29,17 @@ import { createPrecache } from './precache/index.js';
 import { ForwardSlots } from './rpc/forward-slots.js';
 import { createRpcHandler } from './rpc/handler.js';
 import { workLimits } from './rpc/limits.js';
+import { type AuthCounts, withServiceAuth } from './services/auth.js';
+import { ServiceDirectory } from './services/directory.js';
+import { createDpowApi } from './services/dpow-api.js';
+import { hashKey } from './services/keys.js';
+import { MemoryServiceStore } from './services/memory-store.js';
+import { servicesReport } from './services/report.js';
+import type { ServiceRecord, ServiceStore } from './services/types.js';
 import { StatusCollector } from './status/collector.js';
 import { StatusMonitor } from './status/monitor.js';
 import { endpointsOf } from './status/redact.js';
-import type { PrecacheStatus } from './status/types.js';
+import type { PrecacheStatus, ServicesReport } from './status/types.js';
 import { createTelemetry, type Telemetry } from './telemetry/events.js';
 import { Figures } from './telemetry/figures.js';
 import { powgateVersion } from './version.js';
@@ -44,6 +53,8 @@ export interface StartOptions {
   readonly drainTimeout?: number;
   /** The precache module's state, shown on the dashboard and in metrics (tests; later built here from config). */
   readonly precacheStatus?: () => PrecacheStatus;
+  /** Where managed services live and their use is recorded (default: in memory, config-file services only). */
+  readonly serviceStore?: ServiceStore;
 }
 
 export interface Powgate {
@@ -63,9 +74,14 @@ export interface Powgate {
   readonly precache: { status(): PrecacheStatus };
   /** The ledger's database (lib/ledger), when a part needs one (`needsDatabase`). */
   readonly database?: SqlDatabase;
+  /** Every service (client with a key), its limits and counts. */
+  readonly services: ServiceDirectory;
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
   close(): Promise<void>;
 }
+
+/** How often service use is written to the store and the stored services are read again. */
+const SERVICE_SYNC_MS = 5000;
 
 /** Beyond the drain: how long closing the rest (sockets, Redis, generator threads) may take. */
 const CLOSE_BOUND = 3000;
@@ -114,11 +130,25 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     stack.defer('database', () => database.close());
     logger.info({ database: database.label }, 'ledger database open');
   }
+  // Services first: the hub's statistics list them. Their use is written to the store every few seconds, and at the end.
+  const serviceStore = options.serviceStore ?? new MemoryServiceStore();
+  const services = new ServiceDirectory({
+    declared: declaredServices(config),
+    store: serviceStore,
+    onStoreError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'service store failed; retrying at the next sync'),
+  });
+  await services.sync();
+  const authCounts: AuthCounts = { keyless: 0 };
+  const serviceSync = setInterval(() => void services.sync(), SERVICE_SYNC_MS).unref();
+  stack.defer('service usage', async () => {
+    clearInterval(serviceSync);
+    await services.flush();
+  });
 
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) {
-      const backend = createBackend(name, backendConfig, { network });
+      const backend = createBackend(name, backendConfig, { network, serviceStatistics: () => services.statistics() });
       backends.set(name, backend);
       stack.defer(`backend ${name}`, () => backend.close());
     }
@@ -175,6 +205,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       collector.close();
     });
   }
+  const servicesView = (): ServicesReport => servicesReport({ directory: services, auth: config.rpc.auth, authCounts, serviceApi: config.serviceApi.enabled });
   const monitor = new StatusMonitor({
     version: powgateVersion(),
     network: config.network,
@@ -191,6 +222,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     ...(hubs.length === 0 ? {} : { hubs: () => hubs.map((h) => h.hubStatus()) }),
     probed: (name) => prober.probes(name),
     ...(collector === undefined ? {} : { collector }),
+    services: servicesView,
   });
   createMetrics(registry, {
     events,
@@ -207,6 +239,9 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     precache: precacheStatus,
   });
   createHubMetrics(registry, hubs, config.backends);
+  createServiceMetrics(registry, () =>
+    servicesReport({ directory: services, auth: config.rpc.auth, authCounts, serviceApi: config.serviceApi.enabled, limit: Number.POSITIVE_INFINITY }),
+  );
   // After every subscriber: the first probes run at once (bad credentials show at start-up).
   prober.start();
 
@@ -214,7 +249,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     maxMultiplier: config.work.maxMultiplier,
     ...(config.work.defaultDifficulty === undefined ? {} : { defaultDifficulty: config.work.defaultDifficulty }),
   });
-  const rpc = createRpcHandler({
+  const handler = createRpcHandler({
     service,
     limits,
     allow: new Set(config.rpc.allow),
@@ -223,19 +258,36 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     forwards: new ForwardSlots(config.rpc.maxForwards),
     onUnexpected: (err) => logger.error({ err }, 'unexpected error in rpc handler'),
   });
+  // rpc.auth: off (the default) puts nothing in front of the handler: not even a branch per request.
+  const rpc =
+    config.rpc.auth === 'off' ? handler : withServiceAuth(handler, { mode: config.rpc.auth, exempt: config.rpc.authExempt, directory: services }, authCounts);
+
+  const dpowApi = config.serviceApi.enabled
+    ? createDpowApi({
+        directory: services,
+        service,
+        cache,
+        network,
+        onUnexpected: (err) => logger.error({ err }, 'unexpected error in the DPoW service API'),
+        onAnswer: (outcome, seconds, source) => events.emit('rpc', { action: 'dpow', outcome, seconds, ...(source === undefined ? {} : { source }) }),
+      })
+    : undefined;
 
   // With metrics.listen the RPC port keeps only health: metrics and the dashboard move to their own listener.
   const separate = config.metrics.listen !== undefined;
   let accepting = true;
+  const routes = monitoringRouter({
+    monitor,
+    registry,
+    metrics: config.metrics.enabled && !separate,
+    dashboard: config.dashboard.enabled && !separate,
+    dashboardAtRoot: 'browsers',
+  });
+  // DPoW's health check, beside its service API.
+  if (dpowApi !== undefined) routes.get('/upcheck/', (ctx) => void (ctx.body = 'up'));
   const listener = createRequestListener({
     rpc,
-    routes: monitoringRouter({
-      monitor,
-      registry,
-      metrics: config.metrics.enabled && !separate,
-      dashboard: config.dashboard.enabled && !separate,
-      dashboardAtRoot: 'browsers',
-    }),
+    routes,
     events,
     logger,
     bodyLimit: config.rpc.bodyLimit,
@@ -246,9 +298,14 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       allow: config.precache.callbackAllow,
       rate: config.precache.callbackRate,
     }),
+    ...(dpowApi === undefined ? {} : { servicePost: (req, res) => servicePost(req, res, dpowApi, config.rpc.bodyLimit) }),
   });
   const front = await openListener(listener, config.listen, { ...receiveBounds(config.rpc.receiveTimeout), keepAliveTimeout: 65_000 });
   stack.defer('rpc listener', () => front.close());
+  if (dpowApi !== undefined) {
+    const sockets = attachServiceSockets(front.server, { api: dpowApi, maxSockets: config.serviceApi.maxSockets, heartbeat: config.serviceApi.heartbeat });
+    stack.defer('service websockets', () => sockets.close());
+  }
   const monitoring =
     config.metrics.listen === undefined
       ? undefined
@@ -299,6 +356,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     events,
     precache: precacheView,
     ...(database === undefined ? {} : { database }),
+    services,
     close() {
       closing ??= stack.close(drainTimeout + ANSWER_GRACE + CLOSE_BOUND).then((report) => reportClose(logger, report, 'powgate stopped'));
       return closing;
@@ -358,4 +416,20 @@ function refuseUselessChain(
     names[0] ?? 'backends',
     `no backend can serve work on network ${network.name} (${all.map((b) => `${b.name}: ${b.type}`).join(', ')}); add one that can (rpc, local, boompow)${names.length > 1 ? `; also check ${names.slice(1).join(', ')}` : ''}`,
   );
+}
+
+/** The config file's services, as the directory keeps them: the key replaced by its hash at once. */
+function declaredServices(config: Config): ServiceRecord[] {
+  return Object.entries(config.services).map(([name, s]) => ({
+    name,
+    keyHash: hashKey(s.key),
+    ...(s.display === undefined ? {} : { display: s.display }),
+    ...(s.website === undefined ? {} : { website: s.website }),
+    public: s.public,
+    rate: s.rate,
+    burst: s.burst,
+    maxDelay: s.maxDelay,
+    ...(s.dailyQuota === undefined ? {} : { dailyQuota: s.dailyQuota }),
+    ...(s.actions === undefined ? {} : { actions: s.actions }),
+  }));
 }

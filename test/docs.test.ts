@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import * as errors from '../lib/errors.js';
-import { ERROR_CODES, Message, NodeError, PowgateError } from '../lib/errors.js';
+import { DpowError, ERROR_CODES, Message, NodeError, PowgateError } from '../lib/errors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -34,6 +34,8 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   databaseNewer: ['<component>', '<n>', '<m>'],
   databaseStatement: ['<reason>'],
   databaseUrl: ['<scheme>'],
+  serviceAction: ['<action>'],
+  unknown: ['<timestamp>'],
 };
 
 /** The error classes of the catalogue, each built once with placeholder arguments. */
@@ -48,6 +50,12 @@ describe('the error catalogue (lib/errors.ts)', () => {
     for (const message of Object.values(NodeError)) {
       it(`node: ${message}`, () => {
         expect(README).to.include(`\`${message}\``);
+      });
+    }
+    for (const [name, message] of Object.entries(DpowError)) {
+      it(`dpow: ${name}`, () => {
+        const text = typeof message === 'function' ? (message as (...a: readonly string[]) => string)(...(PLACEHOLDERS[name] ?? [])) : message;
+        expect(README).to.include(`\`${text}\``);
       });
     }
     for (const [name, message] of Object.entries(Message)) {
@@ -66,6 +74,7 @@ describe('the error catalogue (lib/errors.ts)', () => {
     const unused = [
       ...Object.keys(NodeError).filter((key) => !SOURCE.includes(`NodeError.${key}`)),
       ...Object.keys(Message).filter((key) => !SOURCE.includes(`Message.${key}`)),
+      ...Object.keys(DpowError).filter((key) => !SOURCE.includes(`DpowError.${key}`)),
     ];
     expect(unused).to.deep.equal([]);
     // The test reads real usage: it would fail on an invented name.

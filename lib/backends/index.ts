@@ -1,5 +1,6 @@
 import type { BackendConfig } from '../config/types.js';
 import { createHubFromConfig } from '../hub/index.js';
+import type { StatisticsServices } from '../hub/protocol.js';
 import type { NetworkParams } from '../pow/index.js';
 import { createBoompowBackend } from './boompow.js';
 import { createDpowBackend } from './dpow.js';
@@ -13,6 +14,8 @@ export type { Backend, BackendStatus, GeneratorFigures, StartLogger, WorkJob } f
 export interface BackendContext {
   /** DPoW serves Nano only; BoomPoW's multiplier base follows the network. */
   readonly network: NetworkParams;
+  /** powgate's services, for a hub's `statistics` message. */
+  readonly serviceStatistics?: () => StatisticsServices;
 }
 
 type Factories = {
@@ -54,7 +57,7 @@ const FACTORIES: Factories = {
       timeout: config.timeout,
       network,
     }),
-  hub: (name, config, { network }) => createHubFromConfig(name, config, network),
+  hub: (name, config, { network, serviceStatistics }) => createHubFromConfig(name, config, network, serviceStatistics),
 };
 
 export function createBackend(name: string, config: BackendConfig, context: BackendContext): Backend {

@@ -60,7 +60,10 @@ export const DEFAULTS = deepFreeze({
   network: 'nano',
   listen: { host: '127.0.0.1', port: 7176 },
   node: { timeout: 10 * SECOND },
-  rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024, receiveTimeout: 30 * SECOND, maxForwards: 64 },
+  rpc: { allow: DEFAULT_RPC_ALLOW, bodyLimit: 64 * 1024, receiveTimeout: 30 * SECOND, maxForwards: 64, auth: 'off', authExempt: [] },
+  serviceApi: { enabled: true, maxSockets: 1024, heartbeat: 20 * SECOND },
+  /** A service's limits when neither the config file nor `powgate services add` names them. */
+  service: { rate: 10, burst: 20, maxDelay: 2 * SECOND, public: false },
   cache: { url: 'memory', maxEntries: 100_000, ttl: 7 * DAY },
   work: { deadline: 30 * SECOND, maxMultiplier: 64 },
   breaker: { failures: 3, cooldown: 5 * SECOND, maxCooldown: 5 * MINUTE, probeInterval: 10 * SECOND },

@@ -39,7 +39,8 @@ function account(network: NetworkName): Parser<string> {
 }
 
 /** An IP address or a CIDR subnet (`10.0.0.0/8`, `fd00::/8`), as node:net's BlockList takes them. */
-const sourceAddress: Parser<string> = (value, path) => {
+/** An IP address or a subnet (`10.0.0.0/8`), as allow-lists take them. */
+export const sourceAddress: Parser<string> = (value, path) => {
   const text = typeof value === 'string' ? value.trim() : '';
   const [address = '', bits, extra] = text.split('/');
   const family = isIP(address);

@@ -5,12 +5,31 @@ import { DEFAULTS } from './defaults.js';
 import { describe } from './describe.js';
 import { normalizeLedger } from './ledger.js';
 import { boolean, duration, hex64, integer, list, listenAddress, MAX_TIMER_MS, number, oneOf, type Parser, pattern, size, url } from './parse.js';
-import { normalizePrecache } from './precache.js';
+import { normalizePrecache, sourceAddress } from './precache.js';
+import { normalizeServices } from './services.js';
 import { isUnset, optional, type RawMap, section, withDefault } from './shape.js';
 import { defaultTiers, normalizeTiers } from './tiers.js';
 import type { Config } from './types.js';
 
-const TOP_LEVEL = ['network', 'listen', 'node', 'rpc', 'cache', 'work', 'breaker', 'backends', 'tiers', 'precache', 'log', 'metrics', 'dashboard', 'ledger'];
+const TOP_LEVEL = [
+  'network',
+  'listen',
+  'node',
+  'rpc',
+  'cache',
+  'work',
+  'breaker',
+  'backends',
+  'tiers',
+  'precache',
+  'log',
+  'metrics',
+  'dashboard',
+  'ledger',
+  'services',
+  'service_api',
+];
+const AUTH_MODES = ['off', 'optional', 'required'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Answered by powgate itself; listing one in rpc.allow would be a misunderstanding. */
 const OWN_ACTIONS = new Set(['work_generate', 'work_cancel', 'work_validate']);
@@ -61,7 +80,8 @@ export function normalizeConfig(raw: RawMap, configDir?: string): Config {
   const rpcUrl = optional(node, 'rpc', 'node', url(['http', 'https']));
   const websocket = optional(node, 'websocket', 'node', url(['ws', 'wss']));
 
-  const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit', 'receive_timeout', 'max_forwards']);
+  const rpc = section(top.rpc, 'rpc', ['allow', 'body_limit', 'receive_timeout', 'max_forwards', 'auth', 'auth_exempt']);
+  const serviceApi = section(top.service_api, 'service_api', ['enabled', 'max_sockets', 'heartbeat']);
   const cache = section(top.cache, 'cache', ['url', 'max_entries', 'ttl']);
   const work = section(top.work, 'work', ['deadline', 'default_difficulty', 'max_multiplier']);
   const defaultDifficulty = optional(work, 'default_difficulty', 'work', hex64);
@@ -99,6 +119,14 @@ export function normalizeConfig(raw: RawMap, configDir?: string): Config {
       bodyLimit: withDefault(rpc, 'body_limit', 'rpc', size(1, 1024 ** 3), DEFAULTS.rpc.bodyLimit),
       receiveTimeout: withDefault(rpc, 'receive_timeout', 'rpc', duration(100, MAX_TIMER_MS), DEFAULTS.rpc.receiveTimeout),
       maxForwards: withDefault(rpc, 'max_forwards', 'rpc', integer(1, 100_000), DEFAULTS.rpc.maxForwards),
+      auth: withDefault(rpc, 'auth', 'rpc', oneOf(AUTH_MODES), DEFAULTS.rpc.auth),
+      authExempt: withDefault(rpc, 'auth_exempt', 'rpc', list(sourceAddress, 0), [...DEFAULTS.rpc.authExempt]),
+    },
+    services: normalizeServices(top.services, 'services'),
+    serviceApi: {
+      enabled: withDefault(serviceApi, 'enabled', 'service_api', boolean, DEFAULTS.serviceApi.enabled),
+      maxSockets: withDefault(serviceApi, 'max_sockets', 'service_api', integer(1, 1_000_000), DEFAULTS.serviceApi.maxSockets),
+      heartbeat: withDefault(serviceApi, 'heartbeat', 'service_api', duration(10, MAX_TIMER_MS), DEFAULTS.serviceApi.heartbeat),
     },
     cache: {
       url: withDefault(cache, 'url', 'cache', cacheUrl, DEFAULTS.cache.url),

@@ -24,6 +24,23 @@ export interface Config {
     readonly receiveTimeout: number;
     /** Requests being forwarded to node.rpc at once (answers are streamed through); more are refused with a node-style error. */
     readonly maxForwards: number;
+    /**
+     * `off`: no keys (every client is anonymous). `optional`: a request with a key is its service's
+     * (limits, counters); one without is anonymous. `required`: a request without a valid key is refused.
+     */
+    readonly auth: 'off' | 'optional' | 'required';
+    /** Addresses and subnets that need no key (a node using powgate as its work peer). */
+    readonly authExempt: readonly string[];
+  };
+  /** Clients declared in the config file; more are managed with `powgate services` (kept in the ledger database). */
+  readonly services: Readonly<Record<string, ServiceConfig>>;
+  /** DPoW's service API on the RPC port: POST /service/ and the /service_ws/ websocket. */
+  readonly serviceApi: {
+    readonly enabled: boolean;
+    /** Most websockets open at once. */
+    readonly maxSockets: number;
+    /** How often each websocket is pinged; one that has not answered by the next ping is dropped. */
+    readonly heartbeat: number;
   };
   readonly cache: {
     /** `memory` or a `redis://` / `rediss://` URL. */
@@ -109,6 +126,25 @@ export interface PrecacheConfig {
   readonly maxReconnectDelay: number;
   /** How often the websocket is pinged; no answer within the interval means reconnect. */
   readonly pingInterval: number;
+}
+
+/** A service declared in the config file. */
+export interface ServiceConfig {
+  /** Secret (through `${VAR}`): never logged or shown; only its hash is kept once loaded. */
+  readonly key: string;
+  readonly display?: string;
+  readonly website?: string;
+  /** Listed by name in the hub's statistics. */
+  readonly public: boolean;
+  /** Requests a second (0: no limit), with bursts of `burst`. */
+  readonly rate: number;
+  readonly burst: number;
+  /** How long a request over the rate waits for its turn before it is refused. */
+  readonly maxDelay: number;
+  /** Works a UTC day from any source but the cache. */
+  readonly dailyQuota?: number;
+  /** Actions it may call (work_generate covers the DPoW service API); unset: all the port serves. */
+  readonly actions?: readonly string[];
 }
 
 export interface TierConfig {

@@ -34,6 +34,8 @@ export interface WorkResult {
   readonly value: bigint;
   /** `cache` or the name of the backend that produced the work. */
   readonly source: string;
+  /** A cache hit on work a precache job made. */
+  readonly precached?: boolean;
 }
 
 export type TierList = ReadonlyArray<{ readonly backends: readonly Backend[]; readonly hedgeAfter?: number }>;
@@ -154,7 +156,7 @@ export class WorkService {
       const value = workValue(rootBytes, cached.work);
       if (value >= request.target) {
         if (demand) this.events.emit('cache', cached.precached ? PRECACHED_HIT : HIT);
-        return { work: cached.work, value, source: 'cache' };
+        return { work: cached.work, value, source: 'cache', precached: cached.precached };
       }
     }
     // Won a moment ago and still being written to the cache: the job's result answers, no second job.

@@ -9,6 +9,7 @@ import { errorBody } from '../rpc/format.js';
 import type { RpcHandler } from '../rpc/handler.js';
 import type { Telemetry } from '../telemetry/events.js';
 import { BodyTooLargeError, jsonDepthExceeds, readBody } from './body.js';
+import { isServiceUrl } from './service-api.js';
 
 export interface AppDeps {
   readonly rpc: RpcHandler;
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly callback?: (raw: string, trusted: boolean) => CallbackAnswer;
   /** Who may call /callback and how often; judged before the body is read. */
   readonly callbackGuard?: (req: IncomingMessage) => Admission;
+  /** The DPoW service API's POST /service/ (lib/http/service-api.ts), when it is on. */
+  readonly servicePost?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 const MAX_JSON_DEPTH = 20;
@@ -91,10 +94,16 @@ export function createApp(deps: AppDeps): Koa {
  */
 export function createRequestListener(deps: AppDeps): RequestListener {
   const viaKoa = createApp(deps).callback();
+  const servicePost = deps.servicePost;
   return (req, res) => {
     const method = req.method;
     if (method === 'GET' || method === 'HEAD' || (deps.callback !== undefined && method === 'POST' && isCallbackUrl(req.url))) {
       void viaKoa(req, res);
+      return;
+    }
+    // RPC clients post to `/`: one comparison before the path is looked at.
+    if (servicePost !== undefined && req.url !== '/' && isServiceUrl(req.url)) {
+      void servicePost(req, res);
       return;
     }
     void rpcEndpoint(req, res, deps);
@@ -203,13 +212,18 @@ async function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppD
     const onClose = (): void => {
       if (!res.writableEnded) abort?.abort();
     };
-    const reply = await deps.rpc(parsed, raw, () => {
-      if (abort === undefined) {
-        abort = new AbortController();
-        res.once('close', onClose);
-      }
-      return abort.signal;
-    });
+    const reply = await deps.rpc(
+      parsed,
+      raw,
+      () => {
+        if (abort === undefined) {
+          abort = new AbortController();
+          res.once('close', onClose);
+        }
+        return abort.signal;
+      },
+      req,
+    );
     if (abort !== undefined) res.off('close', onClose);
 
     if (reply.stream !== undefined) streamAnswer(res, reply.stream);

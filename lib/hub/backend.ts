@@ -18,6 +18,7 @@ import {
   invalidAccountMessage,
   parsePresence,
   parseResult,
+  type StatisticsServices,
   TOPICS,
   typeOfTopic,
   type WorkType,
@@ -34,6 +35,8 @@ export interface HubBackendOptions {
   readonly maxWorkers: number;
   readonly heartbeatInterval: number;
   readonly statisticsInterval: number;
+  /** powgate's services for the `statistics` message; unset: powgate counts as one private service. */
+  readonly serviceStatistics?: () => StatisticsServices;
   /** Per-job limit (ms); unset: the job's own deadline. */
   readonly timeout?: number | undefined;
   /** How long start-up waits for an external broker before going on without it (ms). */
@@ -240,7 +243,10 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
 
   const startTimers = (): void => {
     const heartbeat = setInterval(() => transport.publish(TOPICS.heartbeat, '', 0), options.heartbeatInterval);
-    const statistics = setInterval(() => transport.publish(TOPICS.statistics, formatStatistics(won), 0), options.statisticsInterval);
+    const statistics = setInterval(
+      () => transport.publish(TOPICS.statistics, formatStatistics(won, options.serviceStatistics?.()), 0),
+      options.statisticsInterval,
+    );
     heartbeat.unref();
     statistics.unref();
     timers = [heartbeat, statistics];

@@ -3,13 +3,14 @@ import type { NetworkParams } from '../pow/index.js';
 import { createHubBackend, type HubBackend } from './backend.js';
 import { createEmbeddedTransport } from './embedded.js';
 import { createExternalTransport } from './external.js';
+import type { StatisticsServices } from './protocol.js';
 
 export type { HubBackend, HubStatus } from './backend.js';
 export { createHubBackend, isHubBackend } from './backend.js';
 export type { HubEvents, HubResultEvent, ResultOutcome } from './events.js';
 
 /** The hub backend a `type: hub` config section describes; `start()` it before use. */
-export function createHubFromConfig(name: string, config: HubBackendConfig, network: NetworkParams): HubBackend {
+export function createHubFromConfig(name: string, config: HubBackendConfig, network: NetworkParams, serviceStatistics?: () => StatisticsServices): HubBackend {
   const transport =
     config.broker === 'embedded'
       ? createEmbeddedTransport({
@@ -30,5 +31,6 @@ export function createHubFromConfig(name: string, config: HubBackendConfig, netw
     heartbeatInterval: config.heartbeatInterval,
     statisticsInterval: config.statisticsInterval,
     timeout: config.timeout,
+    ...(serviceStatistics === undefined ? {} : { serviceStatistics }),
   });
 }

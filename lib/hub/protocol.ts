@@ -89,13 +89,26 @@ export function invalidAccountMessage(account: string): string {
   return JSON.stringify({ error: `Work accepted but account ${account} is invalid` });
 }
 
-/** `statistics`: DPoW's shape; powgate counts itself as one private service until services exist. */
-export function formatStatistics(work: { readonly ondemand: number; readonly precache: number }): string {
+/** The services part of `statistics` (lib/services): public ones by name, private ones only counted. */
+export interface StatisticsServices {
+  readonly public: ReadonlyArray<{ readonly display: string; readonly website: string; readonly precache: number; readonly ondemand: number }>;
+  readonly private: { readonly count: number; readonly precache: number; readonly ondemand: number };
+}
+
+/**
+ * `statistics`: DPoW's shape. `work` is what the hub's workers did; the
+ * services are powgate's clients with keys, or, without any, powgate itself
+ * counted as one private service.
+ */
+export function formatStatistics(work: { readonly ondemand: number; readonly precache: number }, services?: StatisticsServices): string {
+  const none = services === undefined || (services.public.length === 0 && services.private.count === 0);
   return JSON.stringify({
-    services: {
-      public: [],
-      private: { count: 1, precache: work.precache, ondemand: work.ondemand },
-    },
+    services: none
+      ? { public: [], private: { count: 1, precache: work.precache, ondemand: work.ondemand } }
+      : {
+          public: services.public.map((s) => ({ display: s.display, website: s.website, precache: s.precache, ondemand: s.ondemand })),
+          private: { count: services.private.count, precache: services.private.precache, ondemand: services.private.ondemand },
+        },
     work: { precache: work.precache, ondemand: work.ondemand },
   });
 }

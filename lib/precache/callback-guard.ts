@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { addressList, onList } from '../net/addresses.js';
 
 export interface CallbackGuardOptions {
   /** Required on every callback when set: `?secret=` in the URL (the node's callback_target can carry it) or `Authorization: Bearer`. */
@@ -23,14 +23,14 @@ export type Admission =
  */
 export function callbackGuard(options: CallbackGuardOptions, now: () => number = Date.now): (req: IncomingMessage) => Admission {
   const secret = options.secret === undefined ? undefined : digest(options.secret);
-  const allowed = options.allow.length === 0 ? undefined : blockList(options.allow);
+  const allowed = options.allow.length === 0 ? undefined : addressList(options.allow);
   const vouched = secret !== undefined || allowed !== undefined;
   // A token bucket: `rate` tokens a second, holding at most `rate`.
   let tokens = options.rate;
   let last = now();
 
   return (req) => {
-    if (allowed !== undefined && !fromAllowed(allowed, req.socket.remoteAddress)) return { ok: false, status: 403 };
+    if (allowed !== undefined && !onList(allowed, req.socket.remoteAddress)) return { ok: false, status: 403 };
     if (secret !== undefined && !matches(secret, presented(req))) return { ok: false, status: 403 };
     const t = now();
     tokens = Math.min(options.rate, tokens + ((t - last) / 1000) * options.rate);
@@ -39,25 +39,6 @@ export function callbackGuard(options: CallbackGuardOptions, now: () => number =
     tokens--;
     return { ok: true, trusted: vouched };
   };
-}
-
-function blockList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', bits] = entry.split('/');
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(bits), family);
-  }
-  return list;
-}
-
-function fromAllowed(list: BlockList, remote: string | undefined): boolean {
-  if (remote === undefined) return false;
-  // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote)?.[1];
-  if (mapped !== undefined) return list.check(mapped, 'ipv4') || list.check(remote, 'ipv6');
-  return list.check(remote, isIP(remote) === 6 ? 'ipv6' : 'ipv4');
 }
 
 function presented(req: IncomingMessage): string | undefined {

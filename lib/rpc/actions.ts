@@ -93,6 +93,14 @@ export const UNSAFE_ACTIONS: ReadonlySet<string> = new Set([
   'node_id_delete',
 ]);
 
+/**
+ * Actions whose own `key` field the node reads (nano-node json_handler.cpp:
+ * a public key for account_get, a private key for the others). In their
+ * bodies `key` is the node's, never a powgate API key: a service calling them
+ * under rpc.auth sends its key in the Authorization header.
+ */
+export const NODE_KEY_ACTIONS: ReadonlySet<string> = new Set(['account_get', 'block_create', 'epoch_upgrade', 'key_expand', 'sign', 'wallet_add']);
+
 /** A field of the body as the node reads it (`ptree::get<std::string>`), or undefined. */
 export type NodeField = (key: string) => string | undefined;
 

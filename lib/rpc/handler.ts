@@ -22,6 +22,8 @@ export interface RpcReply {
   readonly action: string;
   /** Where returned work came from: `cache` or a backend name. */
   readonly source?: string;
+  /** The work came from the cache, made there by a precache job. */
+  readonly precached?: boolean;
 }
 
 export interface RpcHandlerOptions {
@@ -38,9 +40,11 @@ export interface RpcHandlerOptions {
 
 /**
  * `waitSignal` makes (on first call) the signal that aborts when the client
- * goes away; it is only asked for when a request has to wait for work.
+ * goes away; it is only asked for when a request has to wait for work. `req`
+ * is the HTTP request (its headers and address), for the service gate
+ * (lib/services/auth.ts) in front of the handler when rpc.auth is on.
  */
-export type RpcHandler = (body: unknown, raw: string, waitSignal: () => AbortSignal) => Promise<RpcReply>;
+export type RpcHandler = (body: unknown, raw: string, waitSignal: () => AbortSignal, req?: IncomingMessage) => Promise<RpcReply>;
 
 /** Dispatches one parsed RPC request; every failure becomes a node-style body. */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
@@ -60,6 +64,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
       outcome: 'ok',
       action: 'work_generate',
       source: result.source,
+      precached: result.precached === true,
     };
   };
 

@@ -7,7 +7,7 @@ import { scrubText } from '../secrets.js';
 import type { Figures } from '../telemetry/figures.js';
 import type { StatusCollector } from './collector.js';
 import { assessReadiness, type BackendView } from './readiness.js';
-import type { BackendReport, HubReport, JobReport, PrecacheStatus, Readiness, StatusReport } from './types.js';
+import type { BackendReport, HubReport, JobReport, PrecacheStatus, Readiness, ServicesReport, StatusReport } from './types.js';
 
 export interface MonitorSources {
   readonly version: string;
@@ -34,6 +34,8 @@ export interface MonitorSources {
   readonly probed?: (backend: string) => boolean;
   /** Absent when the dashboard is off: readiness needs no history. */
   readonly collector?: StatusCollector;
+  /** Services and their counts (lib/services/report.ts). */
+  readonly services?: () => ServicesReport;
   readonly now?: () => number;
 }
 
@@ -45,6 +47,14 @@ export const PRECACHE_OFF: PrecacheStatus = Object.freeze({
   jobs: Object.freeze({ queued: 0, done: 0, failed: 0, dropped: 0 }),
   hits: 0,
   requests: 0,
+});
+
+const SERVICES_OFF: ServicesReport = Object.freeze({
+  auth: 'off',
+  serviceApi: false,
+  refused: Object.freeze({ missingKey: 0, unknownKey: 0 }),
+  count: 0,
+  services: Object.freeze([]),
 });
 
 /** A Redis PING per dashboard poll and per scrape is plenty; one a second is shared by all. */
@@ -149,6 +159,7 @@ export class StatusMonitor {
             },
       precache: this.precache(),
       hubs: (this.#s.hubs?.() ?? []).map((hub): HubReport => ({ ...hub, results: figures.hub(hub.name) })),
+      services: this.#s.services?.() ?? SERVICES_OFF,
       recentJobs: collector.recentJobs.list().map(
         (job): JobReport => ({
           at: new Date(job.at).toISOString(),

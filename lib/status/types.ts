@@ -120,6 +120,8 @@ export interface StatusReport {
   readonly precache: PrecacheStatus;
   /** One per `type: hub` backend: its broker and its workers (top 20 by accepted results). */
   readonly hubs: readonly HubReport[];
+  /** Clients with keys: rpc.auth, the DPoW service API, and each service's limits and counts. */
+  readonly services: ServicesReport;
   readonly recentJobs: readonly JobReport[];
 }
 
@@ -146,4 +148,42 @@ export interface HubReport {
     readonly lastSeen: number;
     readonly present?: boolean;
   }>;
+}
+
+/** Services (lib/services) as /api/status, the dashboard and /metrics show them. Never a key or a key's hash. */
+export interface ServicesReport {
+  readonly auth: 'off' | 'optional' | 'required';
+  /** POST /service/ and /service_ws/ are served. */
+  readonly serviceApi: boolean;
+  /** Requests refused before any service was known: no key where one is required, or a key (or DPoW user and key) no service has. */
+  readonly refused: { readonly missingKey: number; readonly unknownKey: number };
+  /** How many services there are (the list below stops at the 200 with the most requests). */
+  readonly count: number;
+  readonly services: readonly ServiceReport[];
+}
+
+export interface ServiceReport {
+  readonly name: string;
+  readonly display: string | null;
+  readonly website: string | null;
+  readonly public: boolean;
+  /** `config`: declared in the config file; `database`: managed with `powgate services`. */
+  readonly origin: 'config' | 'database';
+  readonly limits: {
+    readonly rate: number;
+    readonly burst: number;
+    readonly maxDelaySeconds: number;
+    readonly dailyQuota: number | null;
+    readonly actions: readonly string[] | null;
+  };
+  /** Since powgate started. */
+  readonly requests: number;
+  readonly refused: { readonly action: number; readonly rate: number; readonly quota: number; readonly credits: number };
+  /** Works served by source (`cache` or a backend name), since start. */
+  readonly works: Readonly<Record<string, number>>;
+  readonly precacheHits: number;
+  /** Works charged today (UTC), all instances on the database together as of the last sync. */
+  readonly usedToday: number;
+  /** Prepaid works left; null without credit accounting. */
+  readonly credits: number | null;
 }

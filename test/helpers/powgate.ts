@@ -84,7 +84,7 @@ function isMap(value: unknown): value is RawMap {
 export async function startTestPowgate(
   t: TestConfig = {},
   backends?: ReadonlyMap<string, Backend>,
-  options: Pick<StartOptions, 'precacheStatus' | 'logger'> = {},
+  options: Pick<StartOptions, 'precacheStatus' | 'logger' | 'serviceStore'> = {},
 ): Promise<Powgate> {
   return startPowgate(testConfig(t), {
     logger: options.logger ?? pino({ level: 'silent' }),

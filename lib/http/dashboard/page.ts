@@ -61,6 +61,14 @@ export const DASHBOARD_HTML = `<!doctype html>
       <tbody data-field="hub-workers-table"></tbody>
     </table></div>
   </section>
+  <section class="panel" data-field="services-panel" hidden>
+    <h2>Services</h2>
+    <p class="legend" data-field="services-detail"></p>
+    <div class="scroll"><table class="reflow">
+      <thead><tr><th>service</th><th>listed</th><th class="n">requests</th><th class="n">refused</th><th class="n">works</th><th class="n">from cache</th><th class="n">precache hits</th><th class="n">today / quota</th><th class="n">credits</th></tr></thead>
+      <tbody data-field="services-table"></tbody>
+    </table></div>
+  </section>
   <section class="panel">
     <h2>Recent jobs</h2>
     <div class="scroll"><table class="reflow">

@@ -222,6 +222,38 @@ export const DASHBOARD_JS = `'use strict';
     field('hub-workers-table').replaceChildren(rows);
   }
 
+  // Services (lib/services): names, limits and counts; the status report never carries a key.
+  function renderServices(s) {
+    var v = s.services;
+    var shown = v && (v.count > 0 || v.auth !== 'off');
+    field('services-panel').hidden = !shown;
+    if (!shown) return;
+    setText('services-detail', 'rpc.auth ' + v.auth + ' · DPoW service API ' + (v.serviceApi ? 'on' : 'off') + ' · refused without a known key: ' +
+      count(v.refused.missingKey) + ' missing, ' + count(v.refused.unknownKey) + ' unknown' + (v.count > v.services.length ? ' · top ' + v.services.length + ' of ' + v.count : ''));
+    var body = field('services-table');
+    var headers = headersOf(body);
+    var rows = document.createDocumentFragment();
+    v.services.forEach(function (svc) {
+      var tr = el('tr');
+      tr.appendChild(el('td', svc.display ? svc.display + ' (' + svc.name + ')' : svc.name));
+      tr.appendChild(el('td', svc.public ? 'public' : 'private'));
+      tr.appendChild(el('td', count(svc.requests), 'n'));
+      var refused = svc.refused.action + svc.refused.rate + svc.refused.quota + svc.refused.credits;
+      var cell = el('td', count(refused), 'n');
+      cell.title = count(svc.refused.rate) + ' rate · ' + count(svc.refused.quota) + ' quota · ' + count(svc.refused.credits) + ' credits · ' + count(svc.refused.action) + ' action';
+      tr.appendChild(cell);
+      var works = 0;
+      Object.keys(svc.works).forEach(function (k) { if (k !== 'cache') works += svc.works[k]; });
+      tr.appendChild(el('td', count(works), 'n'));
+      tr.appendChild(el('td', count(svc.works.cache || 0), 'n'));
+      tr.appendChild(el('td', count(svc.precacheHits), 'n'));
+      tr.appendChild(el('td', count(svc.usedToday) + (svc.limits.dailyQuota === null ? '' : ' / ' + count(svc.limits.dailyQuota)), 'n'));
+      tr.appendChild(el('td', svc.credits === null ? '–' : count(svc.credits), 'n'));
+      rows.appendChild(labelled(tr, headers));
+    });
+    body.replaceChildren(rows);
+  }
+
   function render(s) {
     setText('version', 'v' + s.version);
     setText('network', s.network);
@@ -263,6 +295,7 @@ export const DASHBOARD_JS = `'use strict';
     renderBackends(s);
     renderJobs(s);
     renderHubs(s);
+    renderServices(s);
     var banner = field('banner');
     if (!s.ready.ready) {
       banner.textContent = 'Not ready: ' + s.ready.reasons.join('; ');
