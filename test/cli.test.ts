@@ -209,8 +209,8 @@ describe('CLI, spawned as a user runs it', function () {
       expect(run.stdout()).to.include('EADDRINUSE');
       const released = await logLine(run, 'start-up failed; released what was built');
       expect(released.level, JSON.stringify(released)).to.equal(30);
-      // Outbound connections, backend, cache (Redis), job leases (Redis), engine, idle probes, precache (Redis, websocket), dashboard history.
-      expect(released.closed).to.equal(8);
+      // Outbound connections, service usage, backend, cache (Redis), job leases (Redis), engine, idle probes, precache (Redis, websocket), dashboard history.
+      expect(released.closed).to.equal(9);
     } finally {
       busy.close();
       await node.close();
@@ -239,8 +239,9 @@ describe('CLI, spawned as a user runs it', function () {
       const stopped = await logLine(run, 'powgate stopped');
       // Every step closed in time: none failed, none left running.
       expect(stopped, JSON.stringify(stopped)).to.not.have.any.keys('failed', 'unfinished');
-      // Drain, both listeners, dashboard history, precache, idle probes, engine, job leases, cache, the backend, outbound connections.
-      expect(stopped.closed).to.equal(11);
+      // Drain, both listeners, the service websockets, dashboard history, precache, idle probes, engine, job leases, cache, the backend,
+      // service usage, outbound connections.
+      expect(stopped.closed).to.equal(13);
     } finally {
       await peer.close();
       await node.close();
