@@ -5,6 +5,7 @@ import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.
 import { ConfigError } from '../lib/errors.js';
 import { runWorkerCommand } from '../lib/hub/worker-command.js';
 import { startPowgate } from '../lib/server.js';
+import { runServicesCommand } from '../lib/services/command.js';
 import { powgateVersion } from '../lib/version.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +21,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`powgate bench: ${err.message}\n`);
       return 2;
     }
+  }
+  if (argv[0] === 'services') {
+    return runServicesCommand(
+      argv.slice(1),
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
   }
   if (argv[0] === 'worker') {
     return runWorkerCommand(

@@ -35,6 +35,7 @@ import { createDpowApi } from './services/dpow-api.js';
 import { hashKey } from './services/keys.js';
 import { MemoryServiceStore } from './services/memory-store.js';
 import { servicesReport } from './services/report.js';
+import { SqlServiceStore } from './services/sql-store.js';
 import type { ServiceRecord, ServiceStore } from './services/types.js';
 import { StatusCollector } from './status/collector.js';
 import { StatusMonitor } from './status/monitor.js';
@@ -131,7 +132,8 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     logger.info({ database: database.label }, 'ledger database open');
   }
   // Services first: the hub's statistics list them. Their use is written to the store every few seconds, and at the end.
-  const serviceStore = options.serviceStore ?? new MemoryServiceStore();
+  // Managed services live in the ledger's database when there is one; without it, the config file's alone.
+  const serviceStore = options.serviceStore ?? (database === undefined ? new MemoryServiceStore() : await SqlServiceStore.open(database));
   const services = new ServiceDirectory({
     declared: declaredServices(config),
     store: serviceStore,

@@ -213,8 +213,15 @@ export class ServiceDirectory {
   async #sync(): Promise<void> {
     await this.flush();
     try {
-      const stored = await this.#store.load(this.#today());
+      const day = this.#today();
+      const [stored, charged] = await Promise.all([this.#store.load(day), this.#store.charged(day)]);
       this.#replaceStored(stored);
+      // The config file's services keep no row of their own, but their use is recorded all the same.
+      for (const entry of this.#byName.values()) {
+        if (entry.origin !== 'config') continue;
+        entry.storedToday = charged.get(entry.record.name) ?? 0;
+        entry.storedDay = day;
+      }
     } catch (err) {
       this.#onStoreError(err);
     }

@@ -11,7 +11,9 @@ export class MemoryServiceStore implements ServiceStore {
   readonly #usage = new Map<string, UsageRow>();
 
   async load(day: string): Promise<StoredService[]> {
-    return [...this.#services.values()].map((s) => ({ ...s, usedToday: this.#usage.get(`${s.name} ${day}`)?.charged ?? 0 }));
+    return [...this.#services.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((s) => ({ ...s, usedToday: this.#usage.get(`${s.name} ${day}`)?.charged ?? 0 }));
   }
 
   async add(record: ServiceRecord): Promise<void> {
@@ -29,6 +31,13 @@ export class MemoryServiceStore implements ServiceStore {
       else next[key] = value;
     }
     this.#services.set(name, next as unknown as ServiceRecord);
+    return true;
+  }
+
+  async addCredits(name: string, n: number): Promise<boolean> {
+    const service = this.#services.get(name);
+    if (service?.credits === undefined) return false;
+    this.#services.set(name, { ...service, credits: service.credits + n });
     return true;
   }
 
@@ -53,6 +62,10 @@ export class MemoryServiceStore implements ServiceStore {
       const service = this.#services.get(d.service);
       if (service?.credits !== undefined && d.charged > 0) this.#services.set(d.service, { ...service, credits: service.credits - d.charged });
     }
+  }
+
+  async charged(day: string): Promise<Map<string, number>> {
+    return new Map([...this.#usage.values()].filter((r) => r.day === day).map((r) => [r.service, r.charged]));
   }
 
   async usage(options: { service?: string; from?: string; to?: string; limit?: number } = {}): Promise<UsageRow[]> {

@@ -89,8 +89,12 @@ export interface ServiceStore {
   /** False when there is no such service. */
   update(name: string, patch: ServicePatch): Promise<boolean>;
   remove(name: string): Promise<boolean>;
+  /** Adds `n` credits (negative takes some back); false when there is no such service or it has no credit accounting. */
+  addCredits(name: string, n: number): Promise<boolean>;
   /** Adds each delta to its day's usage and takes its charged works off the credit balance, atomically. */
   record(deltas: readonly UsageDelta[]): Promise<void>;
+  /** Works charged on `day`, by service (config-file services too: their use is recorded like any other). */
+  charged(day: string): Promise<Map<string, number>>;
   /** Usage rows, newest day first; of one service when `service` is given. */
   usage(options?: { service?: string; from?: string; to?: string; limit?: number }): Promise<UsageRow[]>;
   close(): Promise<void>;

@@ -40,7 +40,8 @@ describe('rpc.auth: services on the RPC port', function () {
         ...t,
       },
       undefined,
-      store === undefined ? {} : { serviceStore: store },
+      // A store of its own: the test processes' shared ledger directory would carry use from test to test.
+      { serviceStore: store ?? new MemoryServiceStore() },
     );
     return pg;
   };

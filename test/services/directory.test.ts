@@ -100,7 +100,9 @@ describe('the service directory', () => {
       add: (r) => store.add(r),
       update: (name, patch) => store.update(name, patch),
       remove: (name) => store.remove(name),
+      addCredits: (name, n) => store.addCredits(name, n),
       usage: (o) => store.usage(o),
+      charged: (day) => store.charged(day),
       close: () => store.close(),
       record: async (deltas) => {
         if (failing) throw new Error('database down');
