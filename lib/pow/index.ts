@@ -6,4 +6,7 @@ export { bytesToHex, formatWorkHex, hexToBytes, parseRootHex, parseWorkHex } fro
 export { formatMultiplier, fromMultiplier, toMultiplier } from './multiplier.js';
 export type { NetworkName, NetworkParams } from './networks.js';
 export { isNetworkName, maxGenerateTarget, NETWORKS } from './networks.js';
+export type { Share, Weighted } from './shares.js';
+export { feeOf, formatAmount, parseAmount, parseFeeRate, proportionalShares } from './shares.js';
 export { meetsTarget } from './validate.js';
+export { formatWeight, MAX_WEIGHT, WEIGHT_SCALE, workWeight } from './weight.js';

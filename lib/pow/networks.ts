@@ -16,6 +16,9 @@ export interface NetworkParams {
   readonly receiveThreshold: bigint;
   readonly prefixes: readonly string[];
   readonly ports: { readonly rpc: number; readonly websocket: number };
+  /** The currency's unit and how many raw it holds (1 XNO = 10^30 raw, 1 BAN = 10^29 raw): amounts given to payouts. */
+  readonly unit: string;
+  readonly unitRaw: bigint;
 }
 
 interface Definition {
@@ -28,6 +31,8 @@ interface Definition {
   readonly receiveThreshold: bigint;
   readonly prefixes: readonly string[];
   readonly ports: { readonly rpc: number; readonly websocket: number };
+  readonly unit?: string;
+  readonly unitRaw?: bigint;
 }
 
 const NANO_PREFIXES = ['nano_', 'xrb_'] as const;
@@ -51,6 +56,8 @@ function define(d: Definition): NetworkParams {
     receiveThreshold: d.receiveThreshold,
     prefixes: Object.freeze([...d.prefixes]),
     ports: Object.freeze({ ...d.ports }),
+    unit: d.unit ?? 'XNO',
+    unitRaw: d.unitRaw ?? 10n ** 30n,
   });
 }
 
@@ -80,6 +87,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = Object.fre
     receiveThreshold: 0xfffffe0000000000n,
     prefixes: ['ban_'],
     ports: { rpc: 7072, websocket: 7074 },
+    unit: 'BAN',
+    unitRaw: 10n ** 29n,
   }),
   'nano-beta': define({
     name: 'nano-beta',
