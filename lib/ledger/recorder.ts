@@ -1,0 +1,328 @@
+import { formatWorkHex, workWeight } from '../pow/index.js';
+import { LEDGER_COMPONENT, LEDGER_MIGRATIONS } from './schema.js';
+import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
+
+/**
+ * One counted hub result, as the hub's `hubResult` telemetry event carries it
+ * (lib/hub/events.ts; structurally the same, so the ledger needs no import of
+ * the hub).
+ */
+export interface RecordedResult {
+  readonly backend: string;
+  readonly type: 'ondemand' | 'precache';
+  readonly outcome: 'accepted' | 'invalid' | 'late' | 'duplicate';
+  readonly account?: string;
+  /** Only a valid account of the network is credited (and stored). */
+  readonly accountValid: boolean;
+  readonly root?: string;
+  readonly difficulty?: bigint;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/**
+ * A worker's durable accepted counts, as `client/{account}` carries them; the
+ * snapshot is the counts as of its last payout (spec §1.8 `snapshot_*`).
+ */
+export interface WorkerCounts {
+  readonly ondemand: number;
+  readonly precache: number;
+  readonly snapshot?: { readonly ondemand: number; readonly precache: number };
+}
+
+export interface RecorderOptions {
+  /** The network's receive threshold: a result's weight is relative to it (lib/pow/weight.ts). */
+  readonly receiveThreshold: bigint;
+  /** Results waiting to be written at most; more are dropped (counted, logged once). */
+  readonly maxQueue?: number;
+  /** Results per write transaction at most. */
+  readonly batchSize?: number;
+  /** How often waiting results are written when fewer than a batch wait (ms). */
+  readonly flushInterval?: number;
+  /** Told once when the queue first overflows, and of each failed write (the results stay queued). */
+  readonly onDrop?: (dropped: number) => void;
+  readonly onError?: (err: unknown) => void;
+}
+
+interface Counts {
+  ondemand: number;
+  precache: number;
+}
+
+interface Tracked {
+  /** As the database last said. */
+  stored: Counts;
+  /** Accepted results queued or being written, not yet in `stored`. */
+  pending: Counts;
+  snapshot?: Counts;
+}
+
+interface WorkerDelta {
+  ondemand: number;
+  precache: number;
+  invalid: number;
+  late: number;
+  duplicate: number;
+  weight: bigint;
+  first: number;
+  last: number;
+}
+
+/** Rows per INSERT statement: 8 parameters each stays far below both databases' parameter limits. */
+const ROWS_PER_STATEMENT = 250;
+
+/**
+ * Records every counted hub result in the ledger, off the hub's path:
+ * `record()` only queues (O(1), no I/O, nothing awaited), and a writer
+ * drains the queue in batches, one transaction per batch, yielding between
+ * batches. The queue is bounded: past `maxQueue` results are dropped and
+ * counted (`dropped`), and the first drop is reported once. `close()` (on
+ * the close stack) writes what is still queued.
+ *
+ * It also keeps each worker's durable accepted counts in memory, for the
+ * hub's `client/{account}` message, which is sent synchronously as a result
+ * is accepted: the counts the database holds (loaded at start, refreshed by
+ * every write, so instances sharing a PostgreSQL ledger converge) plus those
+ * still queued. One entry per account that ever had an accepted result: an
+ * entry costs a win, real work, so the map cannot be flooded.
+ */
+export class LedgerRecorder {
+  readonly #db: SqlDatabase;
+  readonly #receive: bigint;
+  readonly #maxQueue: number;
+  readonly #batchSize: number;
+  readonly #onDrop: ((dropped: number) => void) | undefined;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #workers = new Map<string, Tracked>();
+  #queue: RecordedResult[] = [];
+  #writing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Results dropped because the queue was full. */
+  dropped = 0;
+  /** Results written to the database. */
+  written = 0;
+
+  private constructor(db: SqlDatabase, options: RecorderOptions) {
+    this.#db = db;
+    this.#receive = options.receiveThreshold;
+    this.#maxQueue = options.maxQueue ?? 100_000;
+    this.#batchSize = options.batchSize ?? 1000;
+    this.#onDrop = options.onDrop;
+    this.#onError = options.onError;
+    const interval = options.flushInterval ?? 250;
+    this.#timer = setInterval(() => void this.#kick(), interval);
+    this.#timer.unref();
+  }
+
+  /** Migrates the ledger's tables and loads every worker's durable counts. */
+  static async open(db: SqlDatabase, options: RecorderOptions): Promise<LedgerRecorder> {
+    await db.migrate(LEDGER_COMPONENT, LEDGER_MIGRATIONS);
+    const recorder = new LedgerRecorder(db, options);
+    try {
+      await recorder.#load();
+    } catch (err) {
+      await recorder.close();
+      throw err;
+    }
+    return recorder;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues one result; never waits, never throws. */
+  record(result: RecordedResult): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.#maxQueue) {
+      this.dropped++;
+      if (this.dropped === 1) this.#onDrop?.(1);
+      return;
+    }
+    this.#queue.push(result);
+    if (result.outcome === 'accepted' && result.accountValid && result.account !== undefined) {
+      let tracked = this.#workers.get(result.account);
+      if (tracked === undefined) {
+        tracked = { stored: { ondemand: 0, precache: 0 }, pending: { ondemand: 0, precache: 0 } };
+        this.#workers.set(result.account, tracked);
+      }
+      tracked.pending[result.type]++;
+    }
+    if (this.#queue.length >= this.#batchSize) void this.#kick();
+  }
+
+  /** The worker's durable accepted counts (written and queued); undefined for an account never credited. */
+  counts(account: string): WorkerCounts | undefined {
+    const tracked = this.#workers.get(account);
+    if (tracked === undefined) return undefined;
+    const counts = {
+      ondemand: tracked.stored.ondemand + tracked.pending.ondemand,
+      precache: tracked.stored.precache + tracked.pending.precache,
+    };
+    return tracked.snapshot === undefined ? counts : { ...counts, snapshot: { ...tracked.snapshot } };
+  }
+
+  /** Sets a worker's snapshot after a payout (the counts it was paid up to). */
+  setSnapshot(account: string, snapshot: Counts): void {
+    const tracked = this.#workers.get(account);
+    if (tracked !== undefined) tracked.snapshot = { ...snapshot };
+  }
+
+  /** Writes everything queued so far; rejects when a write fails (the results stay queued). */
+  async flush(): Promise<void> {
+    for (;;) {
+      const run = this.#writing ?? this.#kick();
+      if (run === undefined) return;
+      await run;
+    }
+  }
+
+  /** Stops the timer and writes what is queued; later results are ignored. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    try {
+      await this.flush();
+    } finally {
+      this.#closed = true;
+    }
+  }
+
+  async #load(): Promise<void> {
+    const rows = await this.#db.query<{
+      account: string;
+      ondemand: bigint;
+      precache: bigint;
+      snapshot_ondemand: bigint | null;
+      snapshot_precache: bigint | null;
+    }>('SELECT account, ondemand, precache, snapshot_ondemand, snapshot_precache FROM hub_workers WHERE ondemand > 0 OR precache > 0');
+    for (const row of rows) {
+      this.#workers.set(row.account, {
+        stored: { ondemand: Number(row.ondemand), precache: Number(row.precache) },
+        pending: { ondemand: 0, precache: 0 },
+        ...(row.snapshot_ondemand === null ? {} : { snapshot: { ondemand: Number(row.snapshot_ondemand), precache: Number(row.snapshot_precache ?? 0n) } }),
+      });
+    }
+  }
+
+  /** Starts the writer unless it runs or nothing waits; the run rejects when a write fails. */
+  #kick(): Promise<void> | undefined {
+    if (this.#writing !== undefined) return this.#writing;
+    if (this.#queue.length === 0) return undefined;
+    const run = this.#drain();
+    this.#writing = run;
+    run.then(
+      () => {
+        this.#writing = undefined;
+      },
+      () => {
+        this.#writing = undefined;
+      },
+    );
+    return run;
+  }
+
+  /** Writes batches until the queue is empty, yielding to the event loop between them. */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      try {
+        await this.#write(batch);
+        this.written += batch.length;
+      } catch (err) {
+        this.#onError?.(err);
+        // Back to the front, as far as room allows; what does not fit is dropped like any overflow.
+        const room = Math.max(0, this.#maxQueue - this.#queue.length);
+        const kept = batch.slice(0, room);
+        const lost = batch.slice(room);
+        this.#queue = [...kept, ...this.#queue];
+        if (lost.length > 0) {
+          this.#forget(lost);
+          if (this.dropped === 0) this.#onDrop?.(lost.length);
+          this.dropped += lost.length;
+        }
+        // The timer retries later.
+        throw err;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Takes dropped accepted results out of the pending counts. */
+  #forget(results: readonly RecordedResult[]): void {
+    for (const r of results) {
+      if (r.outcome !== 'accepted' || !r.accountValid || r.account === undefined) continue;
+      const tracked = this.#workers.get(r.account);
+      if (tracked !== undefined) tracked.pending[r.type]--;
+    }
+  }
+
+  async #write(batch: readonly RecordedResult[]): Promise<void> {
+    const rows: SqlValue[][] = [];
+    const deltas = new Map<string, WorkerDelta>();
+    for (const r of batch) {
+      const account = r.accountValid && r.account !== undefined ? r.account : null;
+      const weight = r.difficulty === undefined ? 0n : workWeight(r.difficulty, this.#receive);
+      rows.push([r.at, r.backend, account, r.root ?? null, r.type, r.difficulty === undefined ? null : formatWorkHex(r.difficulty), weight, r.outcome]);
+      if (account === null) continue;
+      let d = deltas.get(account);
+      if (d === undefined) {
+        d = { ondemand: 0, precache: 0, invalid: 0, late: 0, duplicate: 0, weight: 0n, first: r.at, last: r.at };
+        deltas.set(account, d);
+      }
+      if (r.outcome === 'accepted') {
+        d[r.type]++;
+        d.weight += weight;
+      } else {
+        d[r.outcome]++;
+      }
+      if (r.at < d.first) d.first = r.at;
+      if (r.at > d.last) d.last = r.at;
+    }
+    const stored = await this.#db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await insertResults(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
+      const entries = [...deltas];
+      const out: Array<{ account: string; ondemand: bigint; precache: bigint }> = [];
+      for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) out.push(...(await upsertWorkers(tx, entries.slice(i, i + ROWS_PER_STATEMENT))));
+      return out;
+    });
+    // The database's counts now include this batch (and any other instance's): refresh, and take the batch out of pending.
+    for (const row of stored) {
+      const tracked = this.#workers.get(row.account);
+      if (tracked !== undefined) tracked.stored = { ondemand: Number(row.ondemand), precache: Number(row.precache) };
+    }
+    for (const [account, d] of deltas) {
+      const tracked = this.#workers.get(account);
+      if (tracked === undefined) continue;
+      tracked.pending.ondemand -= d.ondemand;
+      tracked.pending.precache -= d.precache;
+    }
+  }
+}
+
+async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Promise<void> {
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  await tx.execute(`INSERT INTO hub_results (at, backend, account, root, work_type, difficulty, weight, outcome) VALUES ${values}`, rows.flat());
+}
+
+/** One upsert per batch: the per-account sums added to the running counts, the new totals returned. */
+async function upsertWorkers(tx: SqlExecutor, entries: ReadonlyArray<[string, WorkerDelta]>): Promise<Array<{ account: string; ondemand: bigint; precache: bigint }>> {
+  if (entries.length === 0) return [];
+  const values = entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const params = entries.flatMap(([account, d]) => [account, d.ondemand, d.precache, d.invalid, d.late, d.duplicate, d.weight, d.first, d.last]);
+  return tx.query(
+    `INSERT INTO hub_workers (account, ondemand, precache, invalid, late, duplicate, weight, first_seen, last_seen) VALUES ${values}
+     ON CONFLICT (account) DO UPDATE SET
+       ondemand = hub_workers.ondemand + excluded.ondemand,
+       precache = hub_workers.precache + excluded.precache,
+       invalid = hub_workers.invalid + excluded.invalid,
+       late = hub_workers.late + excluded.late,
+       duplicate = hub_workers.duplicate + excluded.duplicate,
+       weight = hub_workers.weight + excluded.weight,
+       first_seen = CASE WHEN excluded.first_seen < hub_workers.first_seen THEN excluded.first_seen ELSE hub_workers.first_seen END,
+       last_seen = CASE WHEN excluded.last_seen > hub_workers.last_seen THEN excluded.last_seen ELSE hub_workers.last_seen END
+     RETURNING account, ondemand, precache`,
+    params,
+  );
+}
