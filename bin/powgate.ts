@@ -4,6 +4,7 @@ import { runBenchCommand } from '../lib/bench/command.js';
 import { loadConfig, parseArgs, redactConfig, USAGE } from '../lib/config/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { runWorkerCommand } from '../lib/hub/worker-command.js';
+import { runPayoutsCommand } from '../lib/ledger/payouts-command.js';
 import { startPowgate } from '../lib/server.js';
 import { runServicesCommand } from '../lib/services/command.js';
 import { powgateVersion } from '../lib/version.js';
@@ -27,6 +28,14 @@ async function main(argv: string[]): Promise<number> {
       argv.slice(1),
       (t) => process.stdout.write(t),
       (t) => process.stderr.write(t),
+    );
+  }
+  if (argv[0] === 'payouts') {
+    return runPayoutsCommand(
+      argv.slice(1),
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+      { loadConfig: (args) => loadConfig({ argv: args, env: process.env }) },
     );
   }
   if (argv[0] === 'worker') {

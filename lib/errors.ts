@@ -69,6 +69,18 @@ export const Message = {
   databaseTransactionOver: 'The transaction has ended: use the database, not this transaction, from here on',
   databaseNestedTransaction: 'A statement was sent to the database from inside one of its transactions: use the transaction it handed over',
   databaseUrl: (scheme: string) => `ledger.url: expected sqlite:///path, a file path or postgres://..., found a ${scheme}: URL`,
+  payoutsPeriod: 'The period is empty: --from must be before --to',
+  payoutsPeriodOpen: (seconds: number | string) =>
+    `The period has not ended (or ended less than ${seconds}s ago): results may still be written for it; plan it once it has ended`,
+  payoutsAmount: 'The amount must be more than 0',
+  payoutsHighFee: (rate: string) => `Fee ${rate} is above 5%: pass --allow-high-fee to plan with it`,
+  payoutsOverlap: (id: string) => `The period overlaps plan ${id}: every result is paid by one plan only`,
+  payoutsNoResults: 'No accepted results in the period: nothing to plan',
+  payoutsUnknownPlan: (id: string) => `No payout plan ${id}`,
+  payoutsSendFailed: (account: string, detail: string) =>
+    `Payment to ${account} failed: ${detail}; the plan is resumable: run the same command again (payments made carry the same id and are not repeated)`,
+  payoutsNoWallet: 'Sending needs payouts.wallet and payouts.source (and node.rpc); keep the wallet id in an environment variable (${VAR})',
+  payoutsNodeReply: (detail: string) => `The node did not send: ${detail}`,
   databaseSqlitePath: 'ledger.url: sqlite: needs a file path (sqlite:///var/lib/powgate/powgate.db)',
   keyRequired: 'An API key is required (rpc.auth: required): send Authorization: Bearer <key>, or a "key" field in the body',
   keyInvalid: 'Invalid API key',
@@ -92,6 +104,7 @@ export const ERROR_CODES = {
   CACHE: 'the cache store failed; requests are served as misses',
   NO_BACKEND: 'every tier failed, or no backend can serve the difficulty',
   DATABASE: 'the ledger database (SQLite or PostgreSQL) could not be opened, migrated or used',
+  PAYOUT: 'a payout plan could not be made or a payment not sent; the message says why and what to do',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -192,6 +205,13 @@ export class NoBackendError extends PowgateError {
 export class DatabaseError extends PowgateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DATABASE', message, options);
+  }
+}
+
+/** A payout plan that cannot be made, or a payment that failed (the plan stays resumable). */
+export class PayoutError extends PowgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PAYOUT', message, options);
   }
 }
 

@@ -4,7 +4,20 @@
 // dashboard all go through these functions, so they can never disagree about
 // what may be shown.
 
-const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'secret', 'token', 'key', 'apikey', 'auth', 'authorization', 'credential', 'credentials']);
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'secret',
+  'token',
+  'key',
+  'apikey',
+  'auth',
+  'authorization',
+  'credential',
+  'credentials',
+  'wallet',
+]);
 
 /** True for `api_key`, `apiKey`, `token`, `password`, `service-key`, ... */
 export function isSecretKey(key: string): boolean {

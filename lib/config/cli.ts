@@ -15,6 +15,7 @@ export const USAGE = [
   '       powgate bench [--seconds S] [--threads N] [--network NAME]   hash rate per device',
   '       powgate worker --hub URL --payout ACCOUNT [...]                 work for a hub (powgate worker --help)',
   '       powgate services add|list|rotate|limit|remove [...]             clients with API keys (powgate services --help)',
+  "       powgate payouts plan|send|show|list [...]                       pay the hub's workers (powgate payouts --help)",
   '',
   'Options:',
   option('--config FILE', 'YAML config file (env POWGATE_CONFIG); see config.example.yaml'),

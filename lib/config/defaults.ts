@@ -72,6 +72,8 @@ export const DEFAULTS = deepFreeze({
   dashboard: { enabled: true },
   /** data_dir relative to the config file's directory (the working directory without a file). */
   ledger: { dataDir: 'powgate-data' },
+  /** In the network's unit (XNO, BAN); a payment below the minimum is carried to the next plan. */
+  payouts: { minimum: '0.001', fee: '1%' },
   precache: {
     enabled: true,
     accountTtl: 30 * DAY,

@@ -23,6 +23,7 @@ export type {
   DpowBackendConfig,
   LedgerConfig,
   LocalBackendConfig,
+  PayoutsConfig,
   PrecacheConfig,
   RpcBackendConfig,
   TierConfig,

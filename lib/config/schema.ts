@@ -5,6 +5,7 @@ import { DEFAULTS } from './defaults.js';
 import { describe } from './describe.js';
 import { normalizeLedger } from './ledger.js';
 import { boolean, duration, hex64, integer, list, listenAddress, MAX_TIMER_MS, number, oneOf, type Parser, pattern, size, url } from './parse.js';
+import { normalizePayouts } from './payouts.js';
 import { normalizePrecache, sourceAddress } from './precache.js';
 import { normalizeServices } from './services.js';
 import { isUnset, optional, type RawMap, section, withDefault } from './shape.js';
@@ -28,6 +29,7 @@ const TOP_LEVEL = [
   'ledger',
   'services',
   'service_api',
+  'payouts',
 ];
 const AUTH_MODES = ['off', 'optional', 'required'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -155,5 +157,6 @@ export function normalizeConfig(raw: RawMap, configDir?: string): Config {
     },
     dashboard: { enabled: withDefault(dashboard, 'enabled', 'dashboard', boolean, DEFAULTS.dashboard.enabled) },
     ledger: normalizeLedger(top.ledger, 'ledger', configDir),
+    payouts: normalizePayouts(top.payouts, 'payouts', networkName),
   };
 }

@@ -86,6 +86,21 @@ export interface Config {
     readonly enabled: boolean;
   };
   readonly ledger: LedgerConfig;
+  readonly payouts: PayoutsConfig;
+}
+
+/** `powgate payouts` (lib/ledger/payouts.ts): sends go to node.rpc's wallet RPC. */
+export interface PayoutsConfig {
+  /** Raw: a worker's payment below it is carried to the next plan. */
+  readonly minimum: bigint;
+  /** The same in the network's unit, as text. */
+  readonly minimumText: string;
+  /** The pool fee taken from each plan's amount (floored), unless `--fee` says otherwise. */
+  readonly fee: { readonly text: string; readonly numerator: bigint; readonly denominator: bigint };
+  /** The node wallet id the payments come from: a secret. */
+  readonly wallet?: string;
+  /** The account in that wallet the payments come from. */
+  readonly source?: string;
 }
 
 /** Where the ledger's database lives (lib/ledger/db.ts); opened only when a part needs it. */

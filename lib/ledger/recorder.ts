@@ -68,6 +68,14 @@ interface WorkerDelta {
   last: number;
 }
 
+interface StoredCounts {
+  account: string;
+  ondemand: bigint;
+  precache: bigint;
+  snapshot_ondemand: bigint | null;
+  snapshot_precache: bigint | null;
+}
+
 /** Rows per INSERT statement: 8 parameters each stays far below both databases' parameter limits. */
 const ROWS_PER_STATEMENT = 250;
 
@@ -283,14 +291,17 @@ export class LedgerRecorder {
     const stored = await this.#db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await insertResults(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
       const entries = [...deltas];
-      const out: Array<{ account: string; ondemand: bigint; precache: bigint }> = [];
+      const out: StoredCounts[] = [];
       for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) out.push(...(await upsertWorkers(tx, entries.slice(i, i + ROWS_PER_STATEMENT))));
       return out;
     });
     // The database's counts now include this batch (and any other instance's): refresh, and take the batch out of pending.
     for (const row of stored) {
       const tracked = this.#workers.get(row.account);
-      if (tracked !== undefined) tracked.stored = { ondemand: Number(row.ondemand), precache: Number(row.precache) };
+      if (tracked === undefined) continue;
+      tracked.stored = { ondemand: Number(row.ondemand), precache: Number(row.precache) };
+      // A payout (possibly by the payouts command, another process) sets the snapshot.
+      if (row.snapshot_ondemand !== null) tracked.snapshot = { ondemand: Number(row.snapshot_ondemand), precache: Number(row.snapshot_precache ?? 0n) };
     }
     for (const [account, d] of deltas) {
       const tracked = this.#workers.get(account);
@@ -307,7 +318,7 @@ async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Prom
 }
 
 /** One upsert per batch: the per-account sums added to the running counts, the new totals returned. */
-async function upsertWorkers(tx: SqlExecutor, entries: ReadonlyArray<[string, WorkerDelta]>): Promise<Array<{ account: string; ondemand: bigint; precache: bigint }>> {
+async function upsertWorkers(tx: SqlExecutor, entries: ReadonlyArray<[string, WorkerDelta]>): Promise<StoredCounts[]> {
   if (entries.length === 0) return [];
   const values = entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   const params = entries.flatMap(([account, d]) => [account, d.ondemand, d.precache, d.invalid, d.late, d.duplicate, d.weight, d.first, d.last]);
@@ -322,7 +333,7 @@ async function upsertWorkers(tx: SqlExecutor, entries: ReadonlyArray<[string, Wo
        weight = hub_workers.weight + excluded.weight,
        first_seen = CASE WHEN excluded.first_seen < hub_workers.first_seen THEN excluded.first_seen ELSE hub_workers.first_seen END,
        last_seen = CASE WHEN excluded.last_seen > hub_workers.last_seen THEN excluded.last_seen ELSE hub_workers.last_seen END
-     RETURNING account, ondemand, precache`,
+     RETURNING account, ondemand, precache, snapshot_ondemand, snapshot_precache`,
     params,
   );
 }

@@ -33,4 +33,40 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
     snapshot_ondemand BIGINT,
     snapshot_precache BIGINT
   )`,
+  // 2: payouts: each plan, its payments (one per worker), and what is carried to the next plan.
+  `CREATE TABLE payout_plans (
+    id TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    period_from BIGINT NOT NULL,
+    period_to BIGINT NOT NULL,
+    network TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    fee_rate TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    distributable TEXT NOT NULL,
+    total_weight TEXT NOT NULL,
+    minimum TEXT NOT NULL
+  );
+  CREATE INDEX payout_plans_period ON payout_plans (period_from, period_to);
+  CREATE TABLE payout_items (
+    plan_id TEXT NOT NULL REFERENCES payout_plans (id),
+    account TEXT NOT NULL,
+    results BIGINT NOT NULL,
+    weight TEXT NOT NULL,
+    share TEXT NOT NULL,
+    carried_in TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    carried_out TEXT NOT NULL,
+    send_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    block_hash TEXT,
+    sent_at BIGINT,
+    PRIMARY KEY (plan_id, account)
+  );
+  CREATE INDEX payout_items_account ON payout_items (account);
+  CREATE TABLE payout_carry (
+    account TEXT PRIMARY KEY,
+    amount TEXT NOT NULL,
+    plan_id TEXT NOT NULL
+  )`,
 ];

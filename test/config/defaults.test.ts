@@ -39,6 +39,7 @@ describe('config defaults', () => {
       metrics: { enabled: true },
       dashboard: { enabled: true },
       ledger: { dataDir: path.resolve('powgate-data') },
+      payouts: { minimum: 10n ** 27n, minimumText: '0.001', fee: { text: '1%', numerator: 1n, denominator: 100n } },
     });
   });
 

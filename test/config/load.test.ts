@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       log: { level: 'info' },
       metrics: { enabled: true },
       dashboard: { enabled: true },
+      payouts: { minimum: 10n ** 27n, minimumText: '0.001', fee: { text: '1%', numerator: 1n, denominator: 100n } },
     });
   });
 
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
       metrics: { enabled: true },
       dashboard: { enabled: true },
       ledger: { dataDir: path.join(path.dirname(EXAMPLE), 'powgate-data') },
+      payouts: { minimum: 10n ** 27n, minimumText: '0.001', fee: { text: '1%', numerator: 1n, denominator: 100n } },
     });
   });
 

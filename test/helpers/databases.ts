@@ -43,11 +43,11 @@ export async function createPgDatabase(): Promise<{ url: string; drop: () => Pro
  * Declares the same describe block twice: on SQLite (a file in a temp dir,
  * removed after) and on PostgreSQL (a fresh database created through the
  * superuser and dropped after). `open()` opens one more connection to that
- * block's database (a second powgate instance, or a restart); every one
+ * block's database (`url()` is its URL, for code that opens it itself) (a second powgate instance, or a restart); every one
  * opened is closed after the block. Where no PostgreSQL answers, the
  * PostgreSQL block is skipped, except in CI (.ci/run starts one).
  */
-export function eachDatabase(title: string, body: (open: () => Promise<SqlDatabase>) => void): void {
+export function eachDatabase(title: string, body: (open: () => Promise<SqlDatabase>, url: () => string) => void): void {
   describe(`${title} (SQLite)`, () => {
     let dir: string | undefined;
     const opened: SqlDatabase[] = [];
@@ -58,12 +58,15 @@ export function eachDatabase(title: string, body: (open: () => Promise<SqlDataba
       for (const db of opened.splice(0)) await db.close().catch(() => undefined);
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     });
+    const url = (): string => {
+      if (dir === undefined) throw new Error('open() and url() are for tests and hooks, not for the describe body');
+      return `sqlite://${path.join(dir, 'powgate.db')}`;
+    };
     body(async () => {
-      if (dir === undefined) throw new Error('open() is for tests and hooks, not for the describe body');
-      const db = await openDatabase({ dataDir: dir });
+      const db = await openDatabase({ url: url(), dataDir: dir as string });
       opened.push(db);
       return db;
-    });
+    }, url);
   });
 
   describe(`${title} (PostgreSQL)`, () => {
@@ -82,11 +85,14 @@ export function eachDatabase(title: string, body: (open: () => Promise<SqlDataba
       for (const db of opened.splice(0)) await db.close().catch(() => undefined);
       await database?.drop();
     });
+    const url = (): string => {
+      if (database === undefined) throw new Error('open() and url() are for tests and hooks, not for the describe body');
+      return database.url;
+    };
     body(async () => {
-      if (database === undefined) throw new Error('open() is for tests and hooks, not for the describe body');
-      const db = await openDatabase({ url: database.url, dataDir: tmpdir() });
+      const db = await openDatabase({ url: url(), dataDir: tmpdir() });
       opened.push(db);
       return db;
-    });
+    }, url);
   });
 }

@@ -10,7 +10,17 @@ const BOB = 'nano_1bob';
 const ROOT = 'A'.repeat(64);
 
 function result(over: Partial<RecordedResult> = {}): RecordedResult {
-  return { backend: 'hub', type: 'ondemand', outcome: 'accepted', account: ALICE, accountValid: true, root: ROOT, difficulty: nano.sendThreshold, at: 1_000, ...over };
+  return {
+    backend: 'hub',
+    type: 'ondemand',
+    outcome: 'accepted',
+    account: ALICE,
+    accountValid: true,
+    root: ROOT,
+    difficulty: nano.sendThreshold,
+    at: 1_000,
+    ...over,
+  };
 }
 
 eachDatabase('LedgerRecorder', (open) => {
@@ -24,7 +34,7 @@ eachDatabase('LedgerRecorder', (open) => {
     await db.execute('DELETE FROM hub_workers').catch(() => undefined);
   });
 
-  it('records every counted result with its weight, and keeps each worker\'s counts', async () => {
+  it("records every counted result with its weight, and keeps each worker's counts", async () => {
     const recorder = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold });
     recorder.record(result());
     recorder.record(result({ type: 'precache', difficulty: nano.receiveThreshold, at: 2_000 }));
@@ -33,9 +43,15 @@ eachDatabase('LedgerRecorder', (open) => {
     recorder.record(result({ account: BOB, outcome: 'duplicate' }));
     recorder.record(result({ account: 'nano_bad', accountValid: false }));
     await recorder.close();
-    const rows = await db.query<{ account: string | null; work_type: string; difficulty: string | null; weight: bigint; outcome: string; root: string; at: bigint }>(
-      "SELECT account, work_type, difficulty, weight, outcome, root, at FROM hub_results ORDER BY at, outcome, COALESCE(account, '')",
-    );
+    const rows = await db.query<{
+      account: string | null;
+      work_type: string;
+      difficulty: string | null;
+      weight: bigint;
+      outcome: string;
+      root: string;
+      at: bigint;
+    }>("SELECT account, work_type, difficulty, weight, outcome, root, at FROM hub_results ORDER BY at, outcome, COALESCE(account, '')");
     expect(rows).to.deep.equal([
       { account: ALICE, work_type: 'ondemand', difficulty: null, weight: 0n, outcome: 'invalid', root: ROOT, at: 500n },
       // An account that is not one is stored as none: nobody to credit.
@@ -93,7 +109,7 @@ eachDatabase('LedgerRecorder', (open) => {
     await second.close();
   });
 
-  it('sees another instance\'s results after its next write (a shared ledger)', async () => {
+  it("sees another instance's results after its next write (a shared ledger)", async () => {
     const other = await open();
     const a = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold });
     const b = await LedgerRecorder.open(other, { receiveThreshold: nano.receiveThreshold });
@@ -112,7 +128,13 @@ eachDatabase('LedgerRecorder', (open) => {
 
   it('writes in batches and drops past a full queue, counting the drops and telling once', async () => {
     const told: number[] = [];
-    const recorder = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold, maxQueue: 5, batchSize: 100, flushInterval: 60_000, onDrop: (n) => told.push(n) });
+    const recorder = await LedgerRecorder.open(db, {
+      receiveThreshold: nano.receiveThreshold,
+      maxQueue: 5,
+      batchSize: 100,
+      flushInterval: 60_000,
+      onDrop: (n) => told.push(n),
+    });
     for (let i = 0; i < 8; i++) recorder.record(result({ at: i }));
     expect(recorder.queued).to.equal(5);
     expect(recorder.dropped).to.equal(3);
@@ -141,7 +163,11 @@ eachDatabase('LedgerRecorder', (open) => {
       },
     };
     const errors: string[] = [];
-    const recorder = await LedgerRecorder.open(flaky, { receiveThreshold: nano.receiveThreshold, flushInterval: 60_000, onError: (err) => errors.push((err as Error).message) });
+    const recorder = await LedgerRecorder.open(flaky, {
+      receiveThreshold: nano.receiveThreshold,
+      flushInterval: 60_000,
+      onError: (err) => errors.push((err as Error).message),
+    });
     recorder.record(result());
     recorder.record(result({ type: 'precache' }));
     let failed = false;
