@@ -18,8 +18,10 @@ import { attachServiceSockets, servicePost } from './http/service-api.js';
 import { isHubBackend } from './hub/index.js';
 import { createHubMetrics } from './hub/metrics.js';
 import { needsDatabase, openDatabase, type SqlDatabase } from './ledger/index.js';
+import { LedgerRecorder } from './ledger/recorder.js';
 import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
+import { rateLimited } from './logs/rate-limited.js';
 import { createMetrics } from './metrics/index.js';
 import { createServiceMetrics } from './metrics/services.js';
 import { closeIdleConnections } from './net/post-json.js';
@@ -75,6 +77,8 @@ export interface Powgate {
   readonly precache: { status(): PrecacheStatus };
   /** The ledger's database (lib/ledger), when a part needs one (`needsDatabase`). */
   readonly database?: SqlDatabase;
+  /** The ledger's recorder of hub results, with a hub backend and a database. */
+  readonly ledger?: LedgerRecorder;
   /** Every service (client with a key), its limits and counts. */
   readonly services: ServiceDirectory;
   /** Stops accepting, lets in-flight work finish (bounded), cancels the rest, releases everything. */
@@ -158,6 +162,15 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   // Hub backends report their workers; their worker results join the one telemetry stream, where
   // every view (and the ledger) reads them. Subscribed before the brokers start, so none is missed.
   const hubs = [...backends.values()].filter(isHubBackend);
+  // The ledger records every counted hub result (batched, off the hub's path) and gives each worker's
+  // durable counts to client/{account}. Registered before the hubs' subscriptions, so it closes (and
+  // writes what is queued) after the last result can arrive.
+  const ledger = hubs.length > 0 && database !== undefined ? await openLedger(database, network.receiveThreshold, logger) : undefined;
+  if (ledger !== undefined) {
+    stack.defer('ledger', () => ledger.close());
+    events.on('hubResult', (e) => ledger.record(e));
+    for (const hub of hubs) hub.useClientCounts((account) => ledger.counts(account));
+  }
   for (const hub of hubs)
     stack.defer(
       `hub ${hub.name} results`,
@@ -358,12 +371,26 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     events,
     precache: precacheView,
     ...(database === undefined ? {} : { database }),
+    ...(ledger === undefined ? {} : { ledger }),
     services,
     close() {
       closing ??= stack.close(drainTimeout + ANSWER_GRACE + CLOSE_BOUND).then((report) => reportClose(logger, report, 'powgate stopped'));
       return closing;
     },
   };
+}
+
+/** The ledger's recorder, its trouble logged: the first dropped result once, failed writes at most once a minute. */
+async function openLedger(database: SqlDatabase, receiveThreshold: bigint, logger: Logger): Promise<LedgerRecorder> {
+  const failed = rateLimited<unknown>(60_000, (err, suppressed) =>
+    logger.warn({ err: err instanceof Error ? err.message : String(err), suppressed }, 'ledger write failed; results stay queued and are retried'),
+  );
+  const recorder = await LedgerRecorder.open(database, {
+    receiveThreshold,
+    onDrop: () => logger.warn('ledger queue full: hub results are being dropped from the ledger (counted as ledger.dropped); is the database keeping up?'),
+    onError: failed,
+  });
+  return recorder;
 }
 
 /**

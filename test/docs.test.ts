@@ -34,6 +34,12 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   databaseNewer: ['<component>', '<n>', '<m>'],
   databaseStatement: ['<reason>'],
   databaseUrl: ['<scheme>'],
+  payoutsPeriodOpen: ['<s>'],
+  payoutsHighFee: ['<rate>'],
+  payoutsOverlap: ['<id>'],
+  payoutsUnknownPlan: ['<id>'],
+  payoutsSendFailed: ['<account>', '<reason>'],
+  payoutsNodeReply: ['<reason>'],
   serviceAction: ['<action>'],
   unknown: ['<timestamp>'],
 };

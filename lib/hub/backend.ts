@@ -12,6 +12,7 @@ import { abortError } from '../net/error-text.js';
 import { decodeAccount, type NetworkParams } from '../pow/index.js';
 import type { HubResultEvent, ResultOutcome } from './events.js';
 import {
+  type ClientCounts,
   formatClientStats,
   formatStatistics,
   formatWorkRequest,
@@ -74,6 +75,13 @@ export interface HubBackend extends Backend {
    * where every view reads them. Returns the unsubscribe.
    */
   onResult(listener: (event: HubResultEvent) => void): () => void;
+  /**
+   * Where `client/{account}` takes a worker's counts from: the ledger's durable
+   * ones (lib/ledger/recorder.ts), which survive a restart. Asked right after the
+   * result's `onResult` listeners ran, so they include it. Unset: the roster's,
+   * counted since start.
+   */
+  useClientCounts(counts: (account: string) => ClientCounts | undefined): void;
 }
 
 interface Pending {
@@ -115,6 +123,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
   let listeners: ReadonlyArray<(event: HubResultEvent) => void> = [];
   const won = { ondemand: 0, precache: 0 };
   let timers: NodeJS.Timeout[] = [];
+  let durableCounts: ((account: string) => ClientCounts | undefined) | undefined;
   let closed = false;
   let started: Promise<void> | undefined;
 
@@ -215,7 +224,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     const counts = count(type, 'accepted', { account, root: hash, difficulty, work, ms });
     // Usable work, but nobody to credit: DPoW answers with this text.
     if (counts === undefined) transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
-    else transport.publish(TOPICS.client(account), formatClientStats(counts, hash), 0);
+    else transport.publish(TOPICS.client(account), formatClientStats(durableCounts?.(account) ?? counts, hash), 0);
   };
 
   const onPresence = (account: string, payload: string): void => {
@@ -342,6 +351,9 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         jobsPending: pending.size,
         workers: roster.top(top),
       };
+    },
+    useClientCounts(counts) {
+      durableCounts = counts;
     },
     onResult(listener) {
       // Copy on write: a result being told walks the list it started with.

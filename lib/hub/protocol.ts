@@ -75,13 +75,25 @@ export function parseResult(payload: string): ParsedResult {
   return { ok: true, hash: hash.toUpperCase(), work: value, account };
 }
 
-/** `client/{account}` after a win: the worker's accepted counts and the hash it was rewarded for. */
-export function formatClientStats(counts: { readonly ondemand: number; readonly precache: number }, rewarded?: string): string {
+/**
+ * `client/{account}` after a win: the worker's accepted counts and the hash it
+ * was rewarded for; after a payout also `snapshot_*`, the counts it has been
+ * paid up to (spec §1.8).
+ */
+export function formatClientStats(counts: ClientCounts, rewarded?: string): string {
   return JSON.stringify({
     precache: counts.precache,
     ondemand: counts.ondemand,
     ...(rewarded === undefined ? {} : { block_rewarded: rewarded }),
+    ...(counts.snapshot === undefined ? {} : { snapshot_precache: counts.snapshot.precache, snapshot_ondemand: counts.snapshot.ondemand }),
   });
+}
+
+/** A worker's accepted counts as `client/{account}` carries them (the ledger's durable ones when it runs). */
+export interface ClientCounts {
+  readonly ondemand: number;
+  readonly precache: number;
+  readonly snapshot?: { readonly ondemand: number; readonly precache: number };
 }
 
 /** The spec's text for a usable result from an account that is not one. */
