@@ -15,6 +15,8 @@ describe('pow/networks', () => {
       receiveThreshold: 0xfffffe0000000000n,
       prefixes: ['nano_', 'xrb_'],
       ports: { rpc: 7076, websocket: 7078 },
+      unit: 'XNO',
+      unitRaw: 10n ** 30n,
     });
   });
 
@@ -31,6 +33,8 @@ describe('pow/networks', () => {
       receiveThreshold: 0xfffffe0000000000n,
       prefixes: ['ban_'],
       ports: { rpc: 7072, websocket: 7074 },
+      unit: 'BAN',
+      unitRaw: 10n ** 29n,
     });
   });
 
