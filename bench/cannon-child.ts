@@ -20,6 +20,9 @@ export interface CannonJob {
   readonly start?: number;
   /** Stop after this many requests, if that comes before `seconds` (warm-ups). */
   readonly amount?: number;
+  /** Request path (default `/`: node RPC) and extra headers (an Authorization, say). */
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface CannonResult {
@@ -33,20 +36,22 @@ export interface CannonResult {
   readonly clientCpuUs: number;
 }
 
-const headers = { 'content-type': 'application/json' };
+const baseHeaders = { 'content-type': 'application/json' };
 
 function run(job: CannonJob): Promise<CannonResult> {
+  const headers = { ...baseHeaders, ...job.headers };
+  const path = job.path ?? '/';
   return new Promise((resolve, reject) => {
     let latencies = new Float64Array(1 << 16);
     let count = 0;
     let next = job.start ?? 0;
     const requests: Request[] =
       job.order === 'fixed'
-        ? job.bodies.map((body) => ({ method: 'POST', path: '/', headers, body }))
+        ? job.bodies.map((body) => ({ method: 'POST', path, headers, body }))
         : [
             {
               method: 'POST',
-              path: '/',
+              path,
               headers,
               setupRequest: (request: Request) => {
                 request.body = job.bodies[next++ % job.bodies.length] as string;

@@ -6,7 +6,7 @@
  *   npm run bench -- --section hits,miss,memory    some of them
  *   npm run bench -- --seconds 6 --rounds 3        longer runs (defaults: 5 s, 3 rounds)
  *
- * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub.
+ * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub, services.
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
 
@@ -24,8 +24,9 @@ import { benchMiss } from './miss.js';
 import { benchObservability } from './observability.js';
 import { confirmationStream, type PrecacheRun, requestEach } from './precache.js';
 import { benchScale } from './scale.js';
+import { benchServices } from './services.js';
 
-const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub'] as const;
+const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub', 'services'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SECONDS = positiveOption('seconds', Number(process.env.BENCH_SECONDS ?? 5));
@@ -282,6 +283,12 @@ async function main(): Promise<void> {
         },
         lines,
       );
+      stop(children);
+    }
+
+    // (10) Services: DPoW's service API beside work_generate, rpc.auth required beside off.
+    if (wants('services')) {
+      results.services = await benchServices({ seconds: SECONDS, rounds: ROUNDS }, lines, children);
       stop(children);
     }
   } finally {

@@ -277,6 +277,8 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   const rpc =
     config.rpc.auth === 'off' ? handler : withServiceAuth(handler, { mode: config.rpc.auth, exempt: config.rpc.authExempt, directory: services }, authCounts);
 
+  // False once shutdown has begun: the RPC port and the DPoW service API refuse new requests.
+  let accepting = true;
   const dpowApi = config.serviceApi.enabled
     ? createDpowApi({
         directory: services,
@@ -284,13 +286,13 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
         cache,
         network,
         onUnexpected: (err) => logger.error({ err }, 'unexpected error in the DPoW service API'),
+        accepting: () => accepting,
         onAnswer: (outcome, seconds, source) => events.emit('rpc', { action: 'dpow', outcome, seconds, ...(source === undefined ? {} : { source }) }),
       })
     : undefined;
 
   // With metrics.listen the RPC port keeps only health: metrics and the dashboard move to their own listener.
   const separate = config.metrics.listen !== undefined;
-  let accepting = true;
   const routes = monitoringRouter({
     monitor,
     registry,

@@ -17,6 +17,8 @@ export interface DpowApiOptions {
   readonly network: NetworkParams;
   /** Errors that are no client's fault (bugs): logged by the caller, never shown. */
   readonly onUnexpected?: (err: unknown) => void;
+  /** False once shutdown has begun: new requests are refused, on both transports. */
+  readonly accepting?: () => boolean;
   /** Told of every answered request, for the `rpc` telemetry (action `dpow`). */
   readonly onAnswer?: (outcome: 'ok' | 'error' | 'timeout' | 'refused', seconds: number, source?: string) => void;
 }
@@ -68,6 +70,7 @@ export function createDpowApi(options: DpowApiOptions): DpowApi {
       report(outcome, (performance.now() - started) / 1000, source);
       return pyDumps(echo ? { ...reply, id } : reply);
     };
+    if (options.accepting?.() === false) return answer({ error: Message.shuttingDown }, 'refused');
     let ticket: { done(source?: string, precached?: boolean): void } | undefined;
     try {
       if (!Object.hasOwn(request, 'hash') || !Object.hasOwn(request, 'user') || !Object.hasOwn(request, 'api_key')) {
