@@ -69,6 +69,9 @@ export const Message = {
   databaseTransactionOver: 'The transaction has ended: use the database, not this transaction, from here on',
   databaseNestedTransaction: 'A statement was sent to the database from inside one of its transactions: use the transaction it handed over',
   databaseUrl: (scheme: string) => `ledger.url: expected sqlite:///path, a file path or postgres://..., found a ${scheme}: URL`,
+  hubApiLimit: (max: number | string) => `limit must be a whole number from 1 to ${max}`,
+  hubApiAccount: 'Not an account of this network (nano_… or ban_… with a valid checksum)',
+  hubApiUnknownWorker: 'The ledger has no results from this account',
   payoutsPeriod: 'The period is empty: --from must be before --to',
   payoutsPeriodOpen: (seconds: number | string) =>
     `The period has not ended (or ended less than ${seconds}s ago): results may still be written for it; plan it once it has ended`,

@@ -5,6 +5,7 @@ import { isDpowBackend } from './backends/dpow.js';
 import { type Backend, createBackend, startBackends } from './backends/index.js';
 import { jobCoordinator } from './cache/coordinator.js';
 import { createWorkCache, type WorkCache } from './cache/index.js';
+import { DEFAULTS } from './config/defaults.js';
 import type { Config } from './config/types.js';
 import { resolveChain } from './engine/chain.js';
 import { Prober } from './engine/prober.js';
@@ -17,6 +18,7 @@ import { monitoringRouter } from './http/routes.js';
 import { attachServiceSockets, servicePost } from './http/service-api.js';
 import { isHubBackend } from './hub/index.js';
 import { createHubMetrics } from './hub/metrics.js';
+import { LedgerApi } from './ledger/api.js';
 import { needsDatabase, openDatabase, type SqlDatabase } from './ledger/index.js';
 import { LedgerRecorder } from './ledger/recorder.js';
 import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
@@ -25,7 +27,7 @@ import { rateLimited } from './logs/rate-limited.js';
 import { createMetrics } from './metrics/index.js';
 import { createServiceMetrics } from './metrics/services.js';
 import { closeIdleConnections } from './net/post-json.js';
-import { NETWORKS, type NetworkParams } from './pow/index.js';
+import { decodeAccount, NETWORKS, type NetworkParams } from './pow/index.js';
 import { callbackGuard } from './precache/callback-guard.js';
 import { createPrecache } from './precache/index.js';
 import { ForwardSlots } from './rpc/forward-slots.js';
@@ -293,12 +295,25 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
 
   // With metrics.listen the RPC port keeps only health: metrics and the dashboard move to their own listener.
   const separate = config.metrics.listen !== undefined;
+  // The ledger's API and hub page, beside the dashboard, when there is a ledger.
+  const hubApi =
+    ledger === undefined || database === undefined
+      ? undefined
+      : {
+          ledger: new LedgerApi(database, {
+            activeWindow: Math.max(...hubs.map((h) => hubWorkerTtl(config, h.name))),
+            unit: network.unit,
+            unitRaw: network.unitRaw,
+          }),
+          validAccount: (account: string) => decodeAccount(account, network.prefixes) !== undefined,
+        };
   const routes = monitoringRouter({
     monitor,
     registry,
     metrics: config.metrics.enabled && !separate,
     dashboard: config.dashboard.enabled && !separate,
     dashboardAtRoot: 'browsers',
+    ...(hubApi === undefined ? {} : { hub: hubApi }),
   });
   // DPoW's health check, beside its service API.
   if (dpowApi !== undefined) routes.get('/upcheck/', (ctx) => void (ctx.body = 'up'));
@@ -328,7 +343,14 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       ? undefined
       : await openListener(
           createMonitorApp(
-            monitoringRouter({ monitor, registry, metrics: config.metrics.enabled, dashboard: config.dashboard.enabled, dashboardAtRoot: 'always' }),
+            monitoringRouter({
+              monitor,
+              registry,
+              metrics: config.metrics.enabled,
+              dashboard: config.dashboard.enabled,
+              dashboardAtRoot: 'always',
+              ...(hubApi === undefined ? {} : { hub: hubApi }),
+            }),
             logger,
           ).callback(),
           config.metrics.listen,
@@ -380,6 +402,12 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
       return closing;
     },
   };
+}
+
+/** A hub backend's worker_ttl: workers seen within it count as active on /api/hub/stats. */
+function hubWorkerTtl(config: Config, name: string): number {
+  const backend = config.backends[name];
+  return backend !== undefined && backend.type === 'hub' ? backend.workerTtl : DEFAULTS.hubBackend.workerTtl;
 }
 
 /** The ledger's recorder, its trouble logged: the first dropped result once, failed writes at most once a minute. */

@@ -35,6 +35,7 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   databaseStatement: ['<reason>'],
   databaseUrl: ['<scheme>'],
   payoutsPeriodOpen: ['<s>'],
+  hubApiLimit: ['<n>'],
   payoutsHighFee: ['<rate>'],
   payoutsOverlap: ['<id>'],
   payoutsUnknownPlan: ['<id>'],

@@ -1,5 +1,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
+import { HUB_HTML } from './dashboard/hub-page.js';
+import { HUB_JS } from './dashboard/hub-script.js';
 import { DASHBOARD_HTML } from './dashboard/page.js';
 import { DASHBOARD_JS } from './dashboard/script.js';
 import { DASHBOARD_CSS } from './dashboard/style.js';
@@ -46,4 +48,10 @@ export function dashboardRoutes(router: Router, options: { readonly atRoot: 'alw
 /** `text/html` ranked above JSON: browsers send it first; curl's `*\/*` and no Accept header rank JSON first. */
 export function prefersHtml(ctx: Koa.Context): boolean {
   return ctx.accepts('application/json', 'text/html') === 'text/html';
+}
+
+/** The hub page at /hub (with a ledger): workers, their share of the current period, rewards, public services. */
+export function hubPageRoutes(router: Router): void {
+  router.get('/hub', (ctx) => serve(ctx, 'text/html; charset=utf-8', HUB_HTML));
+  router.get('/hub.js', (ctx) => serve(ctx, 'text/javascript; charset=utf-8', HUB_JS));
 }

@@ -1,7 +1,8 @@
 import Router from '@koa/router';
 import type { Registry } from 'prom-client';
 import type { StatusMonitor } from '../status/monitor.js';
-import { dashboardRoutes } from './dashboard.js';
+import { dashboardRoutes, hubPageRoutes } from './dashboard.js';
+import { type HubApiRoutes, hubApiRoutes } from './hub-api.js';
 import { healthRoutes } from './readiness.js';
 import { statusRoute } from './status.js';
 
@@ -14,6 +15,8 @@ export interface MonitoringRoutes {
   readonly dashboard: boolean;
   /** `browsers` on the RPC port, where GET / from a node must stay the node's error. */
   readonly dashboardAtRoot: 'always' | 'browsers';
+  /** The ledger's /api/hub/* and the hub page, beside the dashboard (with a hub and its database). */
+  readonly hub?: HubApiRoutes;
 }
 
 /** The GET endpoints for people and monitoring, on whichever listener carries them. */
@@ -30,6 +33,10 @@ export function monitoringRouter(options: MonitoringRoutes): Router {
   if (options.dashboard) {
     dashboardRoutes(router, { atRoot: options.dashboardAtRoot });
     statusRoute(router, options.monitor);
+    if (options.hub !== undefined) {
+      hubApiRoutes(router, options.hub);
+      hubPageRoutes(router);
+    }
   }
   return router;
 }

@@ -55,7 +55,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     </table></div>
   </section>
   <section class="panel" data-field="hub-panel" hidden>
-    <h2>Top workers</h2>
+    <h2>Top workers · <a href="hub" data-field="hub-link">hub page</a></h2>
     <div class="scroll"><table>
       <thead><tr><th>payout account</th><th class="n">accepted</th><th class="n">invalid</th><th class="n">late</th><th class="n">mean</th><th>last seen</th></tr></thead>
       <tbody data-field="hub-workers-table"></tbody>
