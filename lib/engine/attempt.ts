@@ -61,10 +61,17 @@ export function runAttempt(
     let settled = false;
     let running = 0;
 
+    // The last work judged: a backend that asked `accepts` (the hub) hands back that same work, and
+    // judging it again would hash it twice.
+    let judgedWork = -1n;
+    let judgedValue = 0n;
     /** The one gate for work validity in powgate: every backend's answer passes here, and nowhere else. */
     const valueIfValid = (work: bigint): bigint | undefined => {
-      const value = workValue(job.rootBytes, work);
-      return value >= job.target ? value : undefined;
+      if (work !== judgedWork) {
+        judgedValue = workValue(job.rootBytes, work);
+        judgedWork = work;
+      }
+      return judgedValue >= job.target ? judgedValue : undefined;
     };
 
     const workJob: WorkJob = {

@@ -118,6 +118,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     tcp = net.createServer((socket) => {
       // Small messages both ways: Nagle's algorithm would hold each one for the peer's delayed ACK (up to 40 ms).
       socket.setNoDelay(true);
+      coalesceWrites(socket);
       aedes.handle(socket);
     });
     tcp.maxConnections = options.maxConnections;
@@ -189,4 +190,30 @@ async function listen(server: net.Server, address: { readonly host: string; read
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return `${host}:${bound.port}`;
+}
+
+/**
+ * aedes writes each packet to each subscriber from its own setImmediate, so
+ * every job published to N workers cost N syscalls, one per packet: the
+ * largest single cost of a busy hub. The socket is corked at its first write
+ * in a turn of the event loop and uncorked from the next turn's immediates:
+ * what this turn wrote (jobs, cancels, several jobs at once under load) goes
+ * out in one writev. Nothing waits for a timer: the delay is the rest of this
+ * turn, and Nagle stays off.
+ */
+function coalesceWrites(socket: net.Socket): void {
+  let corked = false;
+  const release = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  const write = socket.write;
+  socket.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>): boolean {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(release);
+    }
+    return write.apply(this, args);
+  } as net.Socket['write'];
 }

@@ -63,9 +63,13 @@ export type ParsedResult =
 /** Results come from anyone who can publish: every field is checked, nothing trusted. */
 export function parseResult(payload: string): ParsedResult {
   if (payload.length > 512) return { ok: false, reason: 'result too long' };
-  const parts = payload.split(',');
-  if (parts.length !== 3) return { ok: false, reason: 'expected HASH,work,payout_account' };
-  const [hash, work, account] = (parts as [string, string, string]).map((p) => p.trim()) as [string, string, string];
+  // Cut at the two commas (no array per result: a hub with N workers reads N results per job).
+  const first = payload.indexOf(',');
+  const second = first === -1 ? -1 : payload.indexOf(',', first + 1);
+  if (second === -1 || payload.indexOf(',', second + 1) !== -1) return { ok: false, reason: 'expected HASH,work,payout_account' };
+  const hash = payload.slice(0, first).trim();
+  const work = payload.slice(first + 1, second).trim();
+  const account = payload.slice(second + 1).trim();
   const known = account.length > 0 && account.length <= 100 ? { account } : {};
   if (!HASH.test(hash)) return { ok: false, ...known, reason: 'malformed hash' };
   if (!WORK.test(work)) return { ok: false, ...known, reason: 'malformed work' };

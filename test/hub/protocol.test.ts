@@ -24,6 +24,8 @@ describe('hub protocol (spec §1.8 payloads)', () => {
     expect(parseResult(`nothash,3108a2891093ce9e,${ACCOUNT}`)).to.deep.equal({ ok: false, account: ACCOUNT, reason: 'malformed hash' });
     expect(parseResult(`${HASH},3108a2891093ce9e,`)).to.deep.equal({ ok: false, reason: 'no payout account' });
     expect(parseResult('x'.repeat(600))).to.include({ ok: false });
+    expect(parseResult(`${HASH},3108a2891093ce9e,${ACCOUNT},more`)).to.deep.equal({ ok: false, reason: 'expected HASH,work,payout_account' });
+    expect(parseResult(` ${HASH} , 3108a2891093ce9e ,${ACCOUNT}\n`)).to.deep.equal({ ok: true, hash: HASH, work: 0x3108a2891093ce9en, account: ACCOUNT });
   });
 
   it("client/{account} messages: counts with block_rewarded, or the spec's error text", () => {
