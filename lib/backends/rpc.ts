@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, isAbortError, PowgateError } from '../errors.js';
 import { abortError, errorText } from '../net/error-text.js';
 import { postJson } from '../net/post-json.js';
@@ -94,6 +95,18 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     void sent.finally(() => cancelling.delete(sent));
   };
 
+  /**
+   * Each URL's request listens once on the signal the backend shares among its
+   * URLs, and stops listening when it ends: one listener per configured URL,
+   * bounded by the config. Past Node's default of 10 (a pool of 100 GPU boxes)
+   * that is no leak, so the limit of this signal (the backend's own, never the
+   * job's) is the URL count.
+   */
+  const forEveryPeer = (signal: AbortSignal): AbortSignal => {
+    if (peers.length >= 10) setMaxListeners(peers.length + 1, signal);
+    return signal;
+  };
+
   const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: AbortSignal): Promise<bigint> => {
     peer.active.set(job.root, (peer.active.get(job.root) ?? 0) + 1);
     let answered = false;
@@ -131,7 +144,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
       const parts = [job.signal];
       if (race !== undefined) parts.push(race.signal);
       if (deadline !== undefined) parts.push(deadline);
-      const signal = parts.length === 1 ? job.signal : AbortSignal.any(parts);
+      const signal = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
       let pending = peers.length;
       const ask = (peer: Peer): Promise<bigint> =>
         askPeer(peer, job, body, signal)
@@ -157,7 +170,8 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     async probe(signal: AbortSignal): Promise<void> {
       // Any one URL answering the fixed vector right is enough: the backend races them all.
       try {
-        await Promise.any(peers.map((peer) => probePeer(peer, signal)));
+        const shared = peers.length > 1 ? forEveryPeer(AbortSignal.any([signal])) : signal;
+        await Promise.any(peers.map((peer) => probePeer(peer, shared)));
         lastProbe = undefined;
       } catch (err) {
         const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];

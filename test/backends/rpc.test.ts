@@ -89,6 +89,26 @@ describe('rpc backend quirks', () => {
     expect(fast.cancels()).to.have.length(0);
   });
 
+  it('races many URLs (one abort listener each) without a MaxListenersExceededWarning', async () => {
+    const many = await Promise.all(Array.from({ length: 12 }, () => start()));
+    for (const p of many.slice(1)) p.behave('hang');
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const backend = createRpcBackend('many', { urls: many.map((p) => p.url), sendAccount: false });
+      await backend.generate(job());
+      await backend.probe?.(new AbortController().signal);
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).to.not.include('MaxListenersExceededWarning');
+  });
+
   it('a connection refused is a failure naming the peer without credentials', async () => {
     const err = await createRpcBackend('a', { urls: ['http://user:pw@127.0.0.1:1/x?key=secret'], sendAccount: true })
       .generate(job())
