@@ -145,6 +145,24 @@ describe('the DPoW service API on powgate', function () {
     expect(reply.json.error).to.equal("Action 'work_generate' is not among this service's allowed actions");
   });
 
+  it('bounds the websockets (service_api.max_sockets) and the requests queued on one (1008 past 32)', async () => {
+    const { pg: back, peer } = await serve({ service_api: { max_sockets: 1 } });
+    const url = `${back.url.replace('http', 'ws')}/service_ws/`;
+    const first = await openSocket(url);
+    let refused: unknown;
+    await openSocket(url).then(
+      (ws) => ws.terminate(),
+      (err: unknown) => {
+        refused = err;
+      },
+    );
+    expect(String(refused)).to.include('503');
+    peer.behave('valid', 2000);
+    const code = new Promise<number>((resolve) => first.once('close', (c) => resolve(c)));
+    for (let i = 0; i < 40; i++) first.send(JSON.stringify({ user: 'svc', api_key: KEY, hash: randomRoot(), id: i + 1 }));
+    expect(await code).to.equal(1008);
+  });
+
   it('is off with service_api.enabled: false (the path is node RPC again)', async () => {
     const { pg: back } = await serve({ service_api: { enabled: false } });
     const reply = await postService(back.url, { user: 'svc', api_key: KEY, hash: randomRoot() }, '/service/');
