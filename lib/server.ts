@@ -477,7 +477,7 @@ function refuseUselessChain(
   );
 }
 
-/** The config file's services, as the directory keeps them: the key replaced by its hash at once. */
+/** The config file's services, as the directory keeps them: by their key's hash, never the key. */
 function declaredServices(config: Config): ServiceRecord[] {
   return Object.entries(config.services).map(([name, s]) => ({
     name,

@@ -145,7 +145,7 @@ export interface PrecacheConfig {
 
 /** A service declared in the config file. */
 export interface ServiceConfig {
-  /** Secret (through `${VAR}`): never logged or shown; only its hash is kept once loaded. */
+  /** Secret (through `${VAR}`): never logged or shown; the service directory knows it by its hash. */
   readonly key: string;
   readonly display?: string;
   readonly website?: string;
