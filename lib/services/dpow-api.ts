@@ -137,7 +137,9 @@ export function createDpowApi(options: DpowApiOptions): DpowApi {
       return answer({ work: formatWorkHex(outcome.work), hash: root }, 'ok', outcome.source);
     } catch (err) {
       if (err instanceof Unmapped) return answer({ error: DpowError.unknown(pythonNow()) }, 'error');
-      if (err instanceof PowgateError) return answer({ error: err.message }, err.code === 'TIMEOUT' ? 'timeout' : 'error');
+      // powgate's own deadline (work.deadline) passing first is, to a DPoW client, the server's timeout.
+      if (err instanceof PowgateError && err.code === 'TIMEOUT') return answer({ error: DpowError.TimeoutReached, timeout: true }, 'timeout');
+      if (err instanceof PowgateError) return answer({ error: err.message }, 'error');
       options.onUnexpected?.(err);
       return answer({ error: Message.internal }, 'error');
     } finally {

@@ -109,6 +109,13 @@ describe('the DPoW service API on powgate', function () {
     expect(peer.generates().length).to.equal(1);
   });
 
+  it("answers DPoW's timeout when powgate's own deadline (work.deadline) passes first", async () => {
+    const { pg: back, peer } = await serve({ work: { deadline: '300ms' } });
+    peer.behave('hang');
+    const reply = await postService(back.url, { user: 'svc', api_key: KEY, hash: randomRoot(), timeout: 5, id: 9 });
+    expect(reply.json).to.deep.equal({ error: 'Timeout reached without work', timeout: true, id: 9 });
+  });
+
   it('hands `account` to the engine, so precache learns the account', async () => {
     const { pg: back } = await serve({ precache: { enabled: true } });
     const before = back.precache.status().trackedAccounts;
