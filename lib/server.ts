@@ -167,7 +167,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   // The ledger records every counted hub result (batched, off the hub's path) and gives each worker's
   // durable counts to client/{account}. Registered before the hubs' subscriptions, so it closes (and
   // writes what is queued) after the last result can arrive.
-  const ledger = hubs.length > 0 && database !== undefined ? await openLedger(database, network.receiveThreshold, logger) : undefined;
+  const ledger = hubs.length > 0 && database !== undefined && config.ledger.record ? await openLedger(database, network.receiveThreshold, logger) : undefined;
   if (ledger !== undefined) {
     stack.defer('ledger', () => ledger.close());
     events.on('hubResult', (e) => ledger.record(e));

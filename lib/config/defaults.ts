@@ -71,7 +71,7 @@ export const DEFAULTS = deepFreeze({
   metrics: { enabled: true },
   dashboard: { enabled: true },
   /** data_dir relative to the config file's directory (the working directory without a file). */
-  ledger: { dataDir: 'powgate-data' },
+  ledger: { dataDir: 'powgate-data', record: true },
   /** In the network's unit (XNO, BAN); a payment below the minimum is carried to the next plan. */
   payouts: { minimum: '0.001', fee: '1%' },
   precache: {

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { redactUrl } from '../secrets.js';
 import { DEFAULTS } from './defaults.js';
-import type { Parser } from './parse.js';
-import { isUnset, optional, section } from './shape.js';
+import { boolean, type Parser } from './parse.js';
+import { isUnset, optional, section, withDefault } from './shape.js';
 import type { LedgerConfig } from './types.js';
 
-const KEYS = ['url', 'data_dir'];
+const KEYS = ['url', 'data_dir', 'record'];
 
 /**
  * `sqlite:///path/file.db`, `sqlite:relative.db`, a plain file path, or a
@@ -52,5 +52,9 @@ export function normalizeLedger(value: unknown, at: string, configDir: string | 
   const url = optional(ledger, 'url', at, databaseUrl);
   const base = configDir ?? process.cwd();
   const dataDir = isUnset(ledger.data_dir) ? DEFAULTS.ledger.dataDir : (optional(ledger, 'data_dir', at, directory) as string);
-  return { ...(url === undefined ? {} : { url }), dataDir: path.resolve(base, dataDir) };
+  return {
+    ...(url === undefined ? {} : { url }),
+    dataDir: path.resolve(base, dataDir),
+    record: withDefault(ledger, 'record', at, boolean, DEFAULTS.ledger.record),
+  };
 }

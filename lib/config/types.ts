@@ -109,6 +109,8 @@ export interface LedgerConfig {
   readonly url?: string;
   /** Absolute: resolved against the config file's directory (or the working directory without one). */
   readonly dataDir: string;
+  /** Record hub results (and serve /api/hub and the hub page); off: the hub keeps only its in-memory counts. */
+  readonly record: boolean;
 }
 
 export interface PrecacheConfig {

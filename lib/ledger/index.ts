@@ -15,13 +15,14 @@ export {
 
 /**
  * Whether a powgate with this config opens the ledger's database: when a part
- * needs it (a hub backend, whose results the ledger records) or the operator
- * named one (`ledger.url`). Otherwise nothing is opened and no file is made.
+ * needs it (a hub backend, whose results the ledger records unless
+ * `ledger.record: false`) or the operator named one (`ledger.url`). Otherwise
+ * nothing is opened and no file is made.
  */
 export function needsDatabase(config: Config): boolean {
   return (
     config.ledger.url !== undefined ||
-    Object.values(config.backends).some((backend) => backend.type === 'hub') ||
+    (config.ledger.record && Object.values(config.backends).some((backend) => backend.type === 'hub')) ||
     // Services managed with `powgate services` are kept there, and keys matter once rpc.auth is on.
     config.rpc.auth !== 'off'
   );

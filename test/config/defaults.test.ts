@@ -38,7 +38,7 @@ describe('config defaults', () => {
       log: { level: 'info' },
       metrics: { enabled: true },
       dashboard: { enabled: true },
-      ledger: { dataDir: path.resolve('powgate-data') },
+      ledger: { dataDir: path.resolve('powgate-data'), record: true },
       payouts: { minimum: 10n ** 27n, minimumText: '0.001', fee: { text: '1%', numerator: 1n, denominator: 100n } },
     });
   });

@@ -7,13 +7,13 @@ describe('config: ledger', () => {
   it('puts the data directory beside the config file by default, and resolves a relative one there too', async () => {
     const file = await yamlFile('ledger: { data_dir: data/ledger }\n');
     const config = await loadConfig({ argv: ['--config', file], env: {} });
-    expect(config.ledger).to.deep.equal({ dataDir: path.join(path.dirname(file), 'data', 'ledger') });
+    expect(config.ledger).to.deep.equal({ dataDir: path.join(path.dirname(file), 'data', 'ledger'), record: true });
     const plain = await loadYaml('log: { level: info }\n');
     expect(path.basename(plain.ledger.dataDir)).to.equal('powgate-data');
   });
 
   it('without a config file, uses ./powgate-data', () => {
-    expect(configFromRaw({}).ledger).to.deep.equal({ dataDir: path.resolve('powgate-data') });
+    expect(configFromRaw({}).ledger).to.deep.equal({ dataDir: path.resolve('powgate-data'), record: true });
   });
 
   it('takes sqlite URLs, file paths and postgres URLs', () => {

@@ -104,7 +104,7 @@ describe('loadConfig', () => {
       log: { level: 'info' },
       metrics: { enabled: true },
       dashboard: { enabled: true },
-      ledger: { dataDir: path.join(path.dirname(EXAMPLE), 'powgate-data') },
+      ledger: { dataDir: path.join(path.dirname(EXAMPLE), 'powgate-data'), record: true },
       payouts: { minimum: 10n ** 27n, minimumText: '0.001', fee: { text: '1%', numerator: 1n, denominator: 100n } },
     });
   });

@@ -36,6 +36,25 @@ describe('the ledger database in a running powgate', () => {
     expect(closed).to.equal(true);
   });
 
+  it('is not opened for a hub with ledger.record: false (the hub keeps its in-memory counts)', async () => {
+    const dataDir = path.join(dir, 'data');
+    const gate = await startTestPowgate({
+      backends: { hub: { type: 'hub', broker: 'embedded', listen: '127.0.0.1:0' } },
+      tiers: [{ backends: ['hub'] }],
+      precache: { enabled: false },
+      ledger: { data_dir: dataDir, record: false },
+    });
+    try {
+      expect(gate.database).to.equal(undefined);
+      expect(gate.ledger).to.equal(undefined);
+      // No ledger, no /api/hub: the RPC port answers a GET it does not serve as the node would.
+      expect(await (await fetch(`${gate.url}/api/hub/stats`)).text()).not.to.include('workers');
+    } finally {
+      await gate.close();
+    }
+    expect(existsSync(dataDir)).to.equal(false);
+  });
+
   it('fails start-up clearly when the database cannot be opened', async () => {
     let message = '';
     await startTestPowgate({ ledger: { url: 'postgres://powgate:sekret@127.0.0.1:1/ledger' } }).catch((err: Error) => {
