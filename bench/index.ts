@@ -6,7 +6,7 @@
  *   npm run bench -- --section hits,miss,memory    some of them
  *   npm run bench -- --seconds 6 --rounds 3        longer runs (defaults: 5 s, 3 rounds)
  *
- * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub, services.
+ * Sections: hits, memory, miss, dedupe, hashrate, observability, precache, dpow, scale, hub, services, ledger.
  * BENCH_PROF=dir writes a CPU profile of every server process; BENCH_JSON=file the figures as JSON.
  */
 
@@ -18,6 +18,7 @@ import { type Child, config, DIFFICULTY, fmt, LOCAL, precompute, row, sample, sp
 import { benchHashrate } from './hashrate.js';
 import { benchHits } from './hits.js';
 import { benchHub } from './hub.js';
+import { benchLedger } from './ledger.js';
 import { type LoadResult, runLoad } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchMiss } from './miss.js';
@@ -26,7 +27,7 @@ import { confirmationStream, type PrecacheRun, requestEach } from './precache.js
 import { benchScale } from './scale.js';
 import { benchServices } from './services.js';
 
-const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub', 'services'] as const;
+const SECTIONS = ['hits', 'memory', 'miss', 'dedupe', 'hashrate', 'observability', 'precache', 'dpow', 'scale', 'hub', 'services', 'ledger'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SECONDS = positiveOption('seconds', Number(process.env.BENCH_SECONDS ?? 5));
@@ -289,6 +290,12 @@ async function main(): Promise<void> {
     // (10) Services: DPoW's service API beside work_generate, rpc.auth required beside off.
     if (wants('services')) {
       results.services = await benchServices({ seconds: SECONDS, rounds: ROUNDS }, lines, children);
+      stop(children);
+    }
+
+    // (11) The ledger: the hub's peak job rate with the ledger off and on; payouts plan for 10k workers, 1M results.
+    if (wants('ledger')) {
+      results.ledger = await benchLedger({ seconds: Math.min(SECONDS, 3), rounds: ROUNDS }, lines, children);
       stop(children);
     }
   } finally {

@@ -76,8 +76,26 @@ interface StoredCounts {
   snapshot_precache: bigint | null;
 }
 
-/** Rows per INSERT statement: 8 parameters each stays far below both databases' parameter limits. */
-const ROWS_PER_STATEMENT = 250;
+/**
+ * Rows per INSERT statement: 8 parameters each stays far below both
+ * databases' parameter limits. A batch is cut into statements of these sizes
+ * only, largest first, so SQLite prepares (and caches) five statements in all
+ * rather than one per batch length.
+ */
+const STATEMENT_SIZES = [256, 64, 16, 4, 1] as const;
+
+/** Splits `n` rows into chunks of STATEMENT_SIZES. */
+function chunks(n: number): number[] {
+  const out: number[] = [];
+  let left = n;
+  for (const size of STATEMENT_SIZES) {
+    while (left >= size) {
+      out.push(size);
+      left -= size;
+    }
+  }
+  return out;
+}
 
 /**
  * Records every counted hub result in the ledger, off the hub's path:
@@ -102,6 +120,7 @@ export class LedgerRecorder {
   readonly #onDrop: ((dropped: number) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #workers = new Map<string, Tracked>();
+  readonly #difficulties = new Map<bigint, readonly [string, bigint]>();
   #queue: RecordedResult[] = [];
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -115,10 +134,11 @@ export class LedgerRecorder {
     this.#db = db;
     this.#receive = options.receiveThreshold;
     this.#maxQueue = options.maxQueue ?? 100_000;
-    this.#batchSize = options.batchSize ?? 1000;
+    this.#batchSize = options.batchSize ?? 5000;
     this.#onDrop = options.onDrop;
     this.#onError = options.onError;
-    const interval = options.flushInterval ?? 250;
+    // One transaction a second at most under load: each commit costs (an fsync on SQLite), the rows barely do.
+    const interval = options.flushInterval ?? 1000;
     this.#timer = setInterval(() => void this.#kick(), interval);
     this.#timer.unref();
   }
@@ -266,13 +286,24 @@ export class LedgerRecorder {
     }
   }
 
+  /** A difficulty's text and weight; jobs ask for a handful of difficulties, so both are computed once each. */
+  #difficulty(difficulty: bigint): readonly [string, bigint] {
+    let known = this.#difficulties.get(difficulty);
+    if (known === undefined) {
+      known = [formatWorkHex(difficulty), workWeight(difficulty, this.#receive)];
+      if (this.#difficulties.size >= 1024) this.#difficulties.clear();
+      this.#difficulties.set(difficulty, known);
+    }
+    return known;
+  }
+
   async #write(batch: readonly RecordedResult[]): Promise<void> {
     const rows: SqlValue[][] = [];
     const deltas = new Map<string, WorkerDelta>();
     for (const r of batch) {
       const account = r.accountValid && r.account !== undefined ? r.account : null;
-      const weight = r.difficulty === undefined ? 0n : workWeight(r.difficulty, this.#receive);
-      rows.push([r.at, r.backend, account, r.root ?? null, r.type, r.difficulty === undefined ? null : formatWorkHex(r.difficulty), weight, r.outcome]);
+      const [hex, weight] = r.difficulty === undefined ? [null, 0n] : this.#difficulty(r.difficulty);
+      rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
       if (account === null) continue;
       let d = deltas.get(account);
       if (d === undefined) {
@@ -289,10 +320,18 @@ export class LedgerRecorder {
       if (r.at > d.last) d.last = r.at;
     }
     const stored = await this.#db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await insertResults(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
+      let at = 0;
+      for (const size of chunks(rows.length)) {
+        await insertResults(tx, rows.slice(at, at + size));
+        at += size;
+      }
       const entries = [...deltas];
       const out: StoredCounts[] = [];
-      for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) out.push(...(await upsertWorkers(tx, entries.slice(i, i + ROWS_PER_STATEMENT))));
+      at = 0;
+      for (const size of chunks(entries.length)) {
+        out.push(...(await upsertWorkers(tx, entries.slice(at, at + size))));
+        at += size;
+      }
       return out;
     });
     // The database's counts now include this batch (and any other instance's): refresh, and take the batch out of pending.
@@ -312,9 +351,18 @@ export class LedgerRecorder {
   }
 }
 
+/** The INSERT for each of STATEMENT_SIZES, built once. */
+const INSERTS = new Map(
+  STATEMENT_SIZES.map((n) => [
+    n,
+    `INSERT INTO hub_results (at, backend, account, root, work_type, difficulty, weight, outcome) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  ]),
+);
+
 async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Promise<void> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  await tx.execute(`INSERT INTO hub_results (at, backend, account, root, work_type, difficulty, weight, outcome) VALUES ${values}`, rows.flat());
+  const params: SqlValue[] = [];
+  for (const r of rows) for (const v of r) params.push(v);
+  await tx.execute(INSERTS.get(rows.length as (typeof STATEMENT_SIZES)[number]) as string, params);
 }
 
 /** One upsert per batch: the per-account sums added to the running counts, the new totals returned. */

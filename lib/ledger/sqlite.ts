@@ -1,18 +1,30 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import BetterSqlite3 from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import { DatabaseError, Message } from '../errors.js';
+import { startWorker } from '../generator/worker-thread.js';
 import { checkMigration, SCHEMA_MIGRATIONS_DDL, type SqlDatabase, type SqlExecutor, type SqlValue } from './sql.js';
+import type { SqliteReply, SqliteRequest, SqliteThreadData } from './sqlite-thread.js';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
-/** Prepared statements kept; the ledger and services use a few dozen distinct statements. */
-const STATEMENT_CACHE = 256;
 
-type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+/** An error SQLite raised, with its code (`SQLITE_CONSTRAINT_UNIQUE`, …) kept for isUniqueViolation. */
+class SqliteError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.name = 'SqliteError';
+    this.code = code;
+  }
+}
+
+type Request = SqliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /**
- * SQLite through better-sqlite3: one connection, synchronous calls wrapped in
- * promises so callers see the same interface as PostgreSQL.
+ * SQLite through better-sqlite3, on a thread of its own
+ * (lib/ledger/sqlite-thread.ts): better-sqlite3 is synchronous, and a batch of
+ * inserts with its commit would otherwise stop the event loop that answers
+ * work requests. One connection; calls are messages, answered in order.
  *
  * Pragmas, and why:
  * - `journal_mode = WAL`: readers (the HTTP API, the dashboard) never block the
@@ -21,7 +33,7 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
  *   payout recorded as sent (with its block hash) survives a power cut, not
  *   only a crash of powgate. NORMAL would lose the last commits on power loss.
  *   The cost is one fsync per commit, and the ledger commits once per batch of
- *   results (lib/ledger/recorder.ts), off the hub's path, so it stays small.
+ *   results (lib/ledger/recorder.ts), on this thread, so it stays small.
  * - `busy_timeout`: another process (a `powgate payouts` command beside the
  *   running server) holding the write lock is waited for, not an error.
  * - `foreign_keys = ON`: SQLite enforces REFERENCES only when asked.
@@ -30,40 +42,64 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
  *
  * Transactions: one connection means a statement issued while a transaction
  * is open would land inside it. So a transaction holds a lock that every
- * other call waits for; statements outside transactions run at once when
- * none is open.
+ * other call waits for; calls outside transactions go at once when none is open.
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   readonly label: string;
-  readonly #db: BetterSqlite3.Database;
-  readonly #statements = new Map<string, Statement>();
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (reply: SqliteReply & { ok: true }) => void; reject: (err: Error) => void }>();
+  #nextId = 1;
   /** The tail of the queue of transactions (and of calls made while one is open). */
   #lock: Promise<void> = Promise.resolve();
   #locked = false;
   readonly #inside = new AsyncLocalStorage<true>();
   #closed = false;
+  #dead: Error | undefined;
 
-  constructor(file: string) {
+  private constructor(file: string, worker: Worker) {
     this.label = `sqlite:${file}`;
-    try {
-      this.#db = new BetterSqlite3(file);
-      this.#db.defaultSafeIntegers(true);
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-      this.#db.pragma('foreign_keys = ON');
-    } catch (err) {
-      throw new DatabaseError(Message.databaseOpen(this.label, errorText(err)), { cause: err });
+    this.#worker = worker;
+    worker.on('message', (reply: SqliteReply) => {
+      const waiter = this.#pending.get(reply.id);
+      if (waiter === undefined) return;
+      this.#pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply);
+      else if (reply.prepare === true)
+        waiter.reject(new DatabaseError(Message.databaseStatement(reply.message), { cause: new SqliteError(reply.message, reply.code) }));
+      else waiter.reject(new SqliteError(reply.message, reply.code));
+    });
+    const fail = (err: Error): void => {
+      this.#dead ??= err;
+      for (const waiter of this.#pending.values()) waiter.reject(new DatabaseError(Message.databaseStatement(err.message), { cause: err }));
+      this.#pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', () => fail(new Error('the database thread ended')));
+  }
+
+  /** Starts the connection's thread and waits until the file is open and set up. */
+  static async open(file: string): Promise<SqliteDatabase> {
+    const label = `sqlite:${file}`;
+    const data: SqliteThreadData = { file, busyTimeout: SQLITE_BUSY_TIMEOUT_MS };
+    const worker = startWorker(new URL('./sqlite-thread.js', import.meta.url), { workerData: data });
+    const ready = await new Promise<{ ready: boolean; message?: string }>((resolve) => {
+      worker.once('message', resolve);
+      worker.once('error', (err) => resolve({ ready: false, message: err.message }));
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw new DatabaseError(Message.databaseOpen(label, ready.message ?? 'unknown'));
     }
+    return new SqliteDatabase(file, worker);
   }
 
   query<Row = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.#outside(() => this.#all<Row>(sql, params));
+    return this.#outside(async () => this.#all<Row>(sql, params));
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.#outside(() => this.#run(sql, params));
+    return this.#outside(async () => this.#run(sql, params));
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -88,13 +124,13 @@ export class SqliteDatabase implements SqlDatabase {
       // IMMEDIATE takes the write lock now: a deferred transaction that reads
       // and then writes can fail with SQLITE_BUSY when another process wrote
       // in between, which busy_timeout cannot cure.
-      this.#exec('BEGIN IMMEDIATE');
+      await this.#exec('BEGIN IMMEDIATE');
       try {
         const result = await this.#inside.run(true, () => fn(tx));
-        this.#exec('COMMIT');
+        await this.#exec('COMMIT');
         return result;
       } catch (err) {
-        if (this.#db.inTransaction) this.#exec('ROLLBACK');
+        await this.#call({ op: 'rollback' }).catch(() => undefined);
         throw err;
       } finally {
         open = false;
@@ -107,23 +143,23 @@ export class SqliteDatabase implements SqlDatabase {
     this.#checkNotInside();
     checkMigration(component, steps, 0);
     await this.#exclusive(async () => {
-      this.#exec(SCHEMA_MIGRATIONS_DDL);
+      await this.#exec(SCHEMA_MIGRATIONS_DDL);
       for (let version = 1; version <= steps.length; version++) {
         // Each step in its own IMMEDIATE transaction, re-reading what is
         // applied under the write lock: another process may have just done it.
-        this.#exec('BEGIN IMMEDIATE');
+        await this.#exec('BEGIN IMMEDIATE');
         try {
-          const applied = this.#appliedVersion(component);
+          const applied = await this.#appliedVersion(component);
           checkMigration(component, steps, applied);
           if (applied >= version) {
-            this.#exec('COMMIT');
+            await this.#exec('COMMIT');
             continue;
           }
-          this.#db.exec(steps[version - 1] as string);
-          this.#run('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)', [component, version, new Date().toISOString()]);
-          this.#exec('COMMIT');
+          await this.#exec(steps[version - 1] as string);
+          await this.#run('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)', [component, version, new Date().toISOString()]);
+          await this.#exec('COMMIT');
         } catch (err) {
-          if (this.#db.inTransaction) this.#exec('ROLLBACK');
+          await this.#call({ op: 'rollback' }).catch(() => undefined);
           throw err instanceof DatabaseError ? err : new DatabaseError(Message.databaseMigration(component, version, errorText(err)), { cause: err });
         }
       }
@@ -133,34 +169,28 @@ export class SqliteDatabase implements SqlDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Wait for a transaction still running, then close.
+    // Wait for a transaction still running, then close the file and end the thread.
     await this.#exclusive(async () => {
-      this.#statements.clear();
-      this.#db.close();
+      await this.#call({ op: 'close' }).catch(() => undefined);
+      await this.#worker.terminate();
     });
   }
 
-  #appliedVersion(component: string): number {
-    const [row] = this.#all<{ v: bigint | null }>('SELECT MAX(version) AS v FROM schema_migrations WHERE component = ?', [component]);
+  async #appliedVersion(component: string): Promise<number> {
+    const [row] = await this.#all<{ v: bigint | null }>('SELECT MAX(version) AS v FROM schema_migrations WHERE component = ?', [component]);
     return row?.v === null || row?.v === undefined ? 0 : Number(row.v);
   }
 
-  /** Runs at once when no transaction is open; otherwise after it (never inside it). */
-  #outside<T>(fn: () => T): Promise<T> {
+  /** Goes at once when no transaction is open; otherwise after it (never inside it). */
+  #outside<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new DatabaseError(Message.databaseClosed));
-    if (!this.#locked) {
-      try {
-        return Promise.resolve(fn());
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+    if (!this.#locked) return fn();
     try {
       this.#checkNotInside();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#exclusive(async () => fn());
+    return this.#exclusive(fn);
   }
 
   #checkNotInside(): void {
@@ -185,43 +215,30 @@ export class SqliteDatabase implements SqlDatabase {
     });
   }
 
-  #exec(sql: string): void {
-    this.#db.exec(sql);
+  #call(request: Request): Promise<SqliteReply & { ok: true }> {
+    if (this.#dead !== undefined) return Promise.reject(new DatabaseError(Message.databaseStatement(this.#dead.message), { cause: this.#dead }));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, ...request });
+    });
   }
 
-  #statement(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      try {
-        statement = this.#db.prepare(sql);
-      } catch (err) {
-        throw new DatabaseError(Message.databaseStatement(errorText(err)), { cause: err });
-      }
-      if (this.#statements.size >= STATEMENT_CACHE) {
-        const oldest = this.#statements.keys().next().value as string;
-        this.#statements.delete(oldest);
-      }
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+  async #exec(sql: string): Promise<void> {
+    await this.#call({ op: 'exec', sql });
   }
 
-  #all<Row>(sql: string, params: readonly SqlValue[]): Row[] {
-    const statement = this.#statement(sql);
-    if (!statement.reader) {
-      statement.run(...params);
-      return [];
-    }
-    return statement.all(...params) as Row[];
+  async #all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    return ((await this.#call({ op: 'all', sql, params })).rows ?? []) as Row[];
   }
 
-  #run(sql: string, params: readonly SqlValue[]): number {
-    return this.#statement(sql).run(...params).changes;
+  async #run(sql: string, params: readonly SqlValue[]): Promise<number> {
+    return (await this.#call({ op: 'run', sql, params })).changes ?? 0;
   }
 }
 
-export function openSqlite(file: string): SqlDatabase {
-  return new SqliteDatabase(file);
+export function openSqlite(file: string): Promise<SqlDatabase> {
+  return SqliteDatabase.open(file);
 }
 
 function errorText(err: unknown): string {
