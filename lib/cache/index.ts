@@ -25,6 +25,11 @@ export interface WorkCache {
   get(root: string): Promise<bigint | undefined>;
   /** The work and whether a precache job (rather than a client's request) produced it. */
   getEntry(root: string): Promise<CachedWork | undefined>;
+  /**
+   * getEntry without a promise, where the store answers synchronously (the
+   * memory cache): a cache hit then costs no promise and no microtask hop (issue 12).
+   */
+  readonly getEntryNow?: (root: string) => CachedWork | undefined;
   set(root: string, work: bigint, value: bigint, precached?: boolean): Promise<void>;
   delete(root: string): Promise<void>;
   /** Whether the store answers right now (used by readiness). */
@@ -68,6 +73,15 @@ function createMemoryCache(options: CacheOptions, onError: (err: CacheError) => 
   return {
     kind: 'memory',
     getEntry: (root) => Promise.resolve(guard('get', () => store.get(root), undefined)),
+    getEntryNow: (root) => {
+      // The guard, inlined: no closure per lookup on the hit path.
+      try {
+        return store.get(root);
+      } catch (err) {
+        onError(new CacheError(`cache get failed: ${describe(err)}`, { cause: err }));
+        return undefined;
+      }
+    },
     get: (root) => Promise.resolve(guard('get', () => store.get(root)?.work, undefined)),
     set: (root, work, _value, precached = false) => Promise.resolve(guard('set', () => store.set(root, work, precached), undefined)),
     delete: (root) => Promise.resolve(guard('delete', () => void store.delete(root), undefined)),

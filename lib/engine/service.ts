@@ -1,5 +1,5 @@
 import type { Backend } from '../backends/types.js';
-import type { WorkCache } from '../cache/index.js';
+import type { CachedWork, WorkCache } from '../cache/index.js';
 import { type FollowClaim, type JobCoordinator, type LeadClaim, SOLO } from '../cache/job-coordinator.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
 import { hexToBytes, workValue } from '../pow/index.js';
@@ -17,7 +17,19 @@ export interface WorkRequest {
    * Aborts this caller's wait (client gone). The job goes on while others
    * wait. Read only after a cache miss, so it may be a lazy getter.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: WaitSignal;
+}
+
+/**
+ * What a waiter needs of its abort signal. An AbortSignal is one; so is the
+ * RPC front's hang-up signal (lib/http/hangup.ts), which costs a fraction of
+ * an AbortController on every request that has to wait (issue 12).
+ */
+export interface WaitSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 export interface GenerateOptions {
@@ -145,12 +157,28 @@ export class WorkService {
   }
 
   async generate(request: WorkRequest, options?: GenerateOptions): Promise<WorkResult> {
+    return this.answer(request, options);
+  }
+
+  /**
+   * generate, except that a cache hit on a synchronous (memory) cache is
+   * answered at once, not through a promise: the RPC front serves hits
+   * without a microtask hop or a promise per request (issue 12). Anything
+   * else comes as a promise; it may also throw (closed) rather than reject.
+   */
+  answer(request: WorkRequest, options?: GenerateOptions): WorkResult | Promise<WorkResult> {
     if (this.#closed) throw new CancelledError();
     const demand = options?.priority !== 'precache';
     // The request itself is the payload: no allocation on the hot path.
     if (demand) this.events.emit('request', request);
     const rootBytes = hexToBytes(request.root);
-    const cached = await this.#cache.getEntry(request.root);
+    const now = this.#cache.getEntryNow;
+    if (now !== undefined) return this.#looked(request, rootBytes, demand, now(request.root));
+    return this.#cache.getEntry(request.root).then((cached) => this.#looked(request, rootBytes, demand, cached));
+  }
+
+  /** After the cache lookup: a valid cached work, a settling result, or a job. */
+  #looked(request: WorkRequest, rootBytes: Uint8Array, demand: boolean, cached: CachedWork | undefined): WorkResult | Promise<WorkResult> {
     if (cached !== undefined) {
       // Re-validated on every read: a shared cache is not trusted blindly.
       const value = workValue(rootBytes, cached.work);
@@ -167,7 +195,7 @@ export class WorkService {
     }
     if (demand) this.events.emit('cache', MISS);
     const signal = request.signal;
-    if (signal?.aborted || this.#closed) throw new CancelledError();
+    if (signal?.aborted || this.#closed) return Promise.reject(new CancelledError());
     return this.#wait(request, rootBytes, signal, demand);
   }
 
@@ -197,7 +225,7 @@ export class WorkService {
     for (const root of [...this.#jobs.keys()]) this.cancel(root, 'powgate shutting down');
   }
 
-  #wait(request: WorkRequest, rootBytes: Uint8Array, signal: AbortSignal | undefined, demand: boolean): Promise<WorkResult> {
+  #wait(request: WorkRequest, rootBytes: Uint8Array, signal: WaitSignal | undefined, demand: boolean): Promise<WorkResult> {
     const job = this.#jobs.get(request.root);
     if (job === undefined) {
       const created: Job = {
@@ -241,7 +269,7 @@ export class WorkService {
     return answer;
   }
 
-  #addWaiter(job: Job, target: bigint, signal: AbortSignal | undefined, demand: boolean): Promise<WorkResult> {
+  #addWaiter(job: Job, target: bigint, signal: WaitSignal | undefined, demand: boolean): Promise<WorkResult> {
     return new Promise<WorkResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         leave();

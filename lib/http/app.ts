@@ -6,9 +6,10 @@ import { Message, NodeError } from '../errors.js';
 import type { Admission } from '../precache/callback-guard.js';
 import type { CallbackAnswer } from '../precache/index.js';
 import { errorBody } from '../rpc/format.js';
-import type { RpcHandler } from '../rpc/handler.js';
+import type { RpcHandler, RpcReply } from '../rpc/handler.js';
 import type { Telemetry } from '../telemetry/events.js';
-import { BodyTooLargeError, jsonDepthExceeds, readBody } from './body.js';
+import { BodyTooLargeError, collectBody, jsonDepthExceeds, readBody } from './body.js';
+import { Hangup } from './hangup.js';
 import { isServiceUrl } from './service-api.js';
 
 export interface AppDeps {
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): Koa {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       // Reached only when the koa app is used on its own; createRequestListener sends RPC past koa.
       ctx.respond = false;
-      await rpcEndpoint(ctx.req, ctx.res, deps);
+      rpcEndpoint(ctx.req, ctx.res, deps);
       return;
     }
     try {
@@ -106,15 +107,19 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       void servicePost(req, res);
       return;
     }
-    void rpcEndpoint(req, res, deps);
+    rpcEndpoint(req, res, deps);
   };
 }
 
-/** One node-shaped answer: HTTP 200, the node's headers, an explicit length. */
+const CLOSE: readonly string[] = ['Connection', 'close'];
+const FROM_CACHE: readonly string[] = ['X-Powgate-Source', 'cache'];
+
+/** One node-shaped answer: HTTP 200, the node's headers, an explicit length; one write. */
 function answer(res: ServerResponse, body: string, extra?: readonly string[]): void {
   if (res.headersSent || res.destroyed) return;
-  const headers = extra === undefined ? [...NODE_HEADERS] : [...NODE_HEADERS, ...extra];
-  headers.push('Content-Length', String(Buffer.byteLength(body)));
+  const headers = NODE_HEADERS.slice();
+  if (extra !== undefined) for (let i = 0; i < extra.length; i++) headers.push(extra[i] as string);
+  headers.push('Content-Length', String(body.length === 0 ? 0 : Buffer.byteLength(body)));
   res.writeHead(200, headers);
   res.end(body);
 }
@@ -184,58 +189,86 @@ async function callbackEndpoint(ctx: Koa.Context, callback: NonNullable<AppDeps[
   }
 }
 
-async function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
-  try {
-    if (req.method === 'OPTIONS') return answer(res, '');
-    if (req.method !== 'POST') return answer(res, errorBody(NodeError.OnlyPost));
-    const started = performance.now();
-    let raw: string;
-    try {
-      raw = await readBody(req, deps.bodyLimit);
-    } catch (err) {
-      const message = err instanceof BodyTooLargeError ? Message.bodyTooLarge(deps.bodyLimit) : NodeError.UnableToParseJson;
-      return answer(res, errorBody(message), ['Connection', 'close']);
-    }
-    if (!deps.accepting()) return answer(res, errorBody(Message.shuttingDown), ['Connection', 'close']);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      deps.events.emit('rpc', { action: 'other', outcome: 'error', seconds: (performance.now() - started) / 1000 });
-      return answer(res, errorBody(NodeError.UnableToParseJson));
-    }
-    if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) return answer(res, errorBody(NodeError.MaxJsonDepth));
-
-    // A node that gives up on a peer closes the connection: that is a cancel.
-    // The controller is made only when a request has to wait (not on cache hits).
-    let abort: AbortController | undefined;
-    const onClose = (): void => {
-      if (!res.writableEnded) abort?.abort();
-    };
-    const reply = await deps.rpc(
-      parsed,
-      raw,
-      () => {
-        if (abort === undefined) {
-          abort = new AbortController();
-          res.once('close', onClose);
-        }
-        return abort.signal;
-      },
-      req,
-    );
-    if (abort !== undefined) res.off('close', onClose);
-
-    if (reply.stream !== undefined) streamAnswer(res, reply.stream);
-    else answer(res, reply.body, reply.source === undefined ? undefined : ['X-Powgate-Source', reply.source]);
-    const seconds = (performance.now() - started) / 1000;
-    deps.events.emit('rpc', { action: reply.action, outcome: reply.outcome, seconds, source: reply.source });
-    if (deps.logger.isLevelEnabled('debug')) {
-      deps.logger.debug({ action: reply.action, outcome: reply.outcome, source: reply.source, ms: seconds * 1000 }, 'rpc');
-    }
-  } catch (err) {
-    // The one place an unexpected error becomes a response: never a stack or a secret.
-    deps.logger.error({ err }, 'rpc request failed');
-    answer(res, errorBody(Message.internal));
+/**
+ * One RPC request, without a promise on the way unless the answer has to wait
+ * (issue 12): the body is collected with a callback, and a reply that is
+ * ready at once (a cache hit) is written in the same turn.
+ */
+function rpcEndpoint(req: IncomingMessage, res: ServerResponse, deps: AppDeps): void {
+  if (req.method === 'OPTIONS') {
+    answer(res, '');
+    return;
   }
+  if (req.method !== 'POST') {
+    answer(res, errorBody(NodeError.OnlyPost));
+    return;
+  }
+  const started = performance.now();
+  collectBody(req, deps.bodyLimit, (err, raw) => {
+    try {
+      if (err !== undefined) {
+        const message = err instanceof BodyTooLargeError ? Message.bodyTooLarge(deps.bodyLimit) : NodeError.UnableToParseJson;
+        answer(res, errorBody(message), CLOSE);
+        return;
+      }
+      rpcBody(req, res, deps, raw, started);
+    } catch (error) {
+      failed(res, deps, error);
+    }
+  });
+}
+
+function rpcBody(req: IncomingMessage, res: ServerResponse, deps: AppDeps, raw: string, started: number): void {
+  if (!deps.accepting()) {
+    answer(res, errorBody(Message.shuttingDown), CLOSE);
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    deps.events.emit('rpc', { action: 'other', outcome: 'error', seconds: (performance.now() - started) / 1000 });
+    answer(res, errorBody(NodeError.UnableToParseJson));
+    return;
+  }
+  if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) {
+    answer(res, errorBody(NodeError.MaxJsonDepth));
+    return;
+  }
+
+  // A node that gives up on a peer closes the connection: that is a cancel.
+  // The signal is made only when a request has to wait (not on cache hits).
+  let hangup: Hangup | undefined;
+  const reply = deps.rpc(parsed, raw, () => (hangup ??= new Hangup(res)), req);
+  if (!(reply instanceof Promise)) {
+    hangup?.detach();
+    sent(res, deps, reply, started);
+    return;
+  }
+  reply
+    .then((r) => {
+      hangup?.detach();
+      sent(res, deps, r, started);
+    })
+    .catch((error: unknown) => {
+      hangup?.detach();
+      failed(res, deps, error);
+    });
+}
+
+/** Writes the reply, then tells the telemetry stream. */
+function sent(res: ServerResponse, deps: AppDeps, reply: RpcReply, started: number): void {
+  if (reply.stream !== undefined) streamAnswer(res, reply.stream);
+  else answer(res, reply.body, reply.source === undefined ? undefined : reply.source === 'cache' ? FROM_CACHE : ['X-Powgate-Source', reply.source]);
+  const seconds = (performance.now() - started) / 1000;
+  deps.events.emit('rpc', { action: reply.action, outcome: reply.outcome, seconds, source: reply.source });
+  if (deps.logger.isLevelEnabled('debug')) {
+    deps.logger.debug({ action: reply.action, outcome: reply.outcome, source: reply.source, ms: seconds * 1000 }, 'rpc');
+  }
+}
+
+/** The one place an unexpected error becomes a response: never a stack or a secret. */
+function failed(res: ServerResponse, deps: AppDeps, err: unknown): void {
+  deps.logger.error({ err }, 'rpc request failed');
+  answer(res, errorBody(Message.internal));
 }

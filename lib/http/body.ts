@@ -10,42 +10,72 @@ const DRAIN_LIMIT = 16 << 20;
  * discarded (so the client can read our error) and rejected afterwards.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    collectBody(req, limit, (err, raw) => {
+      if (err === undefined) resolve(raw);
+      else reject(err);
+    });
+  });
+}
+
+/**
+ * readBody with a callback, called once: the RPC endpoint's form, with no
+ * promise per request (issue 12).
+ */
+export function collectBody(req: IncomingMessage, limit: number, done: (err: Error | undefined, raw: string) => void): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
     req.socket.destroy();
-    return Promise.reject(new BodyTooLargeError());
+    done(new BodyTooLargeError(), '');
+    return;
   }
   // Plain events rather than an async iterator: this runs for every request.
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DRAIN_LIMIT) {
-        req.socket.destroy();
-        reject(new BodyTooLargeError());
-      } else if (size <= limit) {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => {
-      if (size > limit) reject(new BodyTooLargeError());
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let finished = false;
+  const finish = (err: Error | undefined, raw: string): void => {
+    if (finished) return;
+    finished = true;
+    done(err, raw);
+  };
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > DRAIN_LIMIT) {
+      req.socket.destroy();
+      finish(new BodyTooLargeError(), '');
+    } else if (size <= limit) {
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    }
   });
+  req.on('end', () => {
+    if (size > limit) finish(new BodyTooLargeError(), '');
+    else finish(undefined, chunks !== undefined ? Buffer.concat(chunks).toString('utf8') : (first?.toString('utf8') ?? ''));
+  });
+  req.on('error', (err) => finish(err, ''));
 }
 
 /** The node refuses JSON nested deeper than its max_json_depth (20). */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  return deeper(value, 1, max);
+}
+
+/**
+ * Recursion stops at `max` + 1 levels, so the stack stays shallow whatever the
+ * input; a flat request (every RPC request) allocates nothing here.
+ */
+function deeper(node: unknown, depth: number, max: number): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(node)) {
+    for (const child of node as unknown[]) if (typeof child === 'object' && child !== null && deeper(child, depth + 1, max)) return true;
+    return false;
+  }
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) continue;
+    const child = (node as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && deeper(child, depth + 1, max)) return true;
   }
   return false;
 }

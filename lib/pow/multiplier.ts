@@ -38,7 +38,22 @@ const float64 = new DataView(new ArrayBuffer(8));
 // up instead (0.125.toFixed(2) is "0.13", glibc prints "0.12"), which shows
 // for doubles k / 2^16 with k odd, so the rounding is done here on the exact
 // binary value.
+//
+// Only an exact tie differs, and m * 10^15 lies exactly halfway between two
+// integers only when m * 2^16 is an odd integer (10^15 = 2^15 * 5^15, and m is
+// dyadic). Every other finite positive m below 1e21 (where toFixed would
+// switch to exponent notation) prints the same through toFixed, which is far
+// cheaper than the bigint expansion: this runs on every work_generate answer.
 export function formatMultiplier(m: number): string {
+  if (m > 0 && m < 1e21) {
+    const scaled = m * 65536;
+    if (!Number.isInteger(scaled) || scaled % 2 === 0) return m.toFixed(15);
+  }
+  return formatMultiplierExact(m);
+}
+
+/** formatMultiplier by the exact decimal expansion of the double, for every input (ties, signs, non-finite). */
+export function formatMultiplierExact(m: number): string {
   if (Number.isNaN(m)) return 'nan';
   float64.setFloat64(0, m);
   const bits = float64.getBigUint64(0);

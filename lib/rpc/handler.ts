@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { WorkService } from '../engine/service.js';
+import type { WaitSignal, WorkResult, WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
 import { postStream } from '../net/post-json.js';
 import { LOCAL_ACTIONS } from './actions.js';
@@ -43,29 +43,42 @@ export interface RpcHandlerOptions {
  * goes away; it is only asked for when a request has to wait for work. `req`
  * is the HTTP request (its headers and address), for the service gate
  * (lib/services/auth.ts) in front of the handler when rpc.auth is on.
+ * A reply that is ready at once (a cache hit on the memory cache, a refusal)
+ * comes back as it is, without a promise: the hot path stays synchronous.
  */
-export type RpcHandler = (body: unknown, raw: string, waitSignal: () => AbortSignal, req?: IncomingMessage) => Promise<RpcReply>;
+export type RpcHandler = (body: unknown, raw: string, waitSignal: () => WaitSignal, req?: IncomingMessage) => RpcReply | Promise<RpcReply>;
 
 /** Dispatches one parsed RPC request; every failure becomes a node-style body. */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const { service, limits, allow } = options;
   const base = limits.network.base;
 
-  const workGenerate = async (body: RpcBody, waitSignal: () => AbortSignal): Promise<RpcReply> => {
+  const generated = (root: string, result: WorkResult): RpcReply => ({
+    body: workBody(root, result.work, result.value, base),
+    outcome: 'ok',
+    action: 'work_generate',
+    source: result.source,
+    precached: result.precached === true,
+  });
+
+  const workGenerate = (body: RpcBody, waitSignal: () => WaitSignal): RpcReply | Promise<RpcReply> => {
     const request = parseWorkGenerate(body, limits);
-    const result = await service.generate({
+    const result = service.answer({
       ...request,
       get signal() {
         return waitSignal();
       },
     });
-    return {
-      body: workBody(request.root, result.work, result.value, base),
-      outcome: 'ok',
-      action: 'work_generate',
-      source: result.source,
-      precached: result.precached === true,
-    };
+    if (!(result instanceof Promise)) return generated(request.root, result);
+    return result.then(
+      (r) => generated(request.root, r),
+      (err: unknown) => failed(err, 'work_generate'),
+    );
+  };
+
+  const failed = (err: unknown, action: string): RpcReply => {
+    if (!(err instanceof PowgateError)) options.onUnexpected?.(err);
+    return { ...failure(err), action };
   };
 
   const forward = async (raw: string): Promise<RpcReply> => {
@@ -92,7 +105,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     }
   };
 
-  return async (parsed, raw, waitSignal) => {
+  return (parsed, raw, waitSignal) => {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { body: errorBody(NodeError.UnableToParseJson), outcome: 'error', action: 'other' };
     }
@@ -103,18 +116,17 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     try {
       switch (action) {
         case 'work_generate':
-          return await workGenerate(body, waitSignal);
+          return workGenerate(body, waitSignal);
         case 'work_cancel':
           service.cancel(parseHash(body));
           return { body: nodeJson({ success: '' }), outcome: 'ok', action };
         case 'work_validate':
           return { body: workValidate(body, limits), outcome: 'ok', action };
         default:
-          return await forward(raw);
+          return forward(raw).catch((err: unknown) => failed(err, label));
       }
     } catch (err) {
-      if (!(err instanceof PowgateError)) options.onUnexpected?.(err);
-      return { ...failure(err), action: label };
+      return failed(err, label);
     }
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatMultiplier, fromMultiplier, toMultiplier } from '../../lib/pow/multiplier.js';
+import { formatMultiplier, formatMultiplierExact, fromMultiplier, toMultiplier } from '../../lib/pow/multiplier.js';
 import { Rng } from './helpers.js';
 
 describe('pow/multiplier', () => {
@@ -86,6 +86,23 @@ describe('pow/multiplier', () => {
         const m = toMultiplier(rng.u64() | 0xf000000000000000n, 0xfffffff800000000n);
         expect(formatMultiplier(m)).to.equal(m.toFixed(15));
       }
+    });
+
+    it('takes the toFixed shortcut only where it prints the exact expansion', () => {
+      const rng = new Rng(13);
+      const bits = new DataView(new ArrayBuffer(8));
+      const check = (m: number): void => {
+        expect(formatMultiplier(m), String(m)).to.equal(formatMultiplierExact(m));
+      };
+      for (let i = 0; i < 20_000; i++) {
+        // Any positive finite double (random exponent and mantissa).
+        bits.setBigUint64(0, rng.u64() & 0x7fefffffffffffffn);
+        check(bits.getFloat64(0));
+        // Dyadic values near the tie boundary: k / 2^j, j from 0 to 24, odd and even k.
+        const k = Number(rng.u64() % 1_000_000n) + 1;
+        check(k / 2 ** Number(rng.u64() % 25n));
+      }
+      for (const m of [2 ** -16, 3 * 2 ** -16, 2 ** -15, 1e21, 1e21 - 65536, 9.999999999999999e20, 2 ** 70, 5e-324, 0.5, 1, 64]) check(m);
     });
 
     it('prints non-finite values as iostreams do', () => {
