@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { WaitSignal, WorkResult, WorkService } from '../engine/service.js';
+import type { WaitSignal, WorkRequest, WorkResult, WorkService } from '../engine/service.js';
 import { Message, NodeError, PowgateError } from '../errors.js';
 import { postStream } from '../net/post-json.js';
 import { LOCAL_ACTIONS } from './actions.js';
@@ -8,7 +8,7 @@ import type { ForwardSlots } from './forward-slots.js';
 import { judgeForward } from './gate.js';
 import type { WorkLimits } from './limits.js';
 import { type RpcBody, scalar } from './scalars.js';
-import { parseHash, parseWorkGenerate } from './work-generate.js';
+import { parseHash, parseWorkGenerate, type WorkGenerateRequest } from './work-generate.js';
 import { workValidate } from './work-validate.js';
 
 export type RpcOutcome = 'ok' | 'error' | 'cancelled' | 'timeout' | 'refused' | 'forwarded';
@@ -63,12 +63,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
 
   const workGenerate = (body: RpcBody, waitSignal: () => WaitSignal): RpcReply | Promise<RpcReply> => {
     const request = parseWorkGenerate(body, limits);
-    const result = service.answer({
-      ...request,
-      get signal() {
-        return waitSignal();
-      },
-    });
+    const result = service.answer(new RpcWorkRequest(request, waitSignal));
     if (!(result instanceof Promise)) return generated(request.root, result);
     return result.then(
       (r) => generated(request.root, r),
@@ -129,6 +124,31 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
       return failed(err, label);
     }
   };
+}
+
+/**
+ * A client's work request, whose wait signal is made only if it is read (on a
+ * cache miss). A class, so that every request has one shape: an object
+ * literal with a getter got a hidden class of its own per request, which made
+ * every property read of it megamorphic and kept the scavenger busy copying
+ * the maps (issue 12).
+ */
+class RpcWorkRequest implements WorkRequest {
+  readonly root: string;
+  readonly target: bigint;
+  readonly account: string | undefined;
+  readonly #waitSignal: () => WaitSignal;
+
+  constructor(request: WorkGenerateRequest, waitSignal: () => WaitSignal) {
+    this.root = request.root;
+    this.target = request.target;
+    this.account = request.account;
+    this.#waitSignal = waitSignal;
+  }
+
+  get signal(): WaitSignal {
+    return this.#waitSignal();
+  }
 }
 
 function failure(err: unknown): { body: string; outcome: RpcOutcome } {
