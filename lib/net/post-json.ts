@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { closeIdleKeepAlive } from './keep-alive.js';
 
 export interface PostResult {
   readonly status: number;
@@ -137,6 +138,7 @@ export function postStream(url: URL, body: string, timeout: number): Promise<htt
  * (a forward, a peer's work_generate); those end with their own requests.
  */
 export function closeIdleConnections(): void {
+  closeIdleKeepAlive();
   for (const agent of [agents.http, agents.https]) {
     for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
