@@ -19,6 +19,8 @@ interface Run {
   readonly gate?: ProbeReading;
   readonly peer: ProbeReading;
   readonly misses: number;
+  /** work_generate answers that were work (not an error such as an open circuit's refusal). */
+  readonly worked: number;
 }
 
 const ROOTS = 60_000;
@@ -52,11 +54,14 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     cursor += load.requests + connections + CACHE_ENTRIES;
     const [peerProbe, gateProbe] = await Promise.all([peer.read(`miss-peer-${label}`), through ? gate.read(`miss-gate-${label}`) : undefined]);
     let misses = NaN;
+    let worked = NaN;
     if (through) {
       const after = await gate.ask<string>({ stats: true }, 'metrics');
       misses = sample(after, 'powgate_cache_misses_total') - sample(before, 'powgate_cache_misses_total');
+      const ok = 'powgate_requests_total{action="work_generate",outcome="ok"}';
+      worked = sample(after, ok) - (sample(before, ok) || 0);
     }
-    return { load, peer: peerProbe, misses, ...(gateProbe === undefined ? {} : { gate: gateProbe }) };
+    return { load, peer: peerProbe, misses, worked, ...(gateProbe === undefined ? {} : { gate: gateProbe }) };
   };
   // JIT warm-up by count, not time.
   await runOne(true, 8, 60, 'warmup', 5000);
@@ -68,10 +73,11 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
     '',
     `powgate's memory cache holds ${fmt(CACHE_ENTRIES)} entries: every request misses and every write evicts. powgate CPU µs/miss: the`,
     "powgate process's own CPU per answered request (the peer and the load generator run in their own processes).",
-    "misses: powgate's cache misses per answer the client counted (requests still in flight when a run ends add a few).",
+    "misses: powgate's cache misses per answer the client counted (requests still in flight when a run ends add a few);",
+    "work: the answers that carried work (an error answer, such as an open circuit's, is fast and would flatter req/s).",
     '',
-    row(['path', 'connections', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'max ms', 'powgate CPU µs/miss', 'peer CPU µs/req', 'misses']),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['path', 'connections', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'max ms', 'powgate CPU µs/miss', 'peer CPU µs/req', 'misses', 'work']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   );
   const out: Record<string, unknown> = {};
   for (const connections of [1, 32]) {
@@ -96,6 +102,7 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
         '',
         fmt(d.peer.cpuUs / d.load.requests),
         '',
+        '',
       ]),
       row([
         'through powgate',
@@ -108,6 +115,7 @@ export async function benchMiss(options: MissOptions, lines: string[], children:
         fmt(gateCpu),
         fmt(t.peer.cpuUs / t.load.requests),
         `${fmt((t.misses / t.load.requests) * 100, 1)} %`,
+        `${fmt((t.worked / t.load.requests) * 100, 1)} %`,
       ]),
     );
     out[`c${connections}`] = {

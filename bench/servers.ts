@@ -13,6 +13,7 @@ import { configFromRaw, type RawMap } from '../lib/config/index.js';
 import { formatWorkHex, hexToBytes, parseWorkHex, workValue } from '../lib/pow/index.js';
 import { startPowgate } from '../lib/server.js';
 import { fill } from './fill.js';
+import { workValidateAnswer } from './harness.js';
 import { installProbe } from './probe.js';
 
 type Message =
@@ -114,7 +115,12 @@ async function start(m: Message): Promise<string> {
           req.on('data', (c: Buffer) => chunks.push(c));
           req.on('end', () => {
             calls++;
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; hash: string; difficulty?: string };
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; hash: string; difficulty?: string; work?: string };
+            if (body.action === 'work_validate') {
+              // powgate's idle probe: a peer that cannot answer it has its circuit opened, and the miss section would measure refusals.
+              res.writeHead(200, { 'content-type': 'application/json' }).end(workValidateAnswer(body.hash, body.work ?? '0'));
+              return;
+            }
             let work = m.table[body.hash];
             if (work === undefined && m.compute && body.action === 'work_generate') {
               work = computeWork(body.hash, parseWorkHex(body.difficulty ?? '') ?? 0xffc0000000000000n);
