@@ -45,6 +45,12 @@ function hangUp(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
+/** The decimal digit at `at`, NaN for anything else. */
+function digit(text: string, at: number): number {
+  const c = text.charCodeAt(at) - 0x30;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+}
+
 /** A peer that broke HTTP/1.1 framing: the connection is dropped, never reused. */
 function malformed(what: string): Error {
   return Object.assign(new Error(`malformed HTTP response: ${what}`), { code: 'HPE_INVALID' });
@@ -314,21 +320,30 @@ class Connection {
 
   /** Reads a status line and headers; true for an informational (1xx) answer. */
   #readHead(head: string): boolean {
-    const lines = head.split('\r\n');
-    const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] as string);
-    if (status === null) throw malformed('bad status line');
-    const code = Number(status[2]);
-    if (code >= 100 && code < 200 && code !== 101) return true;
+    // A plain scan, not split and regular expressions: this runs for every answer (issue 12).
+    const minor = head.charCodeAt(7);
+    if (!head.startsWith('HTTP/1.') || (minor !== 0x30 && minor !== 0x31) || head.charCodeAt(8) !== 0x20 || !(head.length === 12 || head.charCodeAt(12) === 0x20 || head.charCodeAt(12) === 0x0d)) {
+      throw malformed('bad status line');
+    }
+    const code = digit(head, 9) * 100 + digit(head, 10) * 10 + digit(head, 11);
+    if (!(code >= 100)) throw malformed('bad status line');
+    if (code < 200 && code !== 101) return true;
     let length: number | undefined;
     let chunked = false;
     let connection = '';
     let keepAliveHint: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw malformed('bad header line');
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
+    for (let at = head.indexOf('\r\n'); at !== -1; ) {
+      const start = at + 2;
+      const next = head.indexOf('\r\n', start);
+      const end = next === -1 ? head.length : next;
+      at = next;
+      const colon = head.indexOf(':', start);
+      if (colon <= start || colon > end) throw malformed('bad header line');
+      // Only the names read here are compared, and only when their length fits.
+      const size = colon - start;
+      if (size !== 10 && size !== 14 && size !== 17) continue;
+      const name = head.slice(start, colon).toLowerCase();
+      const value = head.slice(colon + 1, end).trim();
       if (name === 'content-length') {
         if (!/^\d{1,15}$/.test(value)) throw malformed('bad Content-Length');
         const n = Number(value);
@@ -344,8 +359,8 @@ class Connection {
       }
     }
     this.#status = code;
-    const http10 = status[1] === '0';
-    this.#keepAlive = http10 ? /\bkeep-alive\b/.test(connection) : !/\bclose\b/.test(connection);
+    const http10 = minor === 0x30;
+    this.#keepAlive = connection === '' ? !http10 : http10 ? /\bkeep-alive\b/.test(connection) : !/\bclose\b/.test(connection);
     const hint = keepAliveHint === undefined ? undefined : /(?:^|[\s,])timeout=(\d+)/.exec(keepAliveHint);
     // As Node's Agent: a second short of the server's own idle timeout.
     this.#idleLimit = hint == null ? Number.POSITIVE_INFINITY : Number(hint[1]) * 1000 - 1000;

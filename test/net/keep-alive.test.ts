@@ -119,7 +119,7 @@ describe('net/keep-alive: the lean HTTP/1.1 client for rpc peers', () => {
       'HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\n{}',
       'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]',
       'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}',
-      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}',
+      'HTTP/1.1 200\r\ncontent-length:2\r\n\r\n{}',
     ];
     server.reply = (_r, socket) => socket.write(answers.shift() as string);
     for (let i = 0; i < 6; i++) await post(server.url);
