@@ -322,7 +322,12 @@ class Connection {
   #readHead(head: string): boolean {
     // A plain scan, not split and regular expressions: this runs for every answer (issue 12).
     const minor = head.charCodeAt(7);
-    if (!head.startsWith('HTTP/1.') || (minor !== 0x30 && minor !== 0x31) || head.charCodeAt(8) !== 0x20 || !(head.length === 12 || head.charCodeAt(12) === 0x20 || head.charCodeAt(12) === 0x0d)) {
+    if (
+      !head.startsWith('HTTP/1.') ||
+      (minor !== 0x30 && minor !== 0x31) ||
+      head.charCodeAt(8) !== 0x20 ||
+      !(head.length === 12 || head.charCodeAt(12) === 0x20 || head.charCodeAt(12) === 0x0d)
+    ) {
       throw malformed('bad status line');
     }
     const code = digit(head, 9) * 100 + digit(head, 10) * 10 + digit(head, 11);
