@@ -156,7 +156,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
   const backends = new Map<string, Backend>(options.backends ?? []);
   if (options.backends === undefined) {
     for (const [name, backendConfig] of Object.entries(config.backends)) {
-      const backend = createBackend(name, backendConfig, { network, serviceStatistics: () => services.statistics() });
+      const backend = createBackend(name, backendConfig, { network, serviceStatistics: () => services.statistics(), dataDir: config.ledger.dataDir });
       backends.set(name, backend);
       stack.defer(`backend ${name}`, () => backend.close());
     }

@@ -16,6 +16,8 @@ export interface BackendContext {
   readonly network: NetworkParams;
   /** powgate's services, for a hub's `statistics` message. */
   readonly serviceStatistics?: () => StatisticsServices;
+  /** Where parts keep files (the ledger's data_dir): a hub's persistent MQTT sessions. */
+  readonly dataDir?: string;
 }
 
 type Factories = {
@@ -57,7 +59,7 @@ const FACTORIES: Factories = {
       timeout: config.timeout,
       network,
     }),
-  hub: (name, config, { network, serviceStatistics }) => createHubFromConfig(name, config, network, serviceStatistics),
+  hub: (name, config, { network, serviceStatistics, dataDir }) => createHubFromConfig(name, config, network, serviceStatistics, dataDir),
 };
 
 export function createBackend(name: string, config: BackendConfig, context: BackendContext): Backend {

@@ -6,7 +6,7 @@
  * job; they are counted against their worker.
  */
 
-import type { Backend, BackendStatus, WorkJob } from '../backends/types.js';
+import type { Backend, BackendStatus, StartLogger, WorkJob } from '../backends/types.js';
 import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
 import { abortError } from '../net/error-text.js';
 import { decodeAccount, type NetworkParams } from '../pow/index.js';
@@ -67,7 +67,7 @@ export interface HubBackend extends Backend {
   readonly transport: HubTransport;
   readonly roster: WorkerRoster;
   /** Resolves when the broker listens (embedded) or answered or `connectWait` passed (external). */
-  start(): Promise<void>;
+  start(logger?: StartLogger): Promise<void>;
   hubStatus(top?: number): HubStatus;
   /**
    * One call per counted result, synchronously, in the order results arrive.
@@ -275,9 +275,9 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     type: 'hub',
     transport,
     roster,
-    start() {
+    start(logger?: StartLogger) {
       started ??= (async () => {
-        await transport.start(options.connectWait ?? 2000);
+        await transport.start(options.connectWait ?? 2000, logger);
         if (closed) return;
         startTimers();
         transport.publish(TOPICS.heartbeat, '', 0);

@@ -10,7 +10,9 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { StartLogger } from '../backends/types.js';
 import { mayPublish, maySubscribe, type Session } from './acl.js';
+import { SessionFile } from './sessions.js';
 import type { HubTransport, MessageHandler } from './transport.js';
 
 export interface EmbeddedBrokerOptions {
@@ -23,6 +25,18 @@ export interface EmbeddedBrokerOptions {
   readonly serverPassword?: string | undefined;
   /** Most connections per listener; more are refused by the socket. */
   readonly maxConnections: number;
+  /**
+   * Where persistent sessions (clean session 0) are kept across restarts
+   * (./sessions.ts: DPoW's client never subscribes again after a reconnect);
+   * unset: in memory only.
+   */
+  readonly sessionFile?: string | undefined;
+}
+
+/** What the broker's session store does that the session file needs (aedes-persistence's API). */
+interface SubscriptionStore {
+  addSubscriptions(client: { id: string }, subs: ReadonlyArray<{ topic: string; qos: number; rh: number; rap: boolean; nl: boolean }>): Promise<void>;
+  cleanSubscriptions(client: { id: string }): Promise<void>;
 }
 
 export interface EmbeddedTransport extends HubTransport {
@@ -57,8 +71,9 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
   let wss: WebSocketServer | undefined;
   let tcpUrl = '';
   let wsUrl: string | undefined;
+  let sessionFile: SessionFile | undefined;
 
-  const start = async (): Promise<void> => {
+  const start = async (logger?: StartLogger): Promise<void> => {
     const aedes = await Aedes.createBroker({
       // A worker that stops reading must not stall delivery to everyone else.
       drainTimeout: 10_000,
@@ -100,6 +115,36 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     aedes.on('clientDisconnect', (client) => {
       if (sessions.get(client)?.role === 'worker') workerIds.delete(client.id);
     });
+    if (options.sessionFile !== undefined) {
+      const path = options.sessionFile;
+      // aedes's own store (aedes-persistence, in memory): its types leave it out of the instance.
+      const persistence = (aedes as unknown as { persistence: SubscriptionStore }).persistence;
+      const file = new SessionFile({
+        path,
+        maxSessions: options.maxConnections,
+        onEvict: (id) => void persistence.cleanSubscriptions({ id }).catch(() => {}),
+        // At most one write a second: a full disk is said, not repeated per packet.
+        onError: (err) =>
+          logger?.warn({ file: path, err: err instanceof Error ? err.message : String(err) }, 'hub: MQTT session file trouble; sessions kept in memory'),
+      });
+      // Restored before the listeners open: a client reconnecting finds its session.
+      const stored = await file.load();
+      for (const s of stored) {
+        await persistence.addSubscriptions(
+          { id: s.id },
+          s.subscriptions.map((sub) => ({ ...sub, rh: 0, rap: false, nl: false })),
+        );
+      }
+      if (stored.length > 0) logger?.info({ sessions: stored.length }, 'hub: persistent MQTT sessions restored');
+      aedes.on('client', (client) => (client.clean ? file.forget(client.id) : file.connected(client.id)));
+      aedes.on('subscribe', (subs, client) => {
+        if (client !== null && client !== undefined && !client.clean) file.subscribed(client.id, subs);
+      });
+      aedes.on('unsubscribe', (topics, client) => {
+        if (client !== null && client !== undefined && !client.clean) file.unsubscribed(client.id, topics);
+      });
+      sessionFile = file;
+    }
     // Client errors (a refused publish, a bad packet) end that client only; nothing to log per worker.
     aedes.on('clientError', () => {});
     aedes.on('connectionError', () => {});
@@ -155,7 +200,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     wss?.close();
     wss = undefined;
     const brokerClosed = aedes === undefined ? Promise.resolve() : new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await Promise.all([...serversClosed, brokerClosed]);
+    await Promise.all([...serversClosed, brokerClosed, sessionFile?.flush()]);
   };
 
   return {
@@ -174,7 +219,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
       handler = h;
     },
     onDown() {},
-    start: () => start(),
+    start: (_waitMs, logger) => start(logger),
     close,
   };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { HubBackendConfig } from '../config/types.js';
 import type { NetworkParams } from '../pow/index.js';
 import { createHubBackend, type HubBackend } from './backend.js';
@@ -9,8 +10,17 @@ export type { HubBackend, HubStatus } from './backend.js';
 export { createHubBackend, isHubBackend } from './backend.js';
 export type { HubEvents, HubResultEvent, ResultOutcome } from './events.js';
 
-/** The hub backend a `type: hub` config section describes; `start()` it before use. */
-export function createHubFromConfig(name: string, config: HubBackendConfig, network: NetworkParams, serviceStatistics?: () => StatisticsServices): HubBackend {
+/**
+ * The hub backend a `type: hub` config section describes; `start()` it before use.
+ * `dataDir`: where the embedded broker keeps its persistent MQTT sessions (`hub-<name>.sessions.json`).
+ */
+export function createHubFromConfig(
+  name: string,
+  config: HubBackendConfig,
+  network: NetworkParams,
+  serviceStatistics?: () => StatisticsServices,
+  dataDir?: string,
+): HubBackend {
   const transport =
     config.broker === 'embedded'
       ? createEmbeddedTransport({
@@ -21,6 +31,7 @@ export function createHubFromConfig(name: string, config: HubBackendConfig, netw
           serverUsername: config.username,
           serverPassword: config.password,
           maxConnections: config.maxConnections,
+          sessionFile: dataDir === undefined ? undefined : join(dataDir, `hub-${name.replace(/[^\w.-]/g, '_')}.sessions.json`),
         })
       : createExternalTransport({ url: config.broker, username: config.username, password: config.password });
   return createHubBackend(name, {

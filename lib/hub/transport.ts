@@ -3,6 +3,8 @@
  * for powgate itself) or an external MQTT broker through one client
  * connection. The hub backend sees only this.
  */
+import type { StartLogger } from '../backends/types.js';
+
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
 export interface HubTransport {
@@ -21,6 +23,6 @@ export interface HubTransport {
   /** Called when the connection to the broker is lost (external only). */
   onDown(handler: () => void): void;
   /** Resolves once listening (embedded) or first connected (external), or after `waitMs` for an external broker that is down. */
-  start(waitMs: number): Promise<void>;
+  start(waitMs: number, logger?: StartLogger): Promise<void>;
   close(): Promise<void>;
 }
