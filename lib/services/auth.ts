@@ -5,6 +5,7 @@ import { LOCAL_ACTIONS, NODE_KEY_ACTIONS } from '../rpc/actions.js';
 import { errorBody } from '../rpc/format.js';
 import type { RpcHandler, RpcReply } from '../rpc/handler.js';
 import { readAsNode } from '../rpc/node-reading.js';
+import { scalar } from '../rpc/scalars.js';
 import type { ServiceDirectory } from './directory.js';
 import { refusalMessage } from './refusals.js';
 
@@ -42,7 +43,8 @@ export function withServiceAuth(handler: RpcHandler, options: ServiceAuthOptions
     // Not an object, or no action: the handler answers as the node would.
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return handler(parsed, raw, waitSignal, req);
     const body = parsed as Record<string, unknown>;
-    const action = typeof body.action === 'string' ? body.action : undefined;
+    // The action as the handler behind reads it (scalar(): `5` and `"5"` alike), so both judge the same request.
+    const action = scalar(body, 'action');
     if (action === undefined) return handler(parsed, raw, waitSignal, req);
     const label = LOCAL_ACTIONS.has(action) ? action : 'other';
 

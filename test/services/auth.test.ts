@@ -60,6 +60,8 @@ describe('rpc.auth: services on the RPC port', function () {
   it('required: no key, a wrong key and a key twice are refused; Bearer or a `key` field is its service', async () => {
     const gate = await start('required');
     expect((await post(gate.url, work())).json).to.deep.equal({ error: REQUIRED });
+    // The action read as the handler reads it: a number is an action too, and needs a key.
+    expect((await post(gate.url, { action: 5 })).json).to.deep.equal({ error: REQUIRED });
     expect((await post(gate.url, work(), OTHER)).json).to.deep.equal({ error: 'Invalid API key' });
     expect((await post(gate.url, work({ key: OTHER }))).json).to.deep.equal({ error: 'Invalid API key' });
     expect((await post(gate.url, work({ key: 7 }))).json).to.deep.equal({ error: 'Invalid API key' });
