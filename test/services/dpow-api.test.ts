@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createDpowBackend } from '../../lib/backends/dpow.js';
+import { BackendConfigError } from '../../lib/errors.js';
 import { hexToBytes, workValue } from '../../lib/pow/index.js';
 import type { Powgate } from '../../lib/server.js';
 import { FakeRpcPeer } from '../fakes/rpc-peer.js';
@@ -96,6 +97,33 @@ describe('the DPoW service API on powgate', function () {
       expect(back.services.usedToday(entry as NonNullable<typeof entry>)).to.equal(6);
     });
   }
+
+  it("passes the dpow backend's idle probe with good credentials, and fails it with a wrong key", async () => {
+    const { pg: back } = await serve();
+    const make = (apiKey: string) =>
+      createDpowBackend('dpow', {
+        url: `${back.url.replace('http', 'ws')}/service_ws/`,
+        postUrl: `${back.url}/service/`,
+        user: 'svc',
+        apiKey,
+        sockets: 0,
+        timeout: 5000,
+        sendAccount: true,
+        network: 'nano-dev',
+      });
+    const good = make(KEY);
+    const bad = make(`${KEY}-wrong`);
+    closers.push(
+      () => good.close(),
+      () => bad.close(),
+    );
+    await good.probe?.(new AbortController().signal);
+    let error: unknown;
+    await bad.probe?.(new AbortController().signal).catch((err: unknown) => {
+      error = err;
+    });
+    expect(error).to.be.instanceOf(BackendConfigError);
+  });
 
   it("keeps a late result: the dpow backend's retry after `timeout: true` gets it", async () => {
     const { pg: back, peer } = await serve();
