@@ -7,6 +7,7 @@
  * order so drift on a shared machine falls on all alike; each figure is its
  * median round.
  */
+import { tmpdir } from 'node:os';
 import WebSocket from 'ws';
 import { type CannonResult, runCannon } from './cannon.js';
 import { type Child, config, DIFFICULTY, fmt, generateBody, LOCAL, median, precompute, row, spawnServer } from './harness.js';
@@ -25,6 +26,14 @@ export async function benchServices(options: { readonly seconds: number; readonl
   children.push(off);
   const required = await spawnServer({ mode: 'powgate', config: { ...config(LOCAL), rpc: { allow: [], auth: 'required' }, services }, prime });
   children.push(required);
+  // rpc.auth: off with the ledger database open and one transaction run on it (a service's use written):
+  // what opening the database costs the hot path by itself, apart from the service gate.
+  const ledger = await spawnServer({
+    mode: 'powgate',
+    config: { ...config(LOCAL), services, ledger: { url: `${tmpdir()}/powgate-bench-services-${process.pid}.db` } },
+    prime,
+  });
+  children.push(ledger);
 
   const rpcBodies = table.map(([root]) => generateBody(root));
   const keyBodies = table.map(([root]) => JSON.stringify({ action: 'work_generate', hash: root, difficulty: DIFFICULTY, key: KEY }));
@@ -38,6 +47,7 @@ export async function benchServices(options: { readonly seconds: number; readonl
     ws: (seconds: number) => socketLoad(`${off.url.replace('http', 'ws')}/service_ws/`, dpowBodies, seconds),
     bearer: (seconds: number) => cannon(required.url, rpcBodies, { headers: { authorization: `Bearer ${KEY}` } }, seconds),
     field: (seconds: number) => cannon(required.url, keyBodies, {}, seconds),
+    ledger: (seconds: number) => cannon(ledger.url, rpcBodies, {}, seconds),
   } as const;
   type Kind = keyof typeof kinds;
   const order = Object.keys(kinds) as Kind[];
@@ -50,6 +60,9 @@ export async function benchServices(options: { readonly seconds: number; readonl
   await check(`${off.url}/service/`, dpowBodies[0] as string);
   await check(required.url, rpcBodies[0] as string, { authorization: `Bearer ${KEY}` });
   await check(required.url, keyBodies[0] as string);
+  // A service's request, so the next usage write (within 5 s) runs a transaction on the ledger database.
+  await check(`${ledger.url}/service/`, dpowBodies[0] as string);
+  await new Promise((resolve) => setTimeout(resolve, 5500));
   // JIT warm-up of every path, so round one measures the same code as the others.
   for (const kind of order) await kinds[kind](1);
   const runs = Object.fromEntries(order.map((k) => [k, [] as CannonResult[]])) as Record<Kind, CannonResult[]>;
@@ -73,7 +86,9 @@ export async function benchServices(options: { readonly seconds: number; readonl
     line(`DPoW /service_ws/, ${SOCKETS} sockets (one request at a time each)`, String(SOCKETS), m.ws, m.rpc),
     line('work_generate, rpc.auth: required, Authorization: Bearer', String(CONNECTIONS), m.bearer, m.rpc),
     line('work_generate, rpc.auth: required, "key" field', String(CONNECTIONS), m.field, m.rpc),
+    line('work_generate, rpc.auth: off, ledger database open after one transaction', String(CONNECTIONS), m.ledger, m.rpc),
     '',
+    'rpc.auth: optional/required opens the ledger database (managed services live there); the last row is that alone, without the service gate',
     `every request a cache hit of ${table.length} primed roots; the service has a rate limit that never delays (1,000,000/s); errors must be 0`,
   );
   return m;
