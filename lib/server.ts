@@ -20,6 +20,7 @@ import { isHubBackend } from './hub/index.js';
 import { createHubMetrics } from './hub/metrics.js';
 import { LedgerApi } from './ledger/api.js';
 import { needsDatabase, openDatabase, type SqlDatabase } from './ledger/index.js';
+import { createLedgerMetrics } from './ledger/metrics.js';
 import { LedgerRecorder } from './ledger/recorder.js';
 import { type CloseReport, CloseStack } from './lifecycle/close-stack.js';
 import { logEvents } from './logs/index.js';
@@ -256,6 +257,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
     precache: precacheStatus,
   });
   createHubMetrics(registry, hubs, config.backends);
+  createLedgerMetrics(registry, ledger);
   createServiceMetrics(registry, () =>
     servicesReport({ directory: services, auth: config.rpc.auth, authCounts, serviceApi: config.serviceApi.enabled, limit: Number.POSITIVE_INFINITY }),
   );
@@ -304,6 +306,7 @@ async function build(config: Config, options: StartOptions, logger: Logger, stac
             activeWindow: Math.max(...hubs.map((h) => hubWorkerTtl(config, h.name))),
             unit: network.unit,
             unitRaw: network.unitRaw,
+            recorder: () => ({ queued: ledger.queued, written: ledger.written, dropped: ledger.dropped }),
           }),
           validAccount: (account: string) => decodeAccount(account, network.prefixes) !== undefined,
         };

@@ -13,6 +13,8 @@ export interface HubStats {
   readonly results: { readonly invalid: number; readonly late: number; readonly duplicate: number };
   readonly rewards: { readonly distributed: string; readonly fees: string; readonly plans: number; readonly unit: string; readonly unitRaw: string };
   readonly period: { readonly from: string | null; readonly works: number; readonly totalWeight: string; readonly weightUnit: 'micro-receive' };
+  /** This instance's recorder: results waiting to be written, written since start, dropped because the queue was full. */
+  readonly recorder?: { readonly queued: number; readonly written: number; readonly dropped: number };
 }
 
 export interface HubWorker {
@@ -62,6 +64,8 @@ export interface LedgerApiOptions {
   /** How long an answer is reused (ms): the API must not turn every poll into a scan of the period. */
   readonly cacheMs?: number;
   readonly now?: () => number;
+  /** The recorder's own figures, read at each answer. */
+  readonly recorder?: () => { readonly queued: number; readonly written: number; readonly dropped: number };
 }
 
 interface WorkerRow {
@@ -98,7 +102,13 @@ export class LedgerApi {
     this.#now = options.now ?? Date.now;
   }
 
-  stats(): Promise<HubStats> {
+  async stats(): Promise<HubStats> {
+    const stats = await this.#stats();
+    const recorder = this.#options.recorder?.();
+    return recorder === undefined ? stats : { ...stats, recorder };
+  }
+
+  #stats(): Promise<HubStats> {
     return this.#cached('stats', async () => {
       const db = this.#db;
       const [totals] = await db.query<{ n: bigint; ondemand: unknown; precache: unknown; invalid: unknown; late: unknown; duplicate: unknown }>(

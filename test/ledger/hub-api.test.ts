@@ -71,6 +71,7 @@ describe('GET /api/hub/* (the ledger over HTTP)', function () {
       results: { invalid: 0, late: 1, duplicate: 0 },
       rewards: { distributed: String(99n * 10n ** 28n), fees: String(10n ** 28n), plans: 1, unit: 'XNO', unitRaw: String(10n ** 30n) },
       period: { from: new Date(start + 60_000).toISOString(), works: 3, totalWeight: '66000000', weightUnit: 'micro-receive' },
+      recorder: { queued: 0, written: 5, dropped: 0 },
     });
   });
 
