@@ -64,6 +64,8 @@ export interface ServiceDirectoryOptions {
 }
 
 const NO_TICKET: Ticket = { done() {} };
+/** The all-time totals are read at every this many syncs (a minute at the server's 5 s). */
+const TOTALS_EVERY = 12;
 
 /**
  * Every service powgate knows, looked up by key or by name, and the one place
@@ -83,6 +85,9 @@ export class ServiceDirectory {
   /** Requests whose key matched no service. */
   unknownKeys = 0;
   #syncing: Promise<void> | undefined;
+  #syncs = 0;
+  /** Works written to the store, by service and source: its totals when last read, plus what this instance wrote since. */
+  #allTime = new Map<string, Map<string, number>>();
   #day = '';
   #dayStarts = 0;
   #dayEnds = 0;
@@ -170,17 +175,24 @@ export class ServiceDirectory {
     if (source !== 'cache') delta.charged++;
   }
 
-  /** DPoW's statistics (lib/hub): works since start, from the cache as `precache`, all others as `ondemand`. */
+  /**
+   * DPoW's statistics (lib/hub): every work recorded for each service (all
+   * days, all instances on the database, as of the last read of the totals)
+   * plus this instance's since then; from the cache as `precache`, all
+   * others as `ondemand`.
+   */
   statistics(): ServiceStatistics {
     const listed: PublicServiceStatistics[] = [];
     const hidden = { count: 0, precache: 0, ondemand: 0 };
     for (const entry of this.#byName.values()) {
       let precache = 0;
       let ondemand = 0;
-      for (const [source, n] of entry.counts.works) {
+      const add = (source: string, n: number): void => {
         if (source === 'cache') precache += n;
         else ondemand += n;
-      }
+      };
+      for (const [source, n] of this.#allTime.get(entry.record.name) ?? []) add(source, n);
+      for (const delta of entry.pending.values()) for (const [source, n] of Object.entries(delta.works)) add(source, n);
       if (entry.record.public) {
         listed.push({ display: entry.record.display ?? entry.record.name, website: entry.record.website ?? '', precache, ondemand });
       } else {
@@ -214,7 +226,10 @@ export class ServiceDirectory {
     await this.flush();
     try {
       const day = this.#today();
-      const [stored, charged] = await Promise.all([this.#store.load(day), this.#store.charged(day)]);
+      // The all-time totals sum every day's rows: read at the first sync and every TOTALS_EVERY after.
+      const totals = this.#syncs++ % TOTALS_EVERY === 0 ? this.#store.totals() : undefined;
+      const [stored, charged, allTime] = await Promise.all([this.#store.load(day), this.#store.charged(day), totals]);
+      if (allTime !== undefined) this.#allTime = allTime;
       this.#replaceStored(stored);
       // The config file's services keep no row of their own, but their use is recorded all the same.
       for (const entry of this.#byName.values()) {
@@ -252,6 +267,10 @@ export class ServiceDirectory {
     for (const [entry, day, delta] of taken) {
       if (day === today) entry.storedToday += delta.charged;
       if (entry.storedCredits !== undefined) entry.storedCredits -= delta.charged;
+      // Written: part of the totals from now on, until they are read again.
+      let bySource = this.#allTime.get(entry.record.name);
+      if (bySource === undefined) this.#allTime.set(entry.record.name, (bySource = new Map()));
+      for (const [source, n] of Object.entries(delta.works)) bySource.set(source, (bySource.get(source) ?? 0) + n);
     }
   }
 

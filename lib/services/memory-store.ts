@@ -64,6 +64,16 @@ export class MemoryServiceStore implements ServiceStore {
     }
   }
 
+  async totals(): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const row of this.#usage.values()) {
+      let bySource = out.get(row.service);
+      if (bySource === undefined) out.set(row.service, (bySource = new Map()));
+      for (const [source, n] of Object.entries(row.works)) bySource.set(source, (bySource.get(source) ?? 0) + n);
+    }
+    return out;
+  }
+
   async charged(day: string): Promise<Map<string, number>> {
     return new Map([...this.#usage.values()].filter((r) => r.day === day).map((r) => [r.service, r.charged]));
   }

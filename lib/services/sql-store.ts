@@ -165,6 +165,20 @@ export class SqlServiceStore implements ServiceStore {
     });
   }
 
+  async totals(): Promise<Map<string, Map<string, number>>> {
+    // SUM is an integer on SQLite and NUMERIC (text) on PostgreSQL: Number() reads both.
+    const rows = await this.#db.query<{ service: string; source: string; works: bigint | string }>(
+      'SELECT service, source, SUM(works) AS works FROM service_usage_works GROUP BY service, source',
+    );
+    const out = new Map<string, Map<string, number>>();
+    for (const row of rows) {
+      let bySource = out.get(row.service);
+      if (bySource === undefined) out.set(row.service, (bySource = new Map()));
+      bySource.set(row.source, Number(row.works));
+    }
+    return out;
+  }
+
   async charged(day: string): Promise<Map<string, number>> {
     const rows = await this.#db.query<{ service: string; charged: bigint }>('SELECT service, charged FROM service_usage WHERE day = ?', [day]);
     return new Map(rows.map((r) => [r.service, Number(r.charged)]));

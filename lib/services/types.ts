@@ -93,6 +93,8 @@ export interface ServiceStore {
   addCredits(name: string, n: number): Promise<boolean>;
   /** Adds each delta to its day's usage and takes its charged works off the credit balance, atomically. */
   record(deltas: readonly UsageDelta[]): Promise<void>;
+  /** Works served in all, by service, then source: every day recorded (the hub's statistics). */
+  totals(): Promise<Map<string, Map<string, number>>>;
   /** Works charged on `day`, by service (config-file services too: their use is recorded like any other). */
   charged(day: string): Promise<Map<string, number>>;
   /** Usage rows, newest day first; of one service when `service` is given. */

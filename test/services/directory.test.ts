@@ -103,6 +103,7 @@ describe('the service directory', () => {
       addCredits: (name, n) => store.addCredits(name, n),
       usage: (o) => store.usage(o),
       charged: (day) => store.charged(day),
+      totals: () => store.totals(),
       close: () => store.close(),
       record: async (deltas) => {
         if (failing) throw new Error('database down');
@@ -158,6 +159,23 @@ describe('the service directory', () => {
     await store.remove('db');
     await dir.sync();
     expect(dir.byName('db')).to.equal(undefined);
+  });
+
+  it("keeps the hub's statistics across a restart: the store's totals plus what is not yet written", async () => {
+    const store = new MemoryServiceStore();
+    const first = new ServiceDirectory({ declared: [record('pub', { public: true })], store, now: clock });
+    await first.sync();
+    const entry = first.byName('pub');
+    if (entry === undefined) throw new Error('no entry');
+    first.served(entry, 'local', false);
+    first.served(entry, 'cache', false);
+    await first.sync();
+    first.served(entry, 'local', false);
+    expect(first.statistics().public[0]).to.deep.include({ precache: 1, ondemand: 2 });
+    await first.flush();
+    const second = new ServiceDirectory({ declared: [record('pub', { public: true })], store, now: clock });
+    await second.sync();
+    expect(second.statistics().public[0]).to.deep.include({ precache: 1, ondemand: 2 });
   });
 
   it("gives the hub's statistics: public services by display and website, private ones only counted", () => {

@@ -81,6 +81,10 @@ function storeContract(title: string, make: () => Promise<ServiceStore>): void {
         ['free', 2],
         ['paid', 4],
       ]);
+      expect(Object.fromEntries([...(await store.totals())].map(([name, bySource]) => [name, Object.fromEntries(bySource)]))).to.deep.equal({
+        paid: { cache: 2, local: 5, peers: 4 },
+        free: { cache: 1, local: 2 },
+      });
       // Use of a service with no row (one from the config file) is recorded all the same.
       await store.record([{ service: 'from-config', day: '2026-01-02', ...delta }]);
       expect((await store.charged('2026-01-02')).get('from-config')).to.equal(2);
