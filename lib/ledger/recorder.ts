@@ -98,8 +98,13 @@ function chunks(n: number): number[] {
 }
 
 /**
- * Records every counted hub result in the ledger, off the hub's path:
- * `record()` only queues (O(1), no I/O, nothing awaited), and a writer
+ * Records the hub's results in the ledger, off the hub's path: each accepted
+ * result as a row of `hub_results` (time, account, root, type, requested
+ * difficulty, weight: what payouts split), and the late, invalid and
+ * duplicate ones counted, by minute, backend, account, type and outcome, in
+ * `hub_result_counts` and per worker in `hub_workers` (with ten workers on a
+ * job, nine results are late: rows for them would be most of the writes and
+ * tell nothing a count does not). `record()` only queues (O(1), no I/O, nothing awaited), and a writer
  * drains the queue in batches, one transaction per batch, yielding between
  * batches. The queue is bounded: past `maxQueue` results are dropped and
  * counted (`dropped`), and the first drop is reported once. `close()` (on
@@ -300,10 +305,20 @@ export class LedgerRecorder {
   async #write(batch: readonly RecordedResult[]): Promise<void> {
     const rows: SqlValue[][] = [];
     const deltas = new Map<string, WorkerDelta>();
+    /** The other outcomes, counted by minute, backend, account, type and outcome. */
+    const counted = new Map<string, { key: readonly [number, string, string, string, string]; n: number }>();
     for (const r of batch) {
       const account = r.accountValid && r.account !== undefined ? r.account : null;
-      const [hex, weight] = r.difficulty === undefined ? [null, 0n] : this.#difficulty(r.difficulty);
-      rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
+      if (r.outcome === 'accepted') {
+        const [hex, weight] = r.difficulty === undefined ? [null, 0n] : this.#difficulty(r.difficulty);
+        rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
+      } else {
+        const minute = r.at - (r.at % 60_000);
+        const id = `${minute}|${r.backend}|${account ?? ''}|${r.type}|${r.outcome}`;
+        const entry = counted.get(id);
+        if (entry === undefined) counted.set(id, { key: [minute, r.backend, account ?? '', r.type, r.outcome], n: 1 });
+        else entry.n++;
+      }
       if (account === null) continue;
       let d = deltas.get(account);
       if (d === undefined) {
@@ -312,7 +327,7 @@ export class LedgerRecorder {
       }
       if (r.outcome === 'accepted') {
         d[r.type]++;
-        d.weight += weight;
+        d.weight += r.difficulty === undefined ? 0n : this.#difficulty(r.difficulty)[1];
       } else {
         d[r.outcome]++;
       }
@@ -323,6 +338,12 @@ export class LedgerRecorder {
       let at = 0;
       for (const size of chunks(rows.length)) {
         await insertResults(tx, rows.slice(at, at + size));
+        at += size;
+      }
+      const counts = [...counted.values()];
+      at = 0;
+      for (const size of chunks(counts.length)) {
+        await upsertCounts(tx, counts.slice(at, at + size));
         at += size;
       }
       const entries = [...deltas];
@@ -363,6 +384,16 @@ async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Prom
   const params: SqlValue[] = [];
   for (const r of rows) for (const v of r) params.push(v);
   await tx.execute(INSERTS.get(rows.length as (typeof STATEMENT_SIZES)[number]) as string, params);
+}
+
+/** The late, invalid and duplicate results of a batch, added to their minute's counts. */
+async function upsertCounts(tx: SqlExecutor, entries: ReadonlyArray<{ key: readonly [number, string, string, string, string]; n: number }>): Promise<void> {
+  const values = entries.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+  await tx.execute(
+    `INSERT INTO hub_result_counts (minute, backend, account, work_type, outcome, n) VALUES ${values}
+     ON CONFLICT (minute, backend, account, work_type, outcome) DO UPDATE SET n = hub_result_counts.n + excluded.n`,
+    entries.flatMap((e) => [...e.key, e.n]),
+  );
 }
 
 /** One upsert per batch: the per-account sums added to the running counts, the new totals returned. */

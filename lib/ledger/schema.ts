@@ -7,7 +7,7 @@
 export const LEDGER_COMPONENT = 'ledger';
 
 export const LEDGER_MIGRATIONS: readonly string[] = [
-  // 1: every counted hub result, and each worker's running counts.
+  // 1: hub results, and each worker's running counts.
   `CREATE TABLE hub_results (
     at BIGINT NOT NULL,
     backend TEXT NOT NULL,
@@ -68,5 +68,16 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
     account TEXT PRIMARY KEY,
     amount TEXT NOT NULL,
     plan_id TEXT NOT NULL
+  )`,
+  // 3: late, invalid and duplicate results, counted by minute rather than stored one by one
+  // (hub_results keeps the accepted ones; rows of other outcomes written before this step stay).
+  `CREATE TABLE hub_result_counts (
+    minute BIGINT NOT NULL,
+    backend TEXT NOT NULL,
+    account TEXT NOT NULL,
+    work_type TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (minute, backend, account, work_type, outcome)
   )`,
 ];

@@ -32,9 +32,10 @@ eachDatabase('LedgerRecorder', (open) => {
   afterEach(async () => {
     await db.execute('DELETE FROM hub_results').catch(() => undefined);
     await db.execute('DELETE FROM hub_workers').catch(() => undefined);
+    await db.execute('DELETE FROM hub_result_counts').catch(() => undefined);
   });
 
-  it("records every counted result with its weight, and keeps each worker's counts", async () => {
+  it("records each accepted result with its weight, counts the others by minute, and keeps each worker's counts", async () => {
     const recorder = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold });
     recorder.record(result());
     recorder.record(result({ type: 'precache', difficulty: nano.receiveThreshold, at: 2_000 }));
@@ -43,6 +44,7 @@ eachDatabase('LedgerRecorder', (open) => {
     recorder.record(result({ account: BOB, outcome: 'duplicate' }));
     recorder.record(result({ account: 'nano_bad', accountValid: false }));
     await recorder.close();
+    // Accepted results are rows, with their weight; the others are counted by minute.
     const rows = await db.query<{
       account: string | null;
       work_type: string;
@@ -51,15 +53,18 @@ eachDatabase('LedgerRecorder', (open) => {
       outcome: string;
       root: string;
       at: bigint;
-    }>("SELECT account, work_type, difficulty, weight, outcome, root, at FROM hub_results ORDER BY at, outcome, COALESCE(account, '')");
+    }>("SELECT account, work_type, difficulty, weight, outcome, root, at FROM hub_results ORDER BY at, COALESCE(account, '')");
     expect(rows).to.deep.equal([
-      { account: ALICE, work_type: 'ondemand', difficulty: null, weight: 0n, outcome: 'invalid', root: ROOT, at: 500n },
       // An account that is not one is stored as none: nobody to credit.
       { account: null, work_type: 'ondemand', difficulty: 'fffffff800000000', weight: 64_000_000n, outcome: 'accepted', root: ROOT, at: 1000n },
       { account: ALICE, work_type: 'ondemand', difficulty: 'fffffff800000000', weight: 64_000_000n, outcome: 'accepted', root: ROOT, at: 1000n },
-      { account: BOB, work_type: 'ondemand', difficulty: 'fffffff800000000', weight: 64_000_000n, outcome: 'duplicate', root: ROOT, at: 1000n },
       { account: ALICE, work_type: 'precache', difficulty: 'fffffe0000000000', weight: 1_000_000n, outcome: 'accepted', root: ROOT, at: 2000n },
-      { account: ALICE, work_type: 'ondemand', difficulty: 'fffffff800000000', weight: 64_000_000n, outcome: 'late', root: ROOT, at: 3000n },
+    ]);
+    const counts = await db.query('SELECT minute, backend, account, work_type, outcome, n FROM hub_result_counts ORDER BY outcome, account');
+    expect(counts).to.deep.equal([
+      { minute: 0n, backend: 'hub', account: BOB, work_type: 'ondemand', outcome: 'duplicate', n: 1n },
+      { minute: 0n, backend: 'hub', account: ALICE, work_type: 'ondemand', outcome: 'invalid', n: 1n },
+      { minute: 0n, backend: 'hub', account: ALICE, work_type: 'ondemand', outcome: 'late', n: 1n },
     ]);
     const workers = await db.query('SELECT * FROM hub_workers ORDER BY account');
     expect(workers).to.deep.equal([
@@ -124,6 +129,21 @@ eachDatabase('LedgerRecorder', (open) => {
     expect(a.counts(ALICE)).to.deep.equal({ ondemand: 4, precache: 0 });
     await a.close();
     await b.close();
+  });
+
+  it('counts late results by minute, adding to a minute across batches', async () => {
+    const recorder = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold, flushInterval: 60_000 });
+    recorder.record(result({ outcome: 'late', at: 60_000 }));
+    recorder.record(result({ outcome: 'late', at: 119_999 }));
+    await recorder.flush();
+    recorder.record(result({ outcome: 'late', at: 60_001 }));
+    recorder.record(result({ outcome: 'late', at: 120_000 }));
+    await recorder.close();
+    const counts = await db.query<{ minute: bigint; n: bigint }>("SELECT minute, n FROM hub_result_counts WHERE outcome = 'late' ORDER BY minute");
+    expect(counts).to.deep.equal([
+      { minute: 60_000n, n: 3n },
+      { minute: 120_000n, n: 1n },
+    ]);
   });
 
   it('writes in batches and drops past a full queue, counting the drops and telling once', async () => {
