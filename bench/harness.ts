@@ -1,6 +1,6 @@
 /** What the bench sections share: server child processes, their config, work tables and table formatting. */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,8 +47,15 @@ export async function spawnServer(message: object): Promise<Child> {
   };
 }
 
-/** The ledger's data directory of every bench server (hub configs open one): a temp dir, never ./powgate-data. */
-const BENCH_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'powgate-bench-data-'));
+/**
+ * The ledger's data directory of every bench server (hub configs open one): a
+ * temp dir, never ./powgate-data. Named, not made: the ledger makes it only
+ * when a server opens its database, and the run that named it removes it.
+ * (This module is loaded by the server children too; each names its own and
+ * never uses it, as their configs come from the parent.)
+ */
+const BENCH_DATA_DIR = path.join(tmpdir(), `powgate-bench-data-${process.pid}`);
+process.once('exit', () => rmSync(BENCH_DATA_DIR, { recursive: true, force: true }));
 
 /** A server's config as YAML would write it; the child process loads it with configFromRaw. */
 export function config(backends: RawMap, extra: { websocket?: string; precache?: RawMap; observability?: boolean; cache?: RawMap } = {}): RawMap {
