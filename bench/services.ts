@@ -7,7 +7,9 @@
  * order so drift on a shared machine falls on all alike; each figure is its
  * median round.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { type CannonResult, runCannon } from './cannon.js';
 import { type Child, config, DIFFICULTY, fmt, generateBody, LOCAL, median, precompute, row, spawnServer } from './harness.js';
@@ -28,9 +30,10 @@ export async function benchServices(options: { readonly seconds: number; readonl
   children.push(required);
   // rpc.auth: off with the ledger database open and one transaction run on it (a service's use written):
   // what opening the database costs the hot path by itself, apart from the service gate.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'powgate-bench-services-'));
   const ledger = await spawnServer({
     mode: 'powgate',
-    config: { ...config(LOCAL), services, ledger: { url: `${tmpdir()}/powgate-bench-services-${process.pid}.db` } },
+    config: { ...config(LOCAL), services, ledger: { url: path.join(dataDir, 'ledger.db') } },
     prime,
   });
   children.push(ledger);
@@ -91,6 +94,12 @@ export async function benchServices(options: { readonly seconds: number; readonl
     'rpc.auth: optional/required opens the ledger database (managed services live there); the last row is that alone, without the service gate',
     `every request a cache hit of ${table.length} primed roots; the service has a rate limit that never delays (1,000,000/s); errors must be 0`,
   );
+  // The database's directory goes with its server.
+  await new Promise((resolve) => {
+    ledger.proc.once('exit', resolve);
+    ledger.proc.kill('SIGINT');
+  });
+  rmSync(dataDir, { recursive: true, force: true });
   return m;
 }
 
