@@ -65,6 +65,7 @@ describe('operator files in config/', () => {
         'PowgateHighLatency',
         'PowgateBackendInvalidWork',
         'PowgateEventLoopLag',
+        'PowgateLedgerDropping',
       ]);
     });
 
