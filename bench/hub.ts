@@ -76,25 +76,40 @@ interface Workers {
 
 function forkWorkers(message: object): Promise<Workers> {
   const proc = fork(new URL('./hub-workers.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('message', (reply: Record<string, unknown>) => {
-      if ('error' in reply) reject(new Error(String(reply.error)));
-      else resolve({ proc, reply });
-    });
-    proc.send(message);
+  return askChild<Record<string, unknown>>(proc, message, '').then((reply) => {
+    if ('error' in reply) throw new Error(String(reply.error));
+    return { proc, reply };
   });
 }
 
-/** One answer from a child, by the key it carries. */
+/**
+ * One answer from a child, by the key it carries (any message for ''). A child
+ * that exits first, or says nothing for a minute, fails the bench with its
+ * name instead of leaving it waiting for ever.
+ */
 function askChild<T>(proc: ChildProcess, message: object, key: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      proc.off('message', on);
+      proc.off('exit', onExit);
+    };
     const on = (reply: Record<string, unknown>): void => {
-      if (key in reply) {
-        proc.off('message', on);
+      if (key === '' || key in reply) {
+        done();
         resolve(reply as T);
       }
     };
+    const onExit = (code: number | null, signal: string | null): void => {
+      done();
+      reject(new Error(`bench: hub-workers child exited (${signal ?? code}) before answering ${JSON.stringify(message).slice(0, 60)}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`bench: hub-workers child did not answer ${JSON.stringify(message).slice(0, 60)} within 60 s`));
+    }, 60_000);
     proc.on('message', on);
+    proc.once('exit', onExit);
     proc.send(message);
   });
 }
