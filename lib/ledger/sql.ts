@@ -29,7 +29,8 @@ export interface SqlDatabase extends SqlExecutor {
    * One transaction (one pooled connection on PostgreSQL; serialised on SQLite);
    * rolls back when fn throws. Inside fn use `tx`, never the database itself:
    * on SQLite the database waits for the transaction to end, so calling it from
-   * inside would wait for ever (it throws instead).
+   * inside would wait for ever (a call before fn's first await throws instead;
+   * lib/ledger/sqlite.ts says why it cannot see later ones).
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies the pending steps of one component's migrations in order, each in its own transaction, recorded in schema_migrations(component, version); safe when several instances start at once (PostgreSQL advisory lock). */
