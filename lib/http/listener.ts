@@ -20,11 +20,16 @@ export interface Listener {
 
 /** Creates a server for `handler` and binds it; rejects (nothing left open) when the address cannot be bound. */
 export async function openListener(handler: http.RequestListener, address: Address, options: http.ServerOptions): Promise<Listener> {
-  const server = http.createServer(options, handler);
   let active = 0;
-  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  const finished = (): void => {
+    active--;
+  };
+  // Counted in the handler itself rather than by a second 'request' listener, and with one shared
+  // 'close' listener rather than a once-wrapper per request: this runs for every request (issue 12).
+  const server = http.createServer(options, (req, res) => {
     active++;
-    res.once('close', () => active--);
+    res.on('close', finished);
+    handler(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
