@@ -10,6 +10,7 @@ import type { RpcHandler, RpcReply } from '../rpc/handler.js';
 import type { Telemetry } from '../telemetry/events.js';
 import { BodyTooLargeError, collectBody, jsonDepthExceeds, readBody } from './body.js';
 import { Hangup } from './hangup.js';
+import { deliverReply, replyStarted } from './reply-batch.js';
 import { isServiceUrl } from './service-api.js';
 
 export interface AppDeps {
@@ -239,21 +240,39 @@ function rpcBody(req: IncomingMessage, res: ServerResponse, deps: AppDeps, raw: 
   // A node that gives up on a peer closes the connection: that is a cancel.
   // The signal is made only when a request has to wait (not on cache hits).
   let hangup: Hangup | undefined;
-  const reply = deps.rpc(parsed, raw, () => (hangup ??= new Hangup(res)), req);
-  if (!(reply instanceof Promise)) {
-    hangup?.detach();
-    sent(res, deps, reply, started);
+  replyStarted();
+  let reply: RpcReply | Promise<RpcReply>;
+  try {
+    reply = deps.rpc(parsed, raw, () => (hangup ??= new Hangup(res)), req);
+  } catch (error) {
+    deliverReply(() => failed(res, deps, error));
     return;
   }
-  reply
-    .then((r) => {
+  if (!(reply instanceof Promise)) {
+    hangup?.detach();
+    const ready = reply;
+    deliverReply(() => sentOrFailed(res, deps, ready, started));
+    return;
+  }
+  reply.then(
+    (r) => {
       hangup?.detach();
-      sent(res, deps, r, started);
-    })
-    .catch((error: unknown) => {
+      deliverReply(() => sentOrFailed(res, deps, r, started));
+    },
+    (error: unknown) => {
       hangup?.detach();
-      failed(res, deps, error);
-    });
+      deliverReply(() => failed(res, deps, error));
+    },
+  );
+}
+
+/** `sent`, run from the reply batch, where nothing else would catch what it throws. */
+function sentOrFailed(res: ServerResponse, deps: AppDeps, reply: RpcReply, started: number): void {
+  try {
+    sent(res, deps, reply, started);
+  } catch (error) {
+    failed(res, deps, error);
+  }
 }
 
 /** Writes the reply, then tells the telemetry stream. */
