@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../net/listen.js';
 
 export interface Address {
   readonly host: string;
@@ -31,15 +31,7 @@ export async function openListener(handler: http.RequestListener, address: Addre
     res.on('close', finished);
     handler(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  const hostPort = await listenOn(server, address);
 
   let closed: Promise<void> | undefined;
   const stopAccepting = (): void => {
@@ -47,7 +39,7 @@ export async function openListener(handler: http.RequestListener, address: Addre
     server.closeIdleConnections();
   };
   return {
-    url: `http://${host}:${bound.port}`,
+    url: `http://${hostPort}`,
     server,
     stopAccepting,
     async settled(ms) {

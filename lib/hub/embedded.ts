@@ -7,10 +7,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { StartLogger } from '../backends/types.js';
+import { listenOn } from '../net/listen.js';
 import { mayPublish, maySubscribe, type Session } from './acl.js';
 import { SessionFile } from './sessions.js';
 import type { HubTransport, MessageHandler } from './transport.js';
@@ -167,7 +168,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
       aedes.handle(socket);
     });
     tcp.maxConnections = options.maxConnections;
-    tcpUrl = `mqtt://${await listen(tcp, options.listen)}`;
+    tcpUrl = `mqtt://${await listenOn(tcp, options.listen)}`;
     if (options.websocketListen !== undefined) {
       web = http.createServer((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over websocket only\n');
@@ -180,7 +181,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
         aedes.handle(stream, req);
       });
       try {
-        wsUrl = `ws://${await listen(web, options.websocketListen)}`;
+        wsUrl = `ws://${await listenOn(web, options.websocketListen)}`;
       } catch (err) {
         await close();
         throw err;
@@ -222,19 +223,6 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     start: (_waitMs, logger) => start(logger),
     close,
   };
-}
-
-async function listen(server: net.Server, address: { readonly host: string; readonly port: number }): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  return `${host}:${bound.port}`;
 }
 
 /**

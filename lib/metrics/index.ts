@@ -6,6 +6,7 @@ import type { PrecacheState } from '../status/types.js';
 import type { Telemetry, TelemetryEvents } from '../telemetry/events.js';
 import type { Figures } from '../telemetry/figures.js';
 import { registerProcessMetrics } from './process.js';
+import { readCounter } from './read-counter.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const HEALTH_VALUE = { ok: 0, degraded: 1, down: 2, config_error: 3 } as const;
@@ -48,23 +49,8 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
     help: string,
     labelNames: readonly L[],
     read: (add: (labels: Record<L, string>, value: number) => void) => void,
-    /** Keep zero samples: for label sets known up front, so a panel or rate() has a series before the first event. */
     zeros = false,
-  ): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        read((labels, value) => {
-          // Only what happened: a label set appears with its first event, as when counted directly.
-          if (value > 0 || zeros) this.inc(labels, value);
-        });
-      },
-    });
-  };
+  ): void => readCounter(registers, name, help, labelNames, read, zeros);
   const total = (name: string, help: string, read: () => number): void => {
     new Counter({
       name,
@@ -308,19 +294,18 @@ function createPrecacheMetrics(registry: Registry, figures: Figures, state: (() 
       },
     });
   };
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Iterable<[Record<L, string>, number]>): void => {
-    new Counter({
+  // Zeros too: these label sets are fixed, and the Precache jobs panel read No data until the first job.
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Iterable<[Record<L, string>, number]>): void =>
+    readCounter(
+      registers,
       name,
       help,
       labelNames,
-      registers,
-      collect() {
-        this.reset();
-        // Zeros too: these label sets are fixed, and the Precache jobs panel read No data until the first job.
-        for (const [labels, value] of read()) this.inc(labels, value);
+      (add) => {
+        for (const [labels, value] of read()) add(labels, value);
       },
-    });
-  };
+      true,
+    );
   gauge('powgate_precache_enabled', '1 when precaching runs', (s) => (s.enabled ? 1 : 0));
   gauge('powgate_precache_queue_depth', 'Precache jobs waiting to run', (s) => s.queueDepth);
   gauge('powgate_precache_tracked_accounts', 'Accounts precache serves (configured and learned)', (s) => s.trackedAccounts);

@@ -1,5 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { ServiceReport, ServicesReport } from '../status/types.js';
+import { readCounter } from './read-counter.js';
 
 /**
  * Services with a label of their own; the rest add up under `service="other"`.
@@ -23,20 +24,7 @@ export function createServiceMetrics(registry: Registry, report: () => ServicesR
     help: string,
     labelNames: readonly L[],
     read: (add: (labels: Record<L, string>, n: number) => void) => void,
-  ): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        read((labels, n) => {
-          if (n > 0) this.inc(labels, n);
-        });
-      },
-    });
-  };
+  ): void => readCounter(registers, name, help, labelNames, read);
   counter(
     'powgate_service_requests_total',
     'Requests per service (its key on the RPC port, or its user and key on the DPoW service API)',
