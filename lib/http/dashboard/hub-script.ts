@@ -1,23 +1,11 @@
+import { DOM_HELPERS_JS } from './dom-helpers.js';
+
 // The hub page's script: plain ES2020 (BigInt for amounts of raw), no template
 // literals inside; values reach the page only through textContent.
 export const HUB_JS = `'use strict';
 (function () {
   var POLL_MS = 5000;
-  function field(name) { return document.querySelector('[data-field="' + name + '"]'); }
-  function setText(name, text) { var e = field(name); if (e && e.textContent !== text) e.textContent = text; }
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-  function count(n) {
-    if (n >= 1e9) return (n / 1e9).toFixed(1) + 'G';
-    if (n >= 1e6) return (n / 1e6).toFixed(1) + 'M';
-    if (n >= 1e4) return (n / 1e3).toFixed(1) + 'k';
-    return String(Math.round(n));
-  }
-  // Raw (a decimal string) in the unit, exactly: BigInt, never a float.
+${DOM_HELPERS_JS}  // Raw (a decimal string) in the unit, exactly: BigInt, never a float.
   function amount(raw, unitRaw, unit) {
     var r = BigInt(raw), u = BigInt(unitRaw);
     var whole = r / u, frac = (r % u).toString().padStart(unitRaw.length - 1, '0').replace(/0+$/, '');

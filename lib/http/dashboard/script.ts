@@ -1,3 +1,5 @@
+import { DOM_HELPERS_JS } from './dom-helpers.js';
+
 // Plain ES2017 for any current browser; no template literals inside, so this
 // file's own template string needs no escaping. Values reach the page only
 // through textContent and attributes, never as HTML.
@@ -5,22 +7,7 @@ export const DASHBOARD_JS = `'use strict';
 (function () {
   var POLL_MS = 1000;
 
-  function field(name) { return document.querySelector('[data-field="' + name + '"]'); }
-  function setText(name, text) { var el = field(name); if (el && el.textContent !== text) el.textContent = text; }
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  function count(n) {
-    if (n >= 1e9) return (n / 1e9).toFixed(1) + 'G';
-    if (n >= 1e6) return (n / 1e6).toFixed(1) + 'M';
-    if (n >= 1e4) return (n / 1e3).toFixed(1) + 'k';
-    return String(Math.round(n));
-  }
-  function rate(n) { return n < 10 && n > 0 ? n.toFixed(2) : count(n); }
+${DOM_HELPERS_JS}  function rate(n) { return n < 10 && n > 0 ? n.toFixed(2) : count(n); }
   function pct(r) { return r === null || r === undefined ? '–' : (r * 100).toFixed(1) + ' %'; }
   // Durations come from a millisecond clock: below 1 ms there is nothing to show but that.
   function secs(s) {
