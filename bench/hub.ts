@@ -23,6 +23,7 @@ import { createExternalTransport } from '../lib/hub/external.js';
 import type { HubTransport } from '../lib/hub/transport.js';
 import { startWorker } from '../lib/hub/worker.js';
 import { encodeAccount, hexToBytes, meetsTarget, NETWORKS } from '../lib/pow/index.js';
+import { option } from './cli.js';
 import { type Child, freePort, verdict } from './harness.js';
 import { type LoadResult, runLoad } from './load.js';
 import type { ProbeReading } from './probe.js';
@@ -40,6 +41,21 @@ export interface HubBenchContext {
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `--hub-workers 10 --hub-clients 32 --hub-parts a`: one case of the section,
+ * for profiling it (BENCH_PROF) without the rest. Unset: every case.
+ */
+const listOption = (name: string, all: readonly number[]): number[] => {
+  const text = option(name);
+  if (text === undefined) return [...all];
+  const picked = text.split(',').map(Number);
+  if (picked.some((n) => !all.includes(n))) throw new Error(`--${name} takes some of ${all.join(',')}`);
+  return picked;
+};
+const WORKER_COUNTS = listOption('hub-workers', [1, 10, 100]);
+const CLIENT_COUNTS = listOption('hub-clients', [1, 32]);
+const PARTS = new Set((option('hub-parts') ?? 'a,b,c').split(','));
 
 /** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
 async function startMosquitto(): Promise<{ url: string; stop: () => void } | undefined> {
@@ -163,7 +179,7 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
   );
   const verdicts: string[] = [];
   try {
-    for (const workers of [1, 10, 100]) {
+    for (const workers of WORKER_COUNTS) {
       const peers = await forkWorkers({ mode: 'rpc', count: workers, table });
       procs.push(peers.proc);
       const peerGate = await ctx.powgate(ctx.config({ peers: { type: 'rpc', urls: peers.reply.urls as string[], send_account: false } }));
@@ -192,7 +208,7 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
         paths.push({ name: 'hub, Mosquitto', key: 'hub-mosquitto', gate: external, workers: externalWorkers.proc });
       }
       await sleep(300);
-      for (const clients of [1, 32]) {
+      for (const clients of CLIENT_COUNTS) {
         let baseline: LoadResult | undefined;
         for (const path of paths) {
           const label = `hub-w${workers}-c${clients}-${path.key}`;
@@ -482,9 +498,9 @@ export async function benchHub(ctx: HubBenchContext, lines: string[]): Promise<R
   const procs: ChildProcess[] = [];
   try {
     return {
-      throughput: await throughput(ctx, lines, procs),
-      hashRate: await hashRate(ctx, lines),
-      fanOut: await fanOut(ctx, lines),
+      ...(PARTS.has('a') ? { throughput: await throughput(ctx, lines, procs) } : {}),
+      ...(PARTS.has('b') ? { hashRate: await hashRate(ctx, lines) } : {}),
+      ...(PARTS.has('c') ? { fanOut: await fanOut(ctx, lines) } : {}),
     };
   } finally {
     for (const p of procs) p.kill('SIGINT');

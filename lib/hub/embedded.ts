@@ -6,9 +6,10 @@
  * and subscribes in-process: no socket, no credentials.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { StartLogger } from '../backends/types.js';
 import { listenOn } from '../net/listen.js';
@@ -62,6 +63,19 @@ function refused(code: 4 | 5): AuthenticateError {
   return err;
 }
 
+/** What direct delivery reads of an aedes client beyond its typings (aedes 1.x, lib/client.js). */
+interface WireClient extends Client {
+  /** Its subscriptions by filter: the broker's own record, what aedes matches against. */
+  readonly subscriptions: Record<string, unknown>;
+  /** aedes's guard for a client that stops reading: past `drainTimeout` without a drain it is disconnected. */
+  waitForDrain(callback: () => void): void;
+}
+
+/** The topics the hub reads in-process: never delivered directly, so its own handler sees them through aedes. */
+const OWN_TOPICS = /^(result|presence)\//;
+/** Topic audiences remembered at most (client/{account} topics are one per worker). */
+const AUDIENCES = 1024;
+
 export function createEmbeddedTransport(options: EmbeddedBrokerOptions): EmbeddedTransport {
   const sessions = new WeakMap<Client, Session>();
   const workerIds = new Set<string>();
@@ -73,6 +87,14 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
   let tcpUrl = '';
   let wsUrl: string | undefined;
   let sessionFile: SessionFile | undefined;
+  /**
+   * Who a topic reaches, by topic: the connected clients with a matching
+   * subscription, or null when one of them is not a plain worker (a server
+   * login, MQTT 5) and aedes must deliver. Cleared whenever a subscription, a
+   * connection or a disconnection changes the answer.
+   */
+  const audiences = new Map<string, WireClient[] | null>();
+  const draining = new WeakSet<Client>();
 
   const start = async (logger?: StartLogger): Promise<void> => {
     const aedes = await Aedes.createBroker({
@@ -146,6 +168,9 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
       });
       sessionFile = file;
     }
+    // Whatever changes who a topic reaches forgets the audiences.
+    const forget = (): void => audiences.clear();
+    for (const event of ['client', 'clientReady', 'clientDisconnect', 'subscribe', 'unsubscribe']) (aedes as EventEmitter).on(event, forget);
     // Client errors (a refused publish, a bad packet) end that client only; nothing to log per worker.
     aedes.on('clientError', () => {});
     aedes.on('connectionError', () => {});
@@ -159,6 +184,26 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     for (const topic of ['result/ondemand', 'result/precache', 'presence/+']) {
       await new Promise<void>((resolve) => aedes.subscribe(topic, deliver, resolve));
     }
+    // A worker's result, once authorised (authorizePublish above), goes to the hub at once when
+    // nobody else reads it: aedes's publish would wrap it in a Packet, run its retained-message and
+    // matching series (qlobber) and call our subscription back, per result, N per job with N workers.
+    // Only plain ones: QoS 0 (nothing to acknowledge or queue), not retained (aedes must store it),
+    // and no connected client subscribed to it (a server login may read results; workers may not).
+    const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+    (aedes as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+      if (
+        typeof client === 'object' &&
+        client !== null &&
+        packet.qos === 0 &&
+        packet.retain !== true &&
+        (packet.topic === 'result/ondemand' || packet.topic === 'result/precache') &&
+        audience(aedes, packet.topic)?.length === 0
+      ) {
+        deliver(packet, () => done());
+        return;
+      }
+      publish(packet, client, done);
+    };
     broker = aedes;
 
     tcp = net.createServer((socket) => {
@@ -189,6 +234,59 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     }
   };
 
+  /** The connected clients `topic` reaches (see `audiences`); null: aedes delivers. */
+  const audience = (aedes: Aedes, topic: string): WireClient[] | null => {
+    let list = audiences.get(topic);
+    if (list !== undefined) return list;
+    list = [];
+    for (const client of Object.values((aedes as unknown as { clients: Record<string, WireClient> }).clients)) {
+      if (!client.connected || client.closed) continue;
+      const filters = Object.keys(client.subscriptions);
+      if (!filters.some((filter) => topicMatches(filter, topic))) {
+        // A shared subscription ($share/group/filter) is not matched here: aedes decides.
+        if (sessions.get(client)?.role === 'server' && filters.some((filter) => filter.startsWith('$'))) {
+          list = null;
+          break;
+        }
+        continue;
+      }
+      if (sessions.get(client)?.role !== 'worker' || client.version > 4) {
+        list = null;
+        break;
+      }
+      list.push(client);
+    }
+    if (audiences.size >= AUDIENCES) audiences.clear();
+    audiences.set(topic, list);
+    return list;
+  };
+
+  /**
+   * The hub's own QoS 0 message to its workers, serialised once and written
+   * to each subscriber's socket. Through aedes each subscriber cost two Packet
+   * copies, a setImmediate and a serialisation in five socket writes: for a
+   * job and its cancel to N workers that was 2N of each, the broker's largest
+   * cost after the kernel's. Only where the audience is plain workers
+   * (`audience`): anyone else, and every retained or QoS 1 message, goes
+   * through aedes.
+   */
+  const deliverDirect = (aedes: Aedes, topic: string, payload: Buffer): boolean => {
+    if (OWN_TOPICS.test(topic)) return false;
+    const list = audience(aedes, topic);
+    if (list === null) return false;
+    if (list.length === 0) return true;
+    const frame = publishFrame(topic, payload);
+    for (const client of list) {
+      if (client.closed || !client.connected) continue;
+      // As aedes's own write: a client that stops reading is given drainTimeout, then dropped.
+      if (!client.conn.write(frame) && !draining.has(client)) {
+        draining.add(client);
+        client.waitForDrain(() => draining.delete(client));
+      }
+    }
+    return true;
+  };
+
   const close = async (): Promise<void> => {
     const aedes = broker;
     broker = undefined;
@@ -214,7 +312,10 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     connected: () => broker !== undefined && !broker.closed,
     workers: () => workerIds.size,
     publish(topic, payload, qos) {
-      broker?.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, () => {});
+      if (broker === undefined) return;
+      const bytes = Buffer.from(payload);
+      if (qos === 0 && deliverDirect(broker, topic, bytes)) return;
+      broker.publish({ cmd: 'publish', topic, payload: bytes, qos, retain: false, dup: false }, () => {});
     },
     onMessage(h) {
       handler = h;
@@ -249,4 +350,44 @@ function coalesceWrites(socket: net.Socket): void {
     }
     return write.apply(this, args);
   } as net.Socket['write'];
+}
+
+/** Whether an MQTT topic filter matches a topic name (MQTT 3.1.1 §4.7; wildcards never match a leading `$`). */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  if (topic.startsWith('$')) return false;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i];
+    if (level === '#') return true;
+    if (i >= t.length || (level !== '+' && level !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+/**
+ * A QoS 0 PUBLISH as MQTT 3.1 and 3.1.1 write it (no packet id, no
+ * properties): fixed header 0x30, remaining length, topic, payload.
+ */
+export function publishFrame(topic: string, payload: Buffer): Buffer {
+  const topicLength = Buffer.byteLength(topic);
+  const remaining = 2 + topicLength + payload.length;
+  let lengthBytes = 1;
+  for (let n = remaining; n >= 128; n = Math.floor(n / 128)) lengthBytes++;
+  const frame = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  let at = 0;
+  frame[at++] = 0x30;
+  let n = remaining;
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    frame[at++] = byte;
+  } while (n > 0);
+  frame.writeUInt16BE(topicLength, at);
+  at += 2;
+  at += frame.write(topic, at, 'utf8');
+  payload.copy(frame, at);
+  return frame;
 }

@@ -114,6 +114,43 @@ describe('hub broker ACLs', function () {
       const metrics = await (await fetch(`${gate.url}/metrics`)).text();
       expect(metrics).to.not.include(HUB_PASSWORD);
     });
+
+    // The hub writes its own messages straight to plain workers' sockets, and hands a worker's result
+    // straight to itself when nobody else reads results (lib/hub/embedded.ts); anyone else goes through aedes.
+    it('delivers each message once to every subscriber (wildcards, MQTT 3.1, a server login), and a server login still reads results', async () => {
+      const { gate, url } = await start({ username: 'hubadmin', password: HUB_PASSWORD });
+      const seen = (c: MqttClient): Array<{ topic: string; payload: string }> => {
+        const list: Array<{ topic: string; payload: string }> = [];
+        c.on('message', (topic, payload) => list.push({ topic, payload: payload.toString() }));
+        return list;
+      };
+      const wild = await login(url, { username: 'client', password: 'client' });
+      const v3 = await login(url, { username: 'client', password: 'client', protocolId: 'MQIsdp', protocolVersion: 3 });
+      const admin = await login(url, { username: 'hubadmin', password: HUB_PASSWORD });
+      clients.push(wild, v3, admin);
+      const [wildSeen, v3Seen, adminSeen] = [seen(wild), seen(v3), seen(admin)];
+      await wild.subscribeAsync(['work/#', 'work/ondemand', 'cancel/+']);
+      await v3.subscribeAsync('work/ondemand');
+      await admin.subscribeAsync(['result/#', 'work/+']);
+      const answering = await WireWorker.connect(url, { username: 'client', password: 'client' });
+      workers.push(answering);
+      const root = randomRoot();
+      const { json } = await rpc(gate.url, { action: 'work_generate', hash: root, difficulty: 'f000000000000000' });
+      expect(json.work, JSON.stringify(json)).to.be.a('string');
+      await settle(200);
+      const job = { topic: 'work/ondemand', payload: `${root},f000000000000000` };
+      expect(wildSeen.filter((m) => m.topic === 'work/ondemand')).to.deep.equal([job]);
+      expect(wildSeen.filter((m) => m.topic === 'cancel/ondemand')).to.deep.equal([{ topic: 'cancel/ondemand', payload: root }]);
+      expect(v3Seen).to.deep.equal([job]);
+      expect(adminSeen).to.deep.include(job);
+      expect(adminSeen).to.deep.include({ topic: 'result/ondemand', payload: `${root},${json.work},${answering.account}` });
+      // Once the server login is gone, results take the short way, and are still counted.
+      await admin.endAsync(true);
+      const again = randomRoot();
+      expect((await rpc(gate.url, { action: 'work_generate', hash: again, difficulty: 'f000000000000000' })).json.work).to.be.a('string');
+      const report = await gate.monitor.report();
+      expect(report.hubs[0]?.workers.find((w) => w.account === answering.account)?.accepted.ondemand).to.equal(2);
+    });
   });
 
   describe("Mosquitto with DPoW's password and ACL files", () => {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import mqttPacket from 'mqtt-packet';
 import { mayPublish, maySubscribe, type Session } from '../../lib/hub/acl.js';
+import { publishFrame, topicMatches } from '../../lib/hub/embedded.js';
 import { formatClientStats, formatResult, formatWorkRequest, invalidAccountMessage, parseResult, parseWorkRequest } from '../../lib/hub/protocol.js';
 import { WorkerRoster } from '../../lib/hub/roster.js';
 import { randomAccount } from './helpers.js';
@@ -70,5 +72,38 @@ describe('worker roster', () => {
     roster.presence('c', false);
     expect(roster.seen(500)).to.equal(0);
     expect(roster.seen(5000)).to.equal(1);
+  });
+});
+
+describe('embedded broker: direct delivery', () => {
+  it('matches topic filters as MQTT does', () => {
+    for (const [filter, topic, expected] of [
+      ['work/ondemand', 'work/ondemand', true],
+      ['work/+', 'work/ondemand', true],
+      ['work/#', 'work/ondemand', true],
+      ['#', 'work/ondemand', true],
+      ['+/ondemand', 'work/ondemand', true],
+      ['work/#', 'work', true],
+      ['work/+', 'work', false],
+      ['work/precache', 'work/ondemand', false],
+      ['work', 'work/ondemand', false],
+      ['work/ondemand/x', 'work/ondemand', false],
+      ['+', 'heartbeat', true],
+      ['#', '$SYS/x', false],
+    ] as const) {
+      expect(topicMatches(filter, topic), `${filter} ~ ${topic}`).to.equal(expected);
+    }
+  });
+
+  it('writes a QoS 0 PUBLISH byte for byte as mqtt-packet does, short and long', () => {
+    for (const [topic, size] of [
+      ['work/ondemand', 81],
+      ['client/é', 200],
+      ['statistics', 20_000],
+    ] as const) {
+      const payload = Buffer.alloc(size, 'a');
+      const expected = mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false });
+      expect(publishFrame(topic, payload).equals(expected), topic).to.equal(true);
+    }
   });
 });
