@@ -56,6 +56,8 @@ const listOption = (name: string, all: readonly number[]): number[] => {
 const WORKER_COUNTS = listOption('hub-workers', [1, 10, 100]);
 const CLIENT_COUNTS = listOption('hub-clients', [1, 32]);
 const PARTS = new Set((option('hub-parts') ?? 'a,b,c').split(','));
+/** `--hub-paths hub-embedded,hub-mosquitto`: (a) without the rpc peers' baseline (their CPU would crowd the rest). */
+const PATHS = new Set((option('hub-paths') ?? 'rpc,hub-embedded,hub-mosquitto').split(','));
 
 /** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
 async function startMosquitto(): Promise<{ url: string; stop: () => void } | undefined> {
@@ -180,27 +182,30 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
   const verdicts: string[] = [];
   try {
     for (const workers of WORKER_COUNTS) {
-      const peers = await forkWorkers({ mode: 'rpc', count: workers, table });
-      procs.push(peers.proc);
-      const peerGate = await ctx.powgate(ctx.config({ peers: { type: 'rpc', urls: peers.reply.urls as string[], send_account: false } }));
-      procs.push(peerGate.proc);
-      const embeddedPort = await freePort();
-      const embedded = await ctx.powgate(ctx.config({ hub: hubConfig('embedded', embeddedPort) }));
-      procs.push(embedded.proc);
-      const embeddedWorkers = await forkWorkers({
-        mode: 'mqtt',
-        url: `mqtt://127.0.0.1:${embeddedPort}`,
-        count: workers,
-        table,
-        username: 'client',
-        password: 'client',
-      });
-      procs.push(embeddedWorkers.proc);
-      const paths: Path[] = [
-        { name: 'rpc peers (baseline)', key: 'rpc', gate: peerGate, workers: peers.proc },
-        { name: 'hub, embedded broker', key: 'hub-embedded', gate: embedded, workers: embeddedWorkers.proc },
-      ];
-      if (mosquitto !== undefined) {
+      const paths: Path[] = [];
+      if (PATHS.has('rpc')) {
+        const peers = await forkWorkers({ mode: 'rpc', count: workers, table });
+        procs.push(peers.proc);
+        const peerGate = await ctx.powgate(ctx.config({ peers: { type: 'rpc', urls: peers.reply.urls as string[], send_account: false } }));
+        procs.push(peerGate.proc);
+        paths.push({ name: 'rpc peers (baseline)', key: 'rpc', gate: peerGate, workers: peers.proc });
+      }
+      if (PATHS.has('hub-embedded')) {
+        const embeddedPort = await freePort();
+        const embedded = await ctx.powgate(ctx.config({ hub: hubConfig('embedded', embeddedPort) }));
+        procs.push(embedded.proc);
+        const embeddedWorkers = await forkWorkers({
+          mode: 'mqtt',
+          url: `mqtt://127.0.0.1:${embeddedPort}`,
+          count: workers,
+          table,
+          username: 'client',
+          password: 'client',
+        });
+        procs.push(embeddedWorkers.proc);
+        paths.push({ name: 'hub, embedded broker', key: 'hub-embedded', gate: embedded, workers: embeddedWorkers.proc });
+      }
+      if (mosquitto !== undefined && PATHS.has('hub-mosquitto')) {
         const external = await ctx.powgate(ctx.config({ hub: hubConfig(mosquitto.url, 0) }));
         procs.push(external.proc);
         const externalWorkers = await forkWorkers({ mode: 'mqtt', url: mosquitto.url, count: workers, table });
@@ -219,9 +224,9 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
           const [gate, worker] = await Promise.all([path.gate.read(`${label}-powgate`), probeCpu(path.workers, `${label}-workers`)]);
           const per = (us: number): number => us / Math.max(r.requests, 1);
           const cpu = { powgateUsPerJob: per(gate.cpuUs), workersUsPerJob: per(worker), loadUsPerJob: per(load.user + load.system) };
-          baseline ??= r;
+          if (path.key === 'rpc') baseline = r;
           const vs =
-            path.key === 'rpc'
+            baseline === undefined || path.key === 'rpc'
               ? ['', '']
               : [`${r.p50 - baseline.p50 >= 0 ? '+' : ''}${fmt(r.p50 - baseline.p50, 3)} ms`, `${fmt((r.rps / baseline.rps) * 100)} %`];
           lines.push(
@@ -240,7 +245,7 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
             ]),
           );
           out[`w${workers}.c${clients}.${path.key}`] = { ...r, ...cpu };
-          if (path.key !== 'rpc' && clients === 1) {
+          if (path.key !== 'rpc' && clients === 1 && baseline !== undefined) {
             const added = r.p50 - baseline.p50;
             verdicts.push(
               `${path.name}, ${workers} worker${workers === 1 ? '' : 's'}, 1 client: the hub adds ${fmt(added, 3)} ms p50 over the peers: ${verdict(added <= 1)}`,

@@ -10,7 +10,7 @@ import type { Backend, BackendStatus, StartLogger, WorkJob } from '../backends/t
 import { BackendTimeoutError, BackendUnavailableError } from '../errors.js';
 import { abortError } from '../net/error-text.js';
 import { decodeAccount, type NetworkParams } from '../pow/index.js';
-import type { HubResultEvent, ResultOutcome } from './events.js';
+import type { HubResultEvent } from './events.js';
 import {
   type ClientCounts,
   formatClientStats,
@@ -143,31 +143,37 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     return valid;
   };
 
-  /** What a result was, beside its outcome: the fields of its event. */
-  interface Counted {
+  /** Counts one result against its worker (a valid account only) and tells the listeners. */
+  const tell = (event: HubResultEvent, ms?: number) => {
+    const counts = event.accountValid && event.account !== undefined ? roster.result(event.account, event.type, event.outcome, ms) : undefined;
+    for (const l of listeners) l(event);
+    return counts;
+  };
+
+  /** What an invalid result was, beside its reason: the fields of its event. */
+  interface Refused {
     readonly account?: string | undefined;
     readonly root?: string;
     readonly difficulty?: bigint | undefined;
     readonly work?: bigint;
-    readonly ms?: number;
-    readonly reason?: string;
   }
 
-  /** Counts one result against its worker (a valid account only) and tells the listeners. */
-  const count = (type: WorkType, outcome: ResultOutcome, counted: Counted) => {
-    const { account, ms } = counted;
-    const accountValid = account !== undefined && validAccount(account);
-    const counts = accountValid ? roster.result(account, type, outcome, ms) : undefined;
-    // Filled field by field: a result per worker per job, and a spread per optional field allocates.
-    const event: { -readonly [K in keyof HubResultEvent]: HubResultEvent[K] } = { backend: name, type, outcome, accountValid, at: now() };
+  /** An invalid result (rare: the optional fields are filled one by one). */
+  const refuse = (type: WorkType, reason: string, refused: Refused): void => {
+    const { account } = refused;
+    const event: { -readonly [K in keyof HubResultEvent]: HubResultEvent[K] } = {
+      backend: name,
+      type,
+      outcome: 'invalid',
+      accountValid: account !== undefined && validAccount(account),
+      at: now(),
+    };
     if (account !== undefined) event.account = account;
-    if (counted.root !== undefined) event.root = counted.root;
-    if (counted.difficulty !== undefined) event.difficulty = counted.difficulty;
-    if (counted.work !== undefined) event.work = counted.work;
-    if (ms !== undefined) event.seconds = ms / 1000;
-    if (counted.reason !== undefined) event.reason = counted.reason;
-    for (const l of listeners) l(event);
-    return counts;
+    if (refused.root !== undefined) event.root = refused.root;
+    if (refused.difficulty !== undefined) event.difficulty = refused.difficulty;
+    if (refused.work !== undefined) event.work = refused.work;
+    event.reason = reason;
+    tell(event);
   };
 
   const remember = (root: string, finished: Finished): void => {
@@ -189,10 +195,12 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     transport.publish(TOPICS.cancel(job.type), job.root, 0);
   };
 
+  // Late, duplicate and accepted results (N per job with N workers) build their event in one
+  // literal, every field set: one shape, no property added afterwards.
   const onResult = (topicType: WorkType, payload: string): void => {
     const parsed = parseResult(payload);
     if (!parsed.ok) {
-      count(topicType, 'invalid', { account: parsed.account, reason: parsed.reason });
+      refuse(topicType, parsed.reason, { account: parsed.account });
       return;
     }
     const { hash, work, account } = parsed;
@@ -200,24 +208,44 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     if (entry === undefined) {
       const finished = recent.get(hash);
       if (finished === undefined) {
-        count(topicType, 'invalid', { account, root: hash, work, reason: 'no job for this root' });
+        refuse(topicType, 'no job for this root', { account, root: hash, work });
         return;
       }
       // The work type comes from the job, not from the topic the worker chose.
       const repeat = finished.submitted.has(account);
       if (!repeat && finished.submitted.size < SUBMITTERS) finished.submitted.add(account);
-      count(finished.type, repeat ? 'duplicate' : 'late', { account, root: hash, difficulty: finished.target, work });
+      tell({
+        backend: name,
+        type: finished.type,
+        outcome: repeat ? 'duplicate' : 'late',
+        accountValid: validAccount(account),
+        at: now(),
+        account,
+        root: hash,
+        difficulty: finished.target,
+        work,
+      });
       return;
     }
     const first = entry.jobs.values().next().value as Pending;
     if (entry.submitted.has(account)) {
-      count(first.type, 'duplicate', { account, root: hash, difficulty: entry.target, work });
+      tell({
+        backend: name,
+        type: first.type,
+        outcome: 'duplicate',
+        accountValid: validAccount(account),
+        at: now(),
+        account,
+        root: hash,
+        difficulty: entry.target,
+        work,
+      });
       return;
     }
     // The engine's gate decides (job.accepts); the hub only learns whether this result wins.
     const met = [...entry.jobs].filter((job) => job.accepts(work));
     if (met.length === 0) {
-      count(first.type, 'invalid', { account, root: hash, difficulty: entry.target, work, reason: 'below the target' });
+      refuse(first.type, 'below the target', { account, root: hash, difficulty: entry.target, work });
       return;
     }
     // Only a usable result makes a later one from the same account a duplicate.
@@ -230,7 +258,10 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
       job.resolve(work);
     }
     won[type]++;
-    const counts = count(type, 'accepted', { account, root: hash, difficulty, work, ms });
+    const counts = tell(
+      { backend: name, type, outcome: 'accepted', accountValid: validAccount(account), at: now(), account, root: hash, difficulty, work, seconds: ms / 1000 },
+      ms,
+    );
     // Usable work, but nobody to credit: DPoW answers with this text.
     if (counts === undefined) transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
     else transport.publish(TOPICS.client(account), formatClientStats(durableCounts?.(account) ?? counts, hash), 0);

@@ -22,6 +22,9 @@ interface Entry {
   lastSeen: number;
   /** Online by its presence message; undefined when it never sent one (DPoW clients). */
   present?: boolean;
+  /** Its neighbours in the order of last sight (`older` of the least recent is undefined). */
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 export interface WorkerView {
@@ -42,26 +45,50 @@ export class WorkerRoster {
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
   readonly #now: () => number;
+  /**
+   * The order of last sight as a linked list through the entries: moving a
+   * worker to the recent end is two pointer swaps. A Map's own order
+   * (delete and set again) cost a rehash every few results, with N results per job.
+   */
+  #oldest: Entry | undefined;
+  #newest: Entry | undefined;
 
   constructor(options: { maxWorkers: number; now?: () => number }) {
     this.#max = options.maxWorkers;
     this.#now = options.now ?? Date.now;
   }
 
+  #unlink(entry: Entry): void {
+    if (entry.older === undefined) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
   #touch(account: string): Entry {
     let entry = this.#entries.get(account);
     if (entry !== undefined) {
-      // Re-inserted so the map's order is least recently seen first.
-      this.#entries.delete(account);
-    } else {
-      entry = { account, accepted: zero(), invalid: zero(), late: zero(), duplicate: zero(), resultMs: 0, lastSeen: 0 };
-      if (this.#entries.size >= this.#max) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
+      if (entry === this.#newest) {
+        entry.lastSeen = this.#now();
+        return entry;
       }
+      this.#unlink(entry);
+    } else {
+      entry = { account, accepted: zero(), invalid: zero(), late: zero(), duplicate: zero(), resultMs: 0, lastSeen: 0, older: undefined, newer: undefined };
+      if (this.#entries.size >= this.#max && this.#oldest !== undefined) {
+        const oldest = this.#oldest;
+        this.#unlink(oldest);
+        this.#entries.delete(oldest.account);
+      }
+      this.#entries.set(account, entry);
     }
     entry.lastSeen = this.#now();
-    this.#entries.set(account, entry);
+    entry.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
     return entry;
   }
 

@@ -259,7 +259,14 @@ export class LedgerRecorder {
   /** Writes batches until the queue is empty, yielding to the event loop between them. */
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#batchSize);
+      // The whole queue when it fits (the usual case): no copy of what stays behind.
+      let batch: RecordedResult[];
+      if (this.#queue.length <= this.#batchSize) {
+        batch = this.#queue;
+        this.#queue = [];
+      } else {
+        batch = this.#queue.splice(0, this.#batchSize);
+      }
       try {
         await this.#write(batch);
         this.written += batch.length;
@@ -305,8 +312,15 @@ export class LedgerRecorder {
   async #write(batch: readonly RecordedResult[]): Promise<void> {
     const rows: SqlValue[][] = [];
     const deltas = new Map<string, WorkerDelta>();
-    /** The other outcomes, counted by minute, backend, account, type and outcome. */
-    const counted = new Map<string, { key: readonly [number, string, string, string, string]; n: number }>();
+    /**
+     * The other outcomes, counted by minute, backend, type and outcome (a group), then account.
+     * With N workers N-1 of every job's results are late: the group is looked up again only when
+     * it changes, and the account (a string already hashed) is the only key per result.
+     */
+    const groups = new Map<string, Map<string, CountedRow>>();
+    let group: Map<string, CountedRow> | undefined;
+    let last: RecordedResult | undefined;
+    let lastMinute = 0;
     for (const r of batch) {
       const account = r.accountValid && r.account !== undefined ? r.account : null;
       if (r.outcome === 'accepted') {
@@ -314,9 +328,22 @@ export class LedgerRecorder {
         rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
       } else {
         const minute = r.at - (r.at % 60_000);
-        const id = `${minute}|${r.backend}|${account ?? ''}|${r.type}|${r.outcome}`;
-        const entry = counted.get(id);
-        if (entry === undefined) counted.set(id, { key: [minute, r.backend, account ?? '', r.type, r.outcome], n: 1 });
+        if (
+          group === undefined ||
+          last === undefined ||
+          minute !== lastMinute ||
+          r.backend !== last.backend ||
+          r.type !== last.type ||
+          r.outcome !== last.outcome
+        ) {
+          const id = `${minute}|${r.backend}|${r.type}|${r.outcome}`;
+          group = groups.get(id);
+          if (group === undefined) groups.set(id, (group = new Map()));
+          last = r;
+          lastMinute = minute;
+        }
+        const entry = group.get(account ?? '');
+        if (entry === undefined) group.set(account ?? '', { key: [minute, r.backend, account ?? '', r.type, r.outcome], n: 1 });
         else entry.n++;
       }
       if (account === null) continue;
@@ -340,7 +367,8 @@ export class LedgerRecorder {
         await insertResults(tx, rows.slice(at, at + size));
         at += size;
       }
-      const counts = [...counted.values()];
+      const counts: CountedRow[] = [];
+      for (const g of groups.values()) for (const entry of g.values()) counts.push(entry);
       at = 0;
       for (const size of chunks(counts.length)) {
         await upsertCounts(tx, counts.slice(at, at + size));
@@ -386,8 +414,14 @@ async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Prom
   await tx.execute(INSERTS.get(rows.length as (typeof STATEMENT_SIZES)[number]) as string, params);
 }
 
+/** One row of `hub_result_counts` to add: minute, backend, account, type, outcome, and how many. */
+interface CountedRow {
+  readonly key: readonly [number, string, string, string, string];
+  n: number;
+}
+
 /** The late, invalid and duplicate results of a batch, added to their minute's counts. */
-async function upsertCounts(tx: SqlExecutor, entries: ReadonlyArray<{ key: readonly [number, string, string, string, string]; n: number }>): Promise<void> {
+async function upsertCounts(tx: SqlExecutor, entries: readonly CountedRow[]): Promise<void> {
   const values = entries.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
   await tx.execute(
     `INSERT INTO hub_result_counts (minute, backend, account, work_type, outcome, n) VALUES ${values}
