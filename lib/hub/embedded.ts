@@ -64,7 +64,7 @@ function refused(code: 4 | 5): AuthenticateError {
 }
 
 /** What direct delivery reads of an aedes client beyond its typings (aedes 1.x, lib/client.js). */
-interface WireClient extends Client {
+export interface WireClient extends Client {
   /** Its subscriptions by filter: the broker's own record, what aedes matches against. */
   readonly subscriptions: Record<string, unknown>;
   /** aedes's guard for a client that stops reading: past `drainTimeout` without a drain it is disconnected. */
@@ -204,13 +204,25 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
       }
       publish(packet, client, done);
     };
+    // The same, one step earlier (takeResults): a worker's result read off its socket goes to the
+    // hub without mqtt-packet's parser (its buffer list and debug calls allocated ~20 KB per job
+    // with 10 workers) and without aedes's handlers. Only for a connected worker login, and only
+    // while nobody else reads results; everything else is handed to aedes, in order.
+    const takeResult = (client: WireClient, topic: string, payload: Buffer): boolean => {
+      if (!client.connected || client.closed || sessions.get(client)?.role !== 'worker' || audience(aedes, topic)?.length !== 0) return false;
+      // What aedes does for every packet it handles: the client is alive (MQTT 3.1.1 §3.1.2.10).
+      const alive = client as unknown as { _keepaliveInterval?: number; _keepaliveTimer?: NodeJS.Timeout | null };
+      if ((alive._keepaliveInterval ?? 0) > 0) alive._keepaliveTimer?.refresh();
+      deliver({ topic, payload }, () => {});
+      return true;
+    };
     broker = aedes;
 
     tcp = net.createServer((socket) => {
       // Small messages both ways: Nagle's algorithm would hold each one for the peer's delayed ACK (up to 40 ms).
       socket.setNoDelay(true);
       coalesceWrites(socket);
-      aedes.handle(socket);
+      takeResults(aedes.handle(socket) as WireClient, takeResult);
     });
     tcp.maxConnections = options.maxConnections;
     tcpUrl = `mqtt://${await listenOn(tcp, options.listen)}`;
@@ -223,7 +235,7 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
       wss.on('connection', (socket, req) => {
         const stream = createWebSocketStream(socket);
         stream.on('error', () => socket.terminate());
-        aedes.handle(stream, req);
+        takeResults(aedes.handle(stream, req) as WireClient, takeResult);
       });
       try {
         wsUrl = `ws://${await listenOn(web, options.websocketListen)}`;
@@ -350,6 +362,92 @@ function coalesceWrites(socket: net.Socket): void {
     }
     return write.apply(this, args);
   } as net.Socket['write'];
+}
+
+/** The longest result packet read by `takeResults` (a DPoW result is about 150 bytes; the hub refuses over 512). */
+const MAX_RESULT_PACKET = 1024;
+const RESULT_TOPICS = ['result/ondemand', 'result/precache'].map((name) => ({ name, bytes: Buffer.from(name) }));
+
+/**
+ * Puts a framer in front of an aedes client's MQTT parser: whole QoS 0
+ * PUBLISH packets (no dup, no retain) on a result topic are offered to `take`
+ * (which refuses what it will not handle), and every other byte goes to the
+ * parser as it came, in order. The framer reads only the fixed header and the
+ * topic; a packet it does not take is parsed by mqtt-packet as before.
+ */
+export function takeResults(client: WireClient, take: (client: WireClient, topic: string, payload: Buffer) => boolean): void {
+  const parser = (client as unknown as { _parser: { parse(buf: Buffer): unknown } })._parser;
+  const parse = parser.parse.bind(parser);
+  /** The start of a packet cut short by the end of a chunk (a result being read, or a header). */
+  let carry: Buffer | undefined;
+  /** Bytes still to come of a packet being handed to the parser as they arrive. */
+  let passing = 0;
+  parser.parse = (chunk: Buffer) => {
+    const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    carry = undefined;
+    const n = buf.length;
+    /** Bytes from `from` to `at` are for the parser. */
+    let from = 0;
+    let at = 0;
+    while (at < n) {
+      if (passing > 0) {
+        const step = Math.min(passing, n - at);
+        passing -= step;
+        at += step;
+        continue;
+      }
+      // Remaining length: 1 to 4 bytes of 7 bits after the first byte.
+      let length = 0;
+      let i = at + 1;
+      let complete = false;
+      for (let shift = 1; i < n && i < at + 5; i++, shift *= 128) {
+        const byte = buf[i] as number;
+        length += (byte & 127) * shift;
+        if ((byte & 128) === 0) {
+          complete = true;
+          i++;
+          break;
+        }
+      }
+      if (!complete) {
+        if (i - at >= 5) {
+          // Not MQTT: the parser says so and aedes closes the connection.
+          at = n;
+          break;
+        }
+        carry = Buffer.from(buf.subarray(at));
+        break;
+      }
+      const total = i - at + length;
+      if (buf[at] === 0x30 && total <= MAX_RESULT_PACKET) {
+        if (n - at < total) {
+          carry = Buffer.from(buf.subarray(at));
+          break;
+        }
+        const topicLength = length >= 2 ? ((buf[i] as number) << 8) | (buf[i + 1] as number) : -1;
+        const topic =
+          topicLength + 2 <= length
+            ? RESULT_TOPICS.find((t) => t.bytes.length === topicLength && buf.compare(t.bytes, 0, topicLength, i + 2, i + 2 + topicLength) === 0)
+            : undefined;
+        if (topic !== undefined) {
+          // What came before goes first: the hub sees the client's packets in order.
+          if (from < at) parse(buf.subarray(from, at));
+          if (take(client, topic.name, buf.subarray(i + 2 + topicLength, at + total))) {
+            at += total;
+            from = at;
+            continue;
+          }
+          from = at;
+        }
+        at += total;
+        continue;
+      }
+      const here = Math.min(total, n - at);
+      passing = total - here;
+      at += here;
+    }
+    if (from < at) parse(buf.subarray(from, at));
+  };
 }
 
 /** Whether an MQTT topic filter matches a topic name (MQTT 3.1.1 §4.7; wildcards never match a leading `$`). */

@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { expect } from 'chai';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import type { RawMap } from '../../lib/config/index.js';
 import { createGenerator } from '../../lib/generator/index.js';
 import { startWorker, type Worker } from '../../lib/hub/worker.js';
@@ -150,6 +153,47 @@ describe('hub broker ACLs', function () {
       expect((await rpc(gate.url, { action: 'work_generate', hash: again, difficulty: 'f000000000000000' })).json.work).to.be.a('string');
       const report = await gate.monitor.report();
       expect(report.hubs[0]?.workers.find((w) => w.account === answering.account)?.accepted.ondemand).to.equal(2);
+    });
+
+    it('a worker that only sends results (no PINGREQ) is alive: results read off the socket keep its keepalive', async () => {
+      const { gate, url } = await start();
+      // A bare MQTT connection: it sends only what the test writes, never a PINGREQ.
+      const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+      await once(socket, 'connect');
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('data', () => {});
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clientId: 'busy',
+          clean: true,
+          keepalive: 1,
+          username: 'client',
+          password: Buffer.from('client'),
+        }),
+      );
+      const account = randomAccount();
+      for (let i = 0; i < 14; i++) {
+        await settle(200);
+        socket.write(
+          mqttPacket.generate({
+            cmd: 'publish',
+            topic: 'result/ondemand',
+            payload: `${randomRoot()},0000000000000001,${account}`,
+            qos: 0,
+            retain: false,
+            dup: false,
+          }),
+        );
+      }
+      await settle(200);
+      expect(closed, 'dropped for want of a keepalive').to.equal(false);
+      socket.destroy();
+      const report = await gate.monitor.report();
+      expect(report.hubs[0]?.workers.find((w) => w.account === account)?.invalid.ondemand).to.equal(14);
     });
   });
 

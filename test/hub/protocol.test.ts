@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import mqttPacket from 'mqtt-packet';
 import { mayPublish, maySubscribe, type Session } from '../../lib/hub/acl.js';
-import { publishFrame, topicMatches } from '../../lib/hub/embedded.js';
+import { publishFrame, takeResults, topicMatches, type WireClient } from '../../lib/hub/embedded.js';
 import { formatClientStats, formatResult, formatWorkRequest, invalidAccountMessage, parseResult, parseWorkRequest } from '../../lib/hub/protocol.js';
 import { WorkerRoster } from '../../lib/hub/roster.js';
 import { randomAccount } from './helpers.js';
@@ -105,5 +105,69 @@ describe('embedded broker: direct delivery', () => {
       const expected = mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false });
       expect(publishFrame(topic, payload).equals(expected), topic).to.equal(true);
     }
+  });
+});
+
+describe('embedded broker: results read off the socket', () => {
+  const frame = (topic: string, payload: string, header = 0x30): Buffer => {
+    const bytes = publishFrame(topic, Buffer.from(payload));
+    bytes[0] = header;
+    return bytes;
+  };
+  const ping = Buffer.from([0xc0, 0x00]);
+  const big = frame('result/ondemand', 'x'.repeat(2000));
+  const stream = Buffer.concat([
+    ping,
+    frame('result/ondemand', 'A,1,nano_a'),
+    frame('work/ondemand', 'not a result'),
+    frame('result/precache', 'B,2,nano_b', 0x31), // retained: aedes must store it
+    big,
+    frame('result/precache', 'C,3,nano_c'),
+    frame('result/ondemand', 'D,4,nano_d'),
+  ]);
+
+  /** Feeds `stream` in chunks cut at `cuts`; returns what was taken and what the parser got, in order. */
+  const run = (cuts: number[], refuse: (payload: string) => boolean = () => false): string[] => {
+    const seen: string[] = [];
+    const parsed: Buffer[] = [];
+    const flushParsed = (): void => {
+      if (parsed.length > 0) seen.push(`parser:${Buffer.concat(parsed.splice(0)).toString('hex')}`);
+    };
+    const client = { _parser: { parse: (b: Buffer) => void parsed.push(Buffer.from(b)) } } as unknown as WireClient;
+    takeResults(client, (_c, topic, payload) => {
+      if (refuse(payload.toString())) return false;
+      flushParsed();
+      seen.push(`${topic}:${payload.toString()}`);
+      return true;
+    });
+    const parse = (client as unknown as { _parser: { parse(b: Buffer): void } })._parser;
+    let at = 0;
+    for (const cut of [...cuts, stream.length]) {
+      parse.parse(stream.subarray(at, cut));
+      at = cut;
+    }
+    flushParsed();
+    return seen;
+  };
+  const expected = [
+    `parser:${ping.toString('hex')}`,
+    'result/ondemand:A,1,nano_a',
+    `parser:${Buffer.concat([frame('work/ondemand', 'not a result'), frame('result/precache', 'B,2,nano_b', 0x31), big]).toString('hex')}`,
+    'result/precache:C,3,nano_c',
+    'result/ondemand:D,4,nano_d',
+  ];
+
+  it('takes whole QoS 0 results and hands every other byte to the parser in order, however the chunks are cut', () => {
+    expect(run([])).to.deep.equal(expected);
+    for (let cut = 1; cut < stream.length; cut++) expect(run([cut]), `cut at ${cut}`).to.deep.equal(expected);
+    expect(run(Array.from({ length: stream.length - 1 }, (_, i) => i + 1))).to.deep.equal(expected);
+  });
+
+  it('a result the hub does not take goes to the parser, in its place', () => {
+    const seen = run([7, 40], (payload) => payload.startsWith('C'));
+    expect(seen).to.deep.equal([
+      ...expected.slice(0, 3).map((s, i) => (i === 2 ? `${s}${frame('result/precache', 'C,3,nano_c').toString('hex')}` : s)),
+      'result/ondemand:D,4,nano_d',
+    ]);
   });
 });
