@@ -18,7 +18,7 @@ import {
   formatWorkRequest,
   invalidAccountMessage,
   parsePresence,
-  parseResult,
+  parseResultBytes,
   type StatisticsServices,
   TOPICS,
   typeOfTopic,
@@ -197,8 +197,8 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
 
   // Late, duplicate and accepted results (N per job with N workers) build their event in one
   // literal, every field set: one shape, no property added afterwards.
-  const onResult = (topicType: WorkType, payload: string): void => {
-    const parsed = parseResult(payload);
+  const onResult = (topicType: WorkType, payload: Buffer): void => {
+    const parsed = parseResultBytes(payload);
     if (!parsed.ok) {
       refuse(topicType, parsed.reason, { account: parsed.account });
       return;
@@ -276,7 +276,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
   transport.onMessage((topic, payload) => {
     if (closed) return;
     const type = typeOfTopic(topic, 'result');
-    if (type !== undefined) return onResult(type, payload.toString('utf8'));
+    if (type !== undefined) return onResult(type, payload);
     if (topic.startsWith('presence/')) onPresence(topic.slice('presence/'.length), payload.toString('utf8'));
   });
   transport.onDown(() => {

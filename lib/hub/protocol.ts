@@ -79,6 +79,47 @@ export function parseResult(payload: string): ParsedResult {
   return { ok: true, hash: hash.toUpperCase(), work: value, account };
 }
 
+/** Hex digit values by byte (-1: not a hex digit), and whether a byte is a lower-case one. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[0x41 + i] = 10 + i;
+  HEX_VALUE[0x61 + i] = 10 + i;
+}
+const WORK_BYTES = Buffer.alloc(8);
+const COMMA = 0x2c;
+
+/**
+ * `parseResult` on the payload's bytes, as received: the same answer for
+ * every input. A result as workers write it (`HASH,work,account`, ASCII, no
+ * spaces) is read without decoding the payload into a string first and
+ * slicing it; anything else goes through `parseResult`.
+ */
+export function parseResultBytes(payload: Buffer): ParsedResult {
+  const n = payload.length;
+  // 64 + 1 + 16 + 1 + an account of 1 to 100 bytes.
+  if (n < 83 || n > 182 || payload[64] !== COMMA || payload[81] !== COMMA) return parseResult(payload.toString('utf8'));
+  let lower = false;
+  for (let i = 0; i < 64; i++) {
+    const b = payload[i] as number;
+    if ((HEX_VALUE[b] as number) < 0) return parseResult(payload.toString('utf8'));
+    if (b >= 0x61) lower = true;
+  }
+  for (let i = 0; i < 8; i++) {
+    const hi = HEX_VALUE[payload[65 + 2 * i] as number] as number;
+    const lo = HEX_VALUE[payload[66 + 2 * i] as number] as number;
+    if (hi < 0 || lo < 0) return parseResult(payload.toString('utf8'));
+    WORK_BYTES[i] = (hi << 4) | lo;
+  }
+  // Printable ASCII, no comma: nothing for trim() to take, nothing to decode.
+  for (let i = 82; i < n; i++) {
+    const b = payload[i] as number;
+    if (b <= 0x20 || b >= 0x7f || b === COMMA) return parseResult(payload.toString('utf8'));
+  }
+  const hash = payload.toString('latin1', 0, 64);
+  return { ok: true, hash: lower ? hash.toUpperCase() : hash, work: WORK_BYTES.readBigUInt64BE(0), account: payload.toString('latin1', 82, n) };
+}
+
 /**
  * `client/{account}` after a win: the worker's accepted counts and the hash it
  * was rewarded for; after a payout also `snapshot_*`, the counts it has been

@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import mqttPacket from 'mqtt-packet';
 import { mayPublish, maySubscribe, type Session } from '../../lib/hub/acl.js';
 import { publishFrame, takeResults, topicMatches, type WireClient } from '../../lib/hub/embedded.js';
-import { formatClientStats, formatResult, formatWorkRequest, invalidAccountMessage, parseResult, parseWorkRequest } from '../../lib/hub/protocol.js';
+import {
+  formatClientStats,
+  formatResult,
+  formatWorkRequest,
+  invalidAccountMessage,
+  parseResult,
+  parseResultBytes,
+  parseWorkRequest,
+} from '../../lib/hub/protocol.js';
 import { WorkerRoster } from '../../lib/hub/roster.js';
 import { randomAccount } from './helpers.js';
 
@@ -28,6 +36,41 @@ describe('hub protocol (spec §1.8 payloads)', () => {
     expect(parseResult('x'.repeat(600))).to.include({ ok: false });
     expect(parseResult(`${HASH},3108a2891093ce9e,${ACCOUNT},more`)).to.deep.equal({ ok: false, reason: 'expected HASH,work,payout_account' });
     expect(parseResult(` ${HASH} , 3108a2891093ce9e ,${ACCOUNT}\n`)).to.deep.equal({ ok: true, hash: HASH, work: 0x3108a2891093ce9en, account: ACCOUNT });
+  });
+
+  it('reads a result from its bytes exactly as from its text, whatever the bytes', () => {
+    const work = '3108a2891093ce9e';
+    const payloads = [
+      `${HASH},${work},${ACCOUNT}`,
+      `${HASH.toLowerCase()},${work.toUpperCase()},${ACCOUNT}`,
+      `${HASH.slice(0, 10).toLowerCase()}${HASH.slice(10)},${work},${ACCOUNT}`,
+      ` ${HASH},${work},${ACCOUNT} `,
+      `${HASH},${work}, ${ACCOUNT}`,
+      `${HASH},${work},${ACCOUNT}\n`,
+      `${HASH},${work},nano_é${ACCOUNT.slice(6)}`,
+      `${HASH},${work},${'x'.repeat(100)}`,
+      `${HASH},${work},${'x'.repeat(101)}`,
+      `${HASH},${work},`,
+      `${HASH},${work},a,b`,
+      `${HASH},${work}`,
+      `${HASH.slice(1)}Z,${work},${ACCOUNT}`,
+      `${HASH},${work.slice(1)}g,${ACCOUNT}`,
+      `${HASH},0000000000000000,${ACCOUNT}`,
+      `${HASH},ffffffffffffffff,${ACCOUNT}`,
+      `${HASH}0,${work},${ACCOUNT}`,
+      '',
+      ',,',
+    ];
+    for (const p of payloads) expect(parseResultBytes(Buffer.from(p)), JSON.stringify(p)).to.deep.equal(parseResult(p));
+    // Every single-byte change of a valid result, too.
+    const valid = Buffer.from(`${HASH},${work},${ACCOUNT}`);
+    for (let i = 0; i < valid.length; i++) {
+      for (const byte of [0x20, 0x2c, 0x30, 0x61, 0x67, 0x7a, 0xc3]) {
+        const b = Buffer.from(valid);
+        b[i] = byte;
+        expect(parseResultBytes(b), `byte ${i} = ${byte}`).to.deep.equal(parseResult(b.toString('utf8')));
+      }
+    }
   });
 
   it("client/{account} messages: counts with block_rewarded, or the spec's error text", () => {
