@@ -104,6 +104,8 @@ interface Slot {
 }
 
 interface Finished {
+  /** The job's own root string: late results' events carry it, not a string of their own. */
+  readonly root: string;
   readonly type: WorkType;
   readonly submitted: Set<string>;
   readonly target: bigint;
@@ -130,18 +132,21 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
   let started: Promise<void> | undefined;
 
   // Every result names an account, and with N workers N results come per job: the checksum (a
-  // blake2b) was a fifth of the hub's CPU. Workers are few and repeat, so the verdict is remembered;
-  // the memo is bounded (cleared when full), since accounts are worker-chosen text.
-  const verdicts = new Map<string, boolean>();
-  const validAccount = (account: string): boolean => {
-    let valid = verdicts.get(account);
-    if (valid === undefined) {
-      valid = decodeAccount(account, network.prefixes) !== undefined;
+  // blake2b) was a fifth of the hub's CPU. Workers are few and repeat, so the verdict is remembered,
+  // with the account's text as first seen: what the hub keeps and tells (submitted sets, events,
+  // the roster) is that one string, not a new one per result. The memo is bounded (cleared when
+  // full), since accounts are worker-chosen text.
+  const verdicts = new Map<string, { readonly text: string; readonly valid: boolean }>();
+  const knownAccount = (account: string): { readonly text: string; readonly valid: boolean } => {
+    let known = verdicts.get(account);
+    if (known === undefined) {
+      known = { text: account, valid: decodeAccount(account, network.prefixes) !== undefined };
       if (verdicts.size >= ACCOUNT_VERDICTS) verdicts.clear();
-      verdicts.set(account, valid);
+      verdicts.set(account, known);
     }
-    return valid;
+    return known;
   };
+  const validAccount = (account: string): boolean => knownAccount(account).valid;
 
   /** Counts one result against its worker (a valid account only) and tells the listeners. */
   const tell = (event: HubResultEvent, ms?: number) => {
@@ -191,7 +196,7 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     if (entry === undefined || !entry.jobs.delete(job)) return;
     if (entry.jobs.size > 0) return;
     pending.delete(job.root);
-    remember(job.root, { type: job.type, submitted: entry.submitted, target: entry.target });
+    remember(job.root, { root: job.root, type: job.type, submitted: entry.submitted, target: entry.target });
     transport.publish(TOPICS.cancel(job.type), job.root, 0);
   };
 
@@ -203,7 +208,9 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
       refuse(topicType, parsed.reason, { account: parsed.account });
       return;
     }
-    const { hash, work, account } = parsed;
+    const { hash, work } = parsed;
+    const who = knownAccount(parsed.account);
+    const account = who.text;
     const entry = pending.get(hash);
     if (entry === undefined) {
       const finished = recent.get(hash);
@@ -218,10 +225,10 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         backend: name,
         type: finished.type,
         outcome: repeat ? 'duplicate' : 'late',
-        accountValid: validAccount(account),
+        accountValid: who.valid,
         at: now(),
         account,
-        root: hash,
+        root: finished.root,
         difficulty: finished.target,
         work,
       });
@@ -233,10 +240,10 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
         backend: name,
         type: first.type,
         outcome: 'duplicate',
-        accountValid: validAccount(account),
+        accountValid: who.valid,
         at: now(),
         account,
-        root: hash,
+        root: first.root,
         difficulty: entry.target,
         work,
       });
@@ -259,12 +266,12 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
     }
     won[type]++;
     const counts = tell(
-      { backend: name, type, outcome: 'accepted', accountValid: validAccount(account), at: now(), account, root: hash, difficulty, work, seconds: ms / 1000 },
+      { backend: name, type, outcome: 'accepted', accountValid: who.valid, at: now(), account, root: first.root, difficulty, work, seconds: ms / 1000 },
       ms,
     );
     // Usable work, but nobody to credit: DPoW answers with this text.
     if (counts === undefined) transport.publish(TOPICS.client(account), invalidAccountMessage(account), 0);
-    else transport.publish(TOPICS.client(account), formatClientStats(durableCounts?.(account) ?? counts, hash), 0);
+    else transport.publish(TOPICS.client(account), formatClientStats(durableCounts?.(account) ?? counts, first.root), 0);
   };
 
   const onPresence = (account: string, payload: string): void => {

@@ -104,7 +104,7 @@ function chunks(n: number): number[] {
  * duplicate ones counted, by minute, backend, account, type and outcome, in
  * `hub_result_counts` and per worker in `hub_workers` (with ten workers on a
  * job, nine results are late: rows for them would be most of the writes and
- * tell nothing a count does not). `record()` only queues (O(1), no I/O, nothing awaited), and a writer
+ * tell nothing a count does not; they are counted as they come, not queued). `record()` only queues or counts (O(1), no I/O, nothing awaited), and a writer
  * drains the queue in batches, one transaction per batch, yielding between
  * batches. The queue is bounded: past `maxQueue` results are dropped and
  * counted (`dropped`), and the first drop is reported once. `close()` (on
@@ -126,7 +126,15 @@ export class LedgerRecorder {
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #workers = new Map<string, Tracked>();
   readonly #difficulties = new Map<bigint, readonly [string, bigint]>();
+  /** Accepted results waiting to be written: one row each. */
   #queue: RecordedResult[] = [];
+  /**
+   * The other outcomes waiting, already counted (by minute, backend, type and
+   * outcome, then account): with N workers N-1 of every job's results are
+   * late, and a queued event each (its strings and numbers with it) lived
+   * through a second of the hub's garbage collections, to be counted anyway.
+   */
+  #counted = new Counted();
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -161,20 +169,26 @@ export class LedgerRecorder {
     return recorder;
   }
 
+  /** Results waiting to be written (accepted ones and counted ones). */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#counted.results;
   }
 
   /** Queues one result; never waits, never throws. */
   record(result: RecordedResult): void {
     if (this.#closed) return;
-    if (this.#queue.length >= this.#maxQueue) {
+    if (this.queued >= this.#maxQueue) {
       this.dropped++;
       if (this.dropped === 1) this.#onDrop?.(1);
       return;
     }
+    if (result.outcome !== 'accepted') {
+      this.#counted.add(result);
+      if (this.queued >= this.#batchSize) void this.#kick();
+      return;
+    }
     this.#queue.push(result);
-    if (result.outcome === 'accepted' && result.accountValid && result.account !== undefined) {
+    if (result.accountValid && result.account !== undefined) {
       let tracked = this.#workers.get(result.account);
       if (tracked === undefined) {
         tracked = { stored: { ondemand: 0, precache: 0 }, pending: { ondemand: 0, precache: 0 } };
@@ -182,7 +196,7 @@ export class LedgerRecorder {
       }
       tracked.pending[result.type]++;
     }
-    if (this.#queue.length >= this.#batchSize) void this.#kick();
+    if (this.queued >= this.#batchSize) void this.#kick();
   }
 
   /** The worker's durable accepted counts (written and queued); undefined for an account never credited. */
@@ -242,7 +256,7 @@ export class LedgerRecorder {
   /** Starts the writer unless it runs or nothing waits; the run rejects when a write fails. */
   #kick(): Promise<void> | undefined {
     if (this.#writing !== undefined) return this.#writing;
-    if (this.#queue.length === 0) return undefined;
+    if (this.queued === 0) return undefined;
     const run = this.#drain();
     this.#writing = run;
     run.then(
@@ -258,7 +272,7 @@ export class LedgerRecorder {
 
   /** Writes batches until the queue is empty, yielding to the event loop between them. */
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.queued > 0) {
       // The whole queue when it fits (the usual case): no copy of what stays behind.
       let batch: RecordedResult[];
       if (this.#queue.length <= this.#batchSize) {
@@ -267,13 +281,17 @@ export class LedgerRecorder {
       } else {
         batch = this.#queue.splice(0, this.#batchSize);
       }
+      // Counted results are a handful of rows however many they are: all of them go with each batch.
+      const counted = this.#counted;
+      this.#counted = new Counted();
       try {
-        await this.#write(batch);
-        this.written += batch.length;
+        await this.#write(batch, counted);
+        this.written += batch.length + counted.results;
       } catch (err) {
         this.#onError?.(err);
         // Back to the front, as far as room allows; what does not fit is dropped like any overflow.
-        const room = Math.max(0, this.#maxQueue - this.#queue.length);
+        this.#counted.merge(counted);
+        const room = Math.max(0, this.#maxQueue - this.queued);
         const kept = batch.slice(0, room);
         const lost = batch.slice(room);
         this.#queue = [...kept, ...this.#queue];
@@ -309,57 +327,36 @@ export class LedgerRecorder {
     return known;
   }
 
-  async #write(batch: readonly RecordedResult[]): Promise<void> {
+  async #write(batch: readonly RecordedResult[], counted: Counted): Promise<void> {
     const rows: SqlValue[][] = [];
     const deltas = new Map<string, WorkerDelta>();
-    /**
-     * The other outcomes, counted by minute, backend, type and outcome (a group), then account.
-     * With N workers N-1 of every job's results are late: the group is looked up again only when
-     * it changes, and the account (a string already hashed) is the only key per result.
-     */
-    const groups = new Map<string, Map<string, CountedRow>>();
-    let group: Map<string, CountedRow> | undefined;
-    let last: RecordedResult | undefined;
-    let lastMinute = 0;
-    for (const r of batch) {
-      const account = r.accountValid && r.account !== undefined ? r.account : null;
-      if (r.outcome === 'accepted') {
-        const [hex, weight] = r.difficulty === undefined ? [null, 0n] : this.#difficulty(r.difficulty);
-        rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
-      } else {
-        const minute = r.at - (r.at % 60_000);
-        if (
-          group === undefined ||
-          last === undefined ||
-          minute !== lastMinute ||
-          r.backend !== last.backend ||
-          r.type !== last.type ||
-          r.outcome !== last.outcome
-        ) {
-          const id = `${minute}|${r.backend}|${r.type}|${r.outcome}`;
-          group = groups.get(id);
-          if (group === undefined) groups.set(id, (group = new Map()));
-          last = r;
-          lastMinute = minute;
-        }
-        const entry = group.get(account ?? '');
-        if (entry === undefined) group.set(account ?? '', { key: [minute, r.backend, account ?? '', r.type, r.outcome], n: 1 });
-        else entry.n++;
-      }
-      if (account === null) continue;
+    const delta = (account: string, at: number): WorkerDelta => {
       let d = deltas.get(account);
       if (d === undefined) {
-        d = { ondemand: 0, precache: 0, invalid: 0, late: 0, duplicate: 0, weight: 0n, first: r.at, last: r.at };
+        d = { ondemand: 0, precache: 0, invalid: 0, late: 0, duplicate: 0, weight: 0n, first: at, last: at };
         deltas.set(account, d);
       }
-      if (r.outcome === 'accepted') {
-        d[r.type]++;
-        d.weight += r.difficulty === undefined ? 0n : this.#difficulty(r.difficulty)[1];
-      } else {
-        d[r.outcome]++;
-      }
+      return d;
+    };
+    for (const r of batch) {
+      const account = r.accountValid && r.account !== undefined ? r.account : null;
+      const [hex, weight] = r.difficulty === undefined ? [null, 0n] : this.#difficulty(r.difficulty);
+      rows.push([r.at, r.backend, account, r.root ?? null, r.type, hex, weight, r.outcome]);
+      if (account === null) continue;
+      const d = delta(account, r.at);
+      d[r.type]++;
+      d.weight += weight;
       if (r.at < d.first) d.first = r.at;
       if (r.at > d.last) d.last = r.at;
+    }
+    const counts = counted.rows();
+    for (const c of counts) {
+      // A valid account is never empty: '' is the row of results that named none (or an invalid one).
+      if (c.key[2] === '') continue;
+      const d = delta(c.key[2], c.first);
+      d[c.key[4]] += c.n;
+      if (c.first < d.first) d.first = c.first;
+      if (c.last > d.last) d.last = c.last;
     }
     const stored = await this.#db.transaction(async (tx) => {
       let at = 0;
@@ -367,8 +364,6 @@ export class LedgerRecorder {
         await insertResults(tx, rows.slice(at, at + size));
         at += size;
       }
-      const counts: CountedRow[] = [];
-      for (const g of groups.values()) for (const entry of g.values()) counts.push(entry);
       at = 0;
       for (const size of chunks(counts.length)) {
         await upsertCounts(tx, counts.slice(at, at + size));
@@ -414,10 +409,78 @@ async function insertResults(tx: SqlExecutor, rows: readonly SqlValue[][]): Prom
   await tx.execute(INSERTS.get(rows.length as (typeof STATEMENT_SIZES)[number]) as string, params);
 }
 
-/** One row of `hub_result_counts` to add: minute, backend, account, type, outcome, and how many. */
+/** One row of `hub_result_counts` to add: minute, backend, account, type, outcome, how many, and when the first and last came. */
 interface CountedRow {
-  readonly key: readonly [number, string, string, string, string];
+  readonly key: readonly [number, string, string, 'ondemand' | 'precache', 'invalid' | 'late' | 'duplicate'];
   n: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * Late, invalid and duplicate results counted as they come: by minute,
+ * backend, type and outcome (a group, looked up again only when it changes
+ * from one result to the next), then account (a string already hashed).
+ */
+class Counted {
+  readonly #groups = new Map<string, Map<string, CountedRow>>();
+  #group: Map<string, CountedRow> | undefined;
+  #last: { minute: number; backend: string; type: string; outcome: string } = { minute: -1, backend: '', type: '', outcome: '' };
+  /** Results counted. */
+  results = 0;
+
+  add(r: RecordedResult): void {
+    this.#count(
+      r.at - (r.at % 60_000),
+      r.backend,
+      r.accountValid && r.account !== undefined ? r.account : '',
+      r.type,
+      r.outcome as CountedRow['key'][4],
+      1,
+      r.at,
+      r.at,
+    );
+  }
+
+  /** Takes another's counts (a write that failed goes back). */
+  merge(other: Counted): void {
+    for (const row of other.rows()) this.#count(row.key[0], row.key[1], row.key[2], row.key[3], row.key[4], row.n, row.first, row.last);
+  }
+
+  rows(): CountedRow[] {
+    const out: CountedRow[] = [];
+    for (const g of this.#groups.values()) for (const row of g.values()) out.push(row);
+    return out;
+  }
+
+  #count(
+    minute: number,
+    backend: string,
+    account: string,
+    type: CountedRow['key'][3],
+    outcome: CountedRow['key'][4],
+    n: number,
+    first: number,
+    last: number,
+  ): void {
+    const l = this.#last;
+    let group = this.#group;
+    if (group === undefined || minute !== l.minute || backend !== l.backend || type !== l.type || outcome !== l.outcome) {
+      const id = `${minute}|${backend}|${type}|${outcome}`;
+      group = this.#groups.get(id);
+      if (group === undefined) this.#groups.set(id, (group = new Map()));
+      this.#group = group;
+      this.#last = { minute, backend, type, outcome };
+    }
+    const row = group.get(account);
+    if (row === undefined) group.set(account, { key: [minute, backend, account, type, outcome], n, first, last });
+    else {
+      row.n += n;
+      if (first < row.first) row.first = first;
+      if (last > row.last) row.last = last;
+    }
+    this.results += n;
+  }
 }
 
 /** The late, invalid and duplicate results of a batch, added to their minute's counts. */

@@ -203,6 +203,43 @@ eachDatabase('LedgerRecorder', (open) => {
     expect(row?.n).to.equal(2n);
   });
 
+  it('keeps counted late, invalid and duplicate results through a failed write, adding those that came meanwhile', async () => {
+    let fail = 1;
+    const flaky: SqlDatabase = {
+      dialect: db.dialect,
+      label: db.label,
+      query: (sql, params) => db.query(sql, params),
+      execute: (sql, params) => db.execute(sql, params),
+      migrate: (component, steps) => db.migrate(component, steps),
+      close: () => db.close(),
+      transaction: (fn) => {
+        if (fail-- > 0) return Promise.reject(new Error('disk full'));
+        return db.transaction(fn);
+      },
+    };
+    const recorder = await LedgerRecorder.open(flaky, { receiveThreshold: nano.receiveThreshold, flushInterval: 60_000, onError: () => {} });
+    for (let i = 0; i < 3; i++) recorder.record(result({ outcome: 'late', at: 1_000 + i }));
+    recorder.record(result({ outcome: 'invalid', account: BOB, at: 900 }));
+    recorder.record(result({ outcome: 'late', account: undefined, accountValid: false }));
+    expect(recorder.queued).to.equal(5);
+    await recorder.flush().catch(() => {});
+    expect(recorder.queued).to.equal(5);
+    recorder.record(result({ outcome: 'late', at: 5_000 }));
+    await recorder.close();
+    expect(recorder.written).to.equal(6);
+    const counts = await db.query('SELECT account, outcome, n FROM hub_result_counts ORDER BY account, outcome');
+    expect(counts).to.deep.equal([
+      { account: '', outcome: 'late', n: 1n },
+      { account: ALICE, outcome: 'late', n: 4n },
+      { account: BOB, outcome: 'invalid', n: 1n },
+    ]);
+    const workers = await db.query('SELECT account, late, invalid, first_seen, last_seen FROM hub_workers ORDER BY account');
+    expect(workers).to.deep.equal([
+      { account: ALICE, late: 4n, invalid: 0n, first_seen: 1000n, last_seen: 5000n },
+      { account: BOB, late: 0n, invalid: 1n, first_seen: 900n, last_seen: 900n },
+    ]);
+  });
+
   it('writes more than one batch, in order', async () => {
     const recorder = await LedgerRecorder.open(db, { receiveThreshold: nano.receiveThreshold, batchSize: 300, flushInterval: 60_000 });
     for (let i = 0; i < 1000; i++) recorder.record(result({ at: i, account: `nano_w${i % 7}` }));
