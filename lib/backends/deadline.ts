@@ -1,3 +1,5 @@
+import type { SignalLike } from '../net/abort.js';
+
 export interface Deadline {
   /** Aborts when the job's signal does, or when the deadline passes. */
   readonly signal: AbortSignal;
@@ -13,7 +15,7 @@ export interface Deadline {
  * alive for the whole deadline after the request is long done, and a busy
  * gateway makes hundreds of these a second.
  */
-export function withDeadline(job: AbortSignal, ms: number): Deadline {
+export function withDeadline(job: SignalLike, ms: number): Deadline {
   const controller = new AbortController();
   let expired = false;
   const onAbort = (): void => controller.abort(job.reason);

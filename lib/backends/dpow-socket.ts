@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { SignalLike } from '../net/abort.js';
 import { type BackoffOptions, backoffDelay } from '../net/backoff.js';
 import { abortError } from '../net/error-text.js';
 
@@ -74,7 +75,7 @@ export class DpowSocket {
    * abort reason when `signal` aborts. `replyWithin` (ms) bounds the wait: a
    * socket that stays silent longer is presumed dead and dropped.
    */
-  request(id: number, frame: string, signal: AbortSignal, replyWithin: number): Promise<DpowReply> {
+  request(id: number, frame: string, signal: SignalLike, replyWithin: number): Promise<DpowReply> {
     const ws = this.#ws;
     if (!this.idle || ws === undefined) return Promise.reject(new SocketLostError('socket is not idle'));
     if (signal.aborted) return Promise.reject(abortError(signal));

@@ -1,5 +1,6 @@
 import type { DpowBackendConfig } from '../config/types.js';
 import { BackendConfigError, BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError } from '../errors.js';
+import type { SignalLike } from '../net/abort.js';
 import { type BackoffOptions, backoffDelay } from '../net/backoff.js';
 import { abortError, errorText } from '../net/error-text.js';
 import { postJson } from '../net/post-json.js';
@@ -84,7 +85,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Dp
       }),
   );
 
-  const post = async (frame: string, signal: AbortSignal): Promise<DpowReply> => {
+  const post = async (frame: string, signal: SignalLike): Promise<DpowReply> => {
     const deadline = withDeadline(signal, replyWithin);
     let res;
     try {
@@ -233,7 +234,7 @@ export function createDpowBackend(name: string, options: DpowBackendOptions): Dp
 }
 
 /** Waits `ms`, or rejects with the abort reason when `signal` aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+function pause(ms: number, signal: SignalLike): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(abortError(signal));

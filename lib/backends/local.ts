@@ -7,6 +7,7 @@
 
 import { BackendUnavailableError, ConfigError, isAbortError } from '../errors.js';
 import { createGenerator, type GeneratorOptions, type WorkGenerator } from '../generator/index.js';
+import { toAbortSignal } from '../net/abort.js';
 import type { Backend, StartLogger, WorkJob } from './types.js';
 
 /** The generator's options, with the thread count named as in the config (`cpu_threads`). */
@@ -68,7 +69,7 @@ export function createLocalBackend(name: string, options: LocalBackendOptions): 
     async generate(job: WorkJob): Promise<bigint> {
       if (closed) throw new BackendUnavailableError(`backend is closed`);
       try {
-        return await generator.generate(job.rootBytes, job.target, job.signal);
+        return await generator.generate(job.rootBytes, job.target, toAbortSignal(job.signal));
       } catch (err) {
         throw isAbortError(err) || job.signal.aborted || err instanceof BackendUnavailableError
           ? err

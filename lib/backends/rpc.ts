@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { BackendTimeoutError, BackendUnavailableError, BadUpstreamReplyError, CancelledError, isAbortError, PowgateError } from '../errors.js';
+import { type SignalLike, toAbortSignal } from '../net/abort.js';
 import { abortError, errorText } from '../net/error-text.js';
 import { KeepAliveTarget } from '../net/keep-alive.js';
 import { postJson } from '../net/post-json.js';
@@ -24,7 +25,7 @@ interface Peer {
   /** Requests in flight by root: a peer gets work_cancel only when none still needs the root. */
   readonly active: Map<string, number>;
   /** POSTs a body: the lean keep-alive client for http peers, node:https for https ones. */
-  readonly post: (body: string, options: { signal?: AbortSignal; maxBytes: number }) => Promise<{ status: number; body: string }>;
+  readonly post: (body: string, options: { signal?: SignalLike; maxBytes: number }) => Promise<{ status: number; body: string }>;
 }
 
 const CANCEL_TIMEOUT_MS = 2000;
@@ -118,7 +119,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     return signal;
   };
 
-  const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: AbortSignal): Promise<bigint> => {
+  const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: SignalLike): Promise<bigint> => {
     peer.active.set(job.root, (peer.active.get(job.root) ?? 0) + 1);
     let answered = false;
     try {
@@ -161,10 +162,10 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
       // Only what is needed: one peer and no timeout share the job's own signal.
       const race = peers.length > 1 ? new AbortController() : undefined;
       const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
-      const parts = [job.signal];
+      const parts = [toAbortSignal(job.signal)];
       if (race !== undefined) parts.push(race.signal);
       if (deadline !== undefined) parts.push(deadline);
-      const signal = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
+      const signal: SignalLike = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
       let pending = peers.length;
       const ask = (peer: Peer): Promise<bigint> =>
         askPeer(peer, job, body, signal)

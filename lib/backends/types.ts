@@ -1,3 +1,5 @@
+import type { SignalLike } from '../net/abort.js';
+
 /**
  * The one interface every work source implements. The engine owns validation,
  * racing, hedging and circuit breaking; a backend only turns a job into work
@@ -14,8 +16,12 @@ export interface WorkJob {
   readonly account?: string;
   /** `precache` for work made ahead of time (nobody waits on it yet); unset means a client waits. */
   readonly priority?: 'demand' | 'precache';
-  /** Aborted when the job is won elsewhere, cancelled, or past its deadline. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborted when the job is won elsewhere, cancelled, or past its deadline. Not
+   * always an AbortSignal (the engine's is lighter, see lib/net/abort.ts):
+   * `toAbortSignal` gives one where Node's APIs need it.
+   */
+  readonly signal: SignalLike;
   /**
    * The engine's one validity gate for this job (work value at least the
    * target). A backend never judges work itself; one that races sources of

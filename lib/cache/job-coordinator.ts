@@ -1,3 +1,5 @@
+import type { SignalLike } from '../net/abort.js';
+
 /**
  * One upstream job per root across powgate instances. Inside one instance the
  * WorkService already joins identical requests; a coordinator extends that to
@@ -36,7 +38,7 @@ export interface FollowClaim {
    * when the leader is gone or the store is away: the caller then claims again.
    * An aborted `signal` resolves `takeover` too (the caller is leaving).
    */
-  wait(target: () => bigint, signal: AbortSignal): Promise<FollowResult>;
+  wait(target: () => bigint, signal: SignalLike): Promise<FollowResult>;
   /** Asks the leader to raise its job to `target`. */
   raise(target: bigint): void;
 }

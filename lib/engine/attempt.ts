@@ -1,5 +1,6 @@
 import type { Backend, WorkJob } from '../backends/types.js';
 import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, TimeoutError } from '../errors.js';
+import type { SignalLike } from '../net/abort.js';
 import { workValue } from '../pow/index.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { CircuitBreaker } from './breaker.js';
@@ -20,6 +21,12 @@ export interface AttemptContext {
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly events: Telemetry;
   readonly now: () => number;
+}
+
+/** What stops an attempt: the engine's JobAbort, or an AbortController. */
+export interface AttemptAbort {
+  readonly signal: SignalLike;
+  abort(reason?: unknown): void;
 }
 
 /** Shared abort reason for losers: made once, since an Error per request costs a stack capture. */
@@ -46,13 +53,14 @@ export const DEADLINE = new TimeoutError('Timeout: the request deadline passed')
  * The attempt settles exactly once: with the first valid work, or with an
  * error when every tier has failed. Aborting `controller` stops every
  * backend; the attempt aborts it itself (with SETTLED) once it has settled
- * while backends still run. One controller serves both ways, because an
+ * while backends still run. One controller serves both ways, and the
+ * engine's is a JobAbort (lib/net/abort.ts), not an AbortController: an
  * AbortSignal costs more CPU to make than the rest of an attempt (issue 12).
  */
 export function runAttempt(
   ctx: AttemptContext,
   job: { root: string; rootBytes: Uint8Array; target: bigint; account?: string; priority?: 'demand' | 'precache' },
-  controller: AbortController,
+  controller: AttemptAbort,
 ): Promise<AttemptWin> {
   const signal = controller.signal;
   return new Promise<AttemptWin>((resolve, reject) => {

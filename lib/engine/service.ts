@@ -2,6 +2,7 @@ import type { Backend } from '../backends/types.js';
 import type { CachedWork, WorkCache } from '../cache/index.js';
 import { type FollowClaim, type JobCoordinator, type LeadClaim, SOLO } from '../cache/job-coordinator.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
+import { JobAbort } from '../net/abort.js';
 import { hexToBytes, workValue } from '../pow/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
 import { DEADLINE, runAttempt, type Tier } from './attempt.js';
@@ -83,7 +84,7 @@ interface Job {
   account?: string;
   readonly waiters: Set<Waiter>;
   /** Aborts the running attempt; replaced when the job is raised or promoted. */
-  attempt: AbortController;
+  attempt: JobAbort;
   readonly started: number;
   /** The chain the running attempt walks: the precache tiers until a client waits. */
   tiers: readonly Tier[];
@@ -234,7 +235,7 @@ export class WorkService {
         target: request.target,
         ...(request.account === undefined ? {} : { account: request.account }),
         waiters: new Set(),
-        attempt: new AbortController(),
+        attempt: new JobAbort(),
         started: this.#now(),
         tiers: demand ? this.#tiers : this.#precacheTiers,
         demand: 0,
@@ -440,7 +441,7 @@ export class WorkService {
     const old = job.attempt;
     job.target = target;
     job.tiers = tiers;
-    job.attempt = new AbortController();
+    job.attempt = new JobAbort();
     this.#start(job);
     old.abort(new CancelledError('raised'));
   }

@@ -3,7 +3,7 @@
 // before it reaches a client answer or a log.
 
 /** The error an aborted job rejects with: the signal's own reason when it is an Error. */
-export function abortError(signal: AbortSignal): Error {
+export function abortError(signal: { readonly reason: unknown }): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
 }
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { SignalLike } from './abort.js';
 
 /**
  * A lean HTTP/1.1 keep-alive client for plain-http work peers: POST a JSON
@@ -22,7 +23,7 @@ export interface KeepAliveResult {
 }
 
 export interface KeepAliveOptions {
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: SignalLike | undefined;
   /** Largest response body accepted, in bytes. */
   readonly maxBytes: number;
 }
@@ -59,7 +60,7 @@ function malformed(what: string): Error {
 interface Exchange {
   readonly request: string;
   readonly maxBytes: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: SignalLike | undefined;
   readonly resolve: (result: KeepAliveResult) => void;
   readonly reject: (err: Error) => void;
   onAbort: (() => void) | undefined;

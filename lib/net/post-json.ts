@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { SignalLike } from './abort.js';
 import { closeIdleKeepAlive } from './keep-alive.js';
 
 export interface PostResult {
@@ -8,7 +9,7 @@ export interface PostResult {
 }
 
 export interface PostOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: SignalLike;
   /** Largest response body accepted, in bytes. */
   readonly maxBytes?: number;
   readonly headers?: Record<string, string>;
