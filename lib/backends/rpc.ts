@@ -119,22 +119,83 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     return signal;
   };
 
-  const askPeer = async (peer: Peer, job: WorkJob, body: string, signal: SignalLike): Promise<bigint> => {
+  /**
+   * One POST of `body` to `peer`, its answer read as work. `alone`: this is the
+   * backend's only request for the job (one peer, no timeout of its own), so
+   * its failure is the backend's: once the job is aborted, whatever failed
+   * reads as the job's abort. Promise
+   * callbacks rather than async functions: on the miss path each await is a
+   * microtask hop and a suspended frame per request (issue 12).
+   */
+  const askPeer = (peer: Peer, job: WorkJob, body: string, signal: SignalLike, alone: boolean): Promise<bigint> => {
     peer.active.set(job.root, (peer.active.get(job.root) ?? 0) + 1);
-    let answered = false;
-    try {
-      const res = await peer.post(body, { signal, maxBytes: 64 * 1024 });
-      answered = true;
-      return parseReply(peer, res.body);
-    } catch (err) {
-      if (err instanceof PowgateError) throw err;
-      if (isAbortError(err) || signal.aborted) throw abortError(signal);
-      throw new BackendUnavailableError(`${peer.label}: ${scrubText(errorText(err), { secrets: peer.secrets })}`, { cause: err });
-    } finally {
+    const done = (answered: boolean): void => {
       const left = release(peer, job.root);
       // A peer that already answered needs no cancel; one still working does,
       // unless another request of ours still wants this root from it.
       if (!answered && signal.aborted && left === 0) sendCancel(peer, job.root);
+    };
+    let sent: Promise<{ status: number; body: string }>;
+    try {
+      sent = peer.post(body, { signal, maxBytes: 64 * 1024 });
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
+      (res) => {
+        done(true);
+        try {
+          return parseReply(peer, res.body);
+        } catch (err) {
+          if (alone && signal.aborted) throw abortError(signal);
+          throw err;
+        }
+      },
+      (err: unknown) => {
+        done(false);
+        const failure =
+          err instanceof PowgateError
+            ? err
+            : isAbortError(err) || signal.aborted
+              ? abortError(signal)
+              : new BackendUnavailableError(`${peer.label}: ${scrubText(errorText(err), { secrets: peer.secrets })}`, { cause: err });
+        if (!alone) throw failure;
+        if (signal.aborted) throw abortError(signal);
+        if (failure instanceof PowgateError) throw failure;
+        throw new BackendUnavailableError(failure.message);
+      },
+    );
+  };
+
+  /** Every URL at once: the first work the engine accepts wins, and the others are stopped. */
+  const race = async (job: WorkJob, body: string): Promise<bigint> => {
+    // Only what is needed: one peer and no timeout share the job's own signal.
+    const race = peers.length > 1 ? new AbortController() : undefined;
+    const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
+    const parts = [toAbortSignal(job.signal)];
+    if (race !== undefined) parts.push(race.signal);
+    if (deadline !== undefined) parts.push(deadline);
+    const signal: SignalLike = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
+    let pending = peers.length;
+    const ask = (peer: Peer): Promise<bigint> =>
+      askPeer(peer, job, body, signal, false)
+        .then((work) => (job.accepts(work) ? work : Promise.reject(new Unaccepted(work))))
+        .finally(() => pending--);
+    try {
+      return await Promise.any(peers.map(ask));
+    } catch (err) {
+      if (job.signal.aborted) throw abortError(job.signal);
+      const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+      const got = errors.find((e): e is Unaccepted => e instanceof Unaccepted);
+      if (got !== undefined) return got.work;
+      // The engine names this backend; these name the peer (its label) at most.
+      if (deadline?.aborted) throw new BackendTimeoutError(`no answer within ${options.timeout} ms`);
+      const [only] = errors;
+      if (errors.length === 1 && only instanceof PowgateError) throw only;
+      throw new BackendUnavailableError(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
+    } finally {
+      // Losing peers in this backend are stopped (and sent work_cancel).
+      if (pending > 0) race?.abort(LOST);
     }
   };
 
@@ -142,51 +203,21 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
     name,
     type: 'rpc',
     supports: () => peers.length > 0,
-    async generate(job: WorkJob): Promise<bigint> {
-      job.signal.throwIfAborted();
-      // JSON.stringify's bytes for { action, hash, difficulty, account? }: the root and difficulty are hex digits.
-      const account = sendAccount && job.account !== undefined ? `,"account":${JSON.stringify(job.account)}` : '';
-      const body = `{"action":"work_generate","hash":"${job.root}","difficulty":"${formatWorkHex(job.target)}"${account}}`;
-      const only = peers.length === 1 ? peers[0] : undefined;
-      if (only !== undefined && options.timeout === undefined) {
-        // One peer and no timeout of our own: what the race below comes to, without its promises.
-        // Its work is handed back whether or not the engine will accept it: the engine judges.
-        try {
-          return await askPeer(only, job, body, job.signal);
-        } catch (err) {
-          if (job.signal.aborted) throw abortError(job.signal);
-          if (err instanceof PowgateError) throw err;
-          throw new BackendUnavailableError(err instanceof Error ? err.message : String(err));
-        }
-      }
-      // Only what is needed: one peer and no timeout share the job's own signal.
-      const race = peers.length > 1 ? new AbortController() : undefined;
-      const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
-      const parts = [toAbortSignal(job.signal)];
-      if (race !== undefined) parts.push(race.signal);
-      if (deadline !== undefined) parts.push(deadline);
-      const signal: SignalLike = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
-      let pending = peers.length;
-      const ask = (peer: Peer): Promise<bigint> =>
-        askPeer(peer, job, body, signal)
-          .then((work) => (job.accepts(work) ? work : Promise.reject(new Unaccepted(work))))
-          .finally(() => pending--);
+    generate(job: WorkJob): Promise<bigint> {
+      if (job.signal.aborted) return Promise.reject(job.signal.reason);
+      let body: string;
       try {
-        return await Promise.any(peers.map(ask));
+        // JSON.stringify's bytes for { action, hash, difficulty, account? }: the root and difficulty are hex digits.
+        const account = sendAccount && job.account !== undefined ? `,"account":${JSON.stringify(job.account)}` : '';
+        body = `{"action":"work_generate","hash":"${job.root}","difficulty":"${formatWorkHex(job.target)}"${account}}`;
       } catch (err) {
-        if (job.signal.aborted) throw abortError(job.signal);
-        const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
-        const got = errors.find((e): e is Unaccepted => e instanceof Unaccepted);
-        if (got !== undefined) return got.work;
-        // The engine names this backend; these name the peer (its label) at most.
-        if (deadline?.aborted) throw new BackendTimeoutError(`no answer within ${options.timeout} ms`);
-        const [only] = errors;
-        if (errors.length === 1 && only instanceof PowgateError) throw only;
-        throw new BackendUnavailableError(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
-      } finally {
-        // Losing peers in this backend are stopped (and sent work_cancel).
-        if (pending > 0) race?.abort(LOST);
+        return Promise.reject(err);
       }
+      const only = peers.length === 1 ? peers[0] : undefined;
+      // One peer and no timeout of our own: what the race comes to, without its promises.
+      // Its work is handed back whether or not the engine will accept it: the engine judges.
+      if (only !== undefined && options.timeout === undefined) return askPeer(only, job, body, job.signal, true);
+      return race(job, body);
     },
     async probe(signal: AbortSignal): Promise<void> {
       // Any one URL answering the fixed vector right is enough: the backend races them all.

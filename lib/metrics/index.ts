@@ -255,8 +255,9 @@ export function createMetrics(registry: Registry, sources: MetricsSources): () =
   // Label children are looked up once: hashing label objects on every request shows in profiles.
   const durationChild = memo((action) => requestDuration.labels(action));
   const onRpc = (e: TelemetryEvents['rpc']): void => durationChild(e.action).observe(e.seconds);
+  const backendChild = memo((backend) => memo((outcome) => backendDuration.labels(backend, outcome)));
   const onBackend = (e: TelemetryEvents['backend']): void => {
-    if (e.outcome !== 'unsupported' && e.outcome !== 'circuit_open') backendDuration.observe({ backend: e.backend, outcome: e.outcome }, e.seconds);
+    if (e.outcome !== 'unsupported' && e.outcome !== 'circuit_open') backendChild(e.backend)(e.outcome).observe(e.seconds);
   };
   const onHubResult = (e: TelemetryEvents['hubResult']): void => {
     if (e.seconds !== undefined) hubResultSeconds.observe({ backend: e.backend, type: e.type }, e.seconds);
