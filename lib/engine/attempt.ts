@@ -1,7 +1,7 @@
 import type { Backend, WorkJob } from '../backends/types.js';
 import { BackendConfigError, CancelledError, InvalidWorkError, isAbortError, Message, NoBackendError, TimeoutError } from '../errors.js';
+import { workValue } from '../generator/work-value.js';
 import type { SignalLike } from '../net/abort.js';
-import { workValue } from '../pow/index.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { CircuitBreaker } from './breaker.js';
 

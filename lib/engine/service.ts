@@ -2,8 +2,9 @@ import type { Backend } from '../backends/types.js';
 import type { CachedWork, WorkCache } from '../cache/index.js';
 import { type FollowClaim, type JobCoordinator, type LeadClaim, SOLO } from '../cache/job-coordinator.js';
 import { CancelledError, Message, NoBackendError, TimeoutError } from '../errors.js';
+import { prepareWorkValue, workValue } from '../generator/work-value.js';
 import { JobAbort } from '../net/abort.js';
-import { hexToBytes, workValue } from '../pow/index.js';
+import { hexToBytes } from '../pow/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
 import { DEADLINE, runAttempt, type Tier } from './attempt.js';
 import { type BreakerOptions, type BreakerState, CircuitBreaker } from './breaker.js';
@@ -135,6 +136,8 @@ export class WorkService {
     this.#timeout = options.timeout;
     this.#now = options.now ?? Date.now;
     this.#coordinator = options.coordinator ?? SOLO;
+    // The validation kernel is compiled here, once per process, rather than by the first request.
+    prepareWorkValue();
     const breakers = new Map<string, CircuitBreaker>();
     for (const tier of [...this.#tiers, ...this.#precacheTiers]) {
       for (const backend of tier.backends) {
