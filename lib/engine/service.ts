@@ -8,6 +8,7 @@ import { hexToBytes } from '../pow/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/events.js';
 import { DEADLINE, runAttempt, type Tier } from './attempt.js';
 import { type BreakerOptions, type BreakerState, CircuitBreaker } from './breaker.js';
+import { Deadlines } from './deadlines.js';
 import type { Priority } from './events.js';
 
 export interface WorkRequest {
@@ -119,6 +120,8 @@ export class WorkService {
   readonly #precacheTiers: readonly Tier[];
   readonly #cache: WorkCache;
   readonly #timeout: number;
+  /** Every waiter's request deadline (`timeout`), on one timer. */
+  readonly #deadlines: Deadlines;
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
   readonly #settling = new Map<string, Settling>();
@@ -134,6 +137,7 @@ export class WorkService {
     this.#precacheTiers = sameTiers(precache, this.#tiers) ? this.#tiers : precache;
     this.#cache = options.cache;
     this.#timeout = options.timeout;
+    this.#deadlines = new Deadlines(options.timeout);
     this.#now = options.now ?? Date.now;
     this.#coordinator = options.coordinator ?? SOLO;
     // The validation kernel is compiled here, once per process, rather than by the first request.
@@ -227,6 +231,7 @@ export class WorkService {
   close(): void {
     this.#closed = true;
     for (const root of [...this.#jobs.keys()]) this.cancel(root, 'powgate shutting down');
+    this.#deadlines.stop();
   }
 
   #wait(request: WorkRequest, rootBytes: Uint8Array, signal: WaitSignal | undefined, demand: boolean): Promise<WorkResult> {
@@ -275,10 +280,10 @@ export class WorkService {
 
   #addWaiter(job: Job, target: bigint, signal: WaitSignal | undefined, demand: boolean): Promise<WorkResult> {
     return new Promise<WorkResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const deadline = this.#deadlines.add(() => {
         leave();
         reject(new TimeoutError(Message.timeout(job.root, this.#timeout / 1000)));
-      }, this.#timeout);
+      });
       const onAbort = (): void => {
         leave();
         reject(new CancelledError());
@@ -289,7 +294,7 @@ export class WorkService {
         resolve,
         reject,
         cleanup: () => {
-          clearTimeout(timer);
+          this.#deadlines.remove(deadline);
           signal?.removeEventListener('abort', onAbort);
         },
       };
