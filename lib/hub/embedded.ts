@@ -14,6 +14,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { StartLogger } from '../backends/types.js';
 import { listenOn } from '../net/listen.js';
 import { mayPublish, maySubscribe, type Session } from './acl.js';
+import { coalesceWrites, resultFramer } from './framer.js';
 import { SessionFile } from './sessions.js';
 import type { HubTransport, MessageHandler } from './transport.js';
 
@@ -339,115 +340,14 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
 }
 
 /**
- * aedes writes each packet to each subscriber from its own setImmediate, so
- * every job published to N workers cost N syscalls, one per packet: the
- * largest single cost of a busy hub. The socket is corked at its first write
- * in a turn of the event loop and uncorked from the next turn's immediates:
- * what this turn wrote (jobs, cancels, several jobs at once under load) goes
- * out in one writev. Nothing waits for a timer: the delay is the rest of this
- * turn, and Nagle stays off.
- */
-function coalesceWrites(socket: net.Socket): void {
-  let corked = false;
-  const release = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  const write = socket.write;
-  socket.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>): boolean {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(release);
-    }
-    return write.apply(this, args);
-  } as net.Socket['write'];
-}
-
-/** The longest result packet read by `takeResults` (a DPoW result is about 150 bytes; the hub refuses over 512). */
-const MAX_RESULT_PACKET = 1024;
-const RESULT_TOPICS = ['result/ondemand', 'result/precache'].map((name) => ({ name, bytes: Buffer.from(name) }));
-
-/**
- * Puts a framer in front of an aedes client's MQTT parser: whole QoS 0
- * PUBLISH packets (no dup, no retain) on a result topic are offered to `take`
- * (which refuses what it will not handle), and every other byte goes to the
- * parser as it came, in order. The framer reads only the fixed header and the
- * topic; a packet it does not take is parsed by mqtt-packet as before.
+ * Puts the result framer (./framer.ts) in front of an aedes client's MQTT
+ * parser: results `take` accepts go to the hub, every other byte to the
+ * parser as it came, in order.
  */
 export function takeResults(client: WireClient, take: (client: WireClient, topic: string, payload: Buffer) => boolean): void {
   const parser = (client as unknown as { _parser: { parse(buf: Buffer): unknown } })._parser;
   const parse = parser.parse.bind(parser);
-  /** The start of a packet cut short by the end of a chunk (a result being read, or a header). */
-  let carry: Buffer | undefined;
-  /** Bytes still to come of a packet being handed to the parser as they arrive. */
-  let passing = 0;
-  parser.parse = (chunk: Buffer) => {
-    const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    carry = undefined;
-    const n = buf.length;
-    /** Bytes from `from` to `at` are for the parser. */
-    let from = 0;
-    let at = 0;
-    while (at < n) {
-      if (passing > 0) {
-        const step = Math.min(passing, n - at);
-        passing -= step;
-        at += step;
-        continue;
-      }
-      // Remaining length: 1 to 4 bytes of 7 bits after the first byte.
-      let length = 0;
-      let i = at + 1;
-      let complete = false;
-      for (let shift = 1; i < n && i < at + 5; i++, shift *= 128) {
-        const byte = buf[i] as number;
-        length += (byte & 127) * shift;
-        if ((byte & 128) === 0) {
-          complete = true;
-          i++;
-          break;
-        }
-      }
-      if (!complete) {
-        if (i - at >= 5) {
-          // Not MQTT: the parser says so and aedes closes the connection.
-          at = n;
-          break;
-        }
-        carry = Buffer.from(buf.subarray(at));
-        break;
-      }
-      const total = i - at + length;
-      if (buf[at] === 0x30 && total <= MAX_RESULT_PACKET) {
-        if (n - at < total) {
-          carry = Buffer.from(buf.subarray(at));
-          break;
-        }
-        const topicLength = length >= 2 ? ((buf[i] as number) << 8) | (buf[i + 1] as number) : -1;
-        const topic =
-          topicLength + 2 <= length
-            ? RESULT_TOPICS.find((t) => t.bytes.length === topicLength && buf.compare(t.bytes, 0, topicLength, i + 2, i + 2 + topicLength) === 0)
-            : undefined;
-        if (topic !== undefined) {
-          // What came before goes first: the hub sees the client's packets in order.
-          if (from < at) parse(buf.subarray(from, at));
-          if (take(client, topic.name, buf.subarray(i + 2 + topicLength, at + total))) {
-            at += total;
-            from = at;
-            continue;
-          }
-          from = at;
-        }
-        at += total;
-        continue;
-      }
-      const here = Math.min(total, n - at);
-      passing = total - here;
-      at += here;
-    }
-    if (from < at) parse(buf.subarray(from, at));
-  };
+  parser.parse = resultFramer((topic, payload) => take(client, topic, payload), parse);
 }
 
 /** Whether an MQTT topic filter matches a topic name (MQTT 3.1.1 §4.7; wildcards never match a leading `$`). */

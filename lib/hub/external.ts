@@ -5,7 +5,10 @@
  * it is down the hub fails its jobs at once so the next tier answers.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { type Duplex, Transform } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
+import { coalesceWrites, resultFramer } from './framer.js';
 import type { HubTransport, MessageHandler } from './transport.js';
 
 export interface ExternalBrokerOptions {
@@ -65,8 +68,22 @@ export function createExternalTransport(options: ExternalBrokerOptions): HubTran
         reconnectPeriod: options.reconnectPeriod ?? 1000,
         queueQoSZero: false,
         resubscribe: true,
+        // The stream is wrapped (readResults) before the first connection is made.
+        manualConnect: true,
       });
       client = c;
+      const builder = c as unknown as { streamBuilder: (client: MqttClient) => Duplex };
+      const build = builder.streamBuilder;
+      builder.streamBuilder = (mqttClient) => {
+        const stream = build(mqttClient);
+        // A TCP connection (mqtt://): what a turn of the event loop publishes goes out in one write.
+        if (stream instanceof net.Socket) coalesceWrites(stream);
+        return readResults(stream, (topic, payload) => {
+          handler(topic, payload);
+          return true;
+        });
+      };
+      c.connect();
       c.on('message', (topic, payload) => handler(topic, payload));
       const ready = new Promise<void>((resolve) => {
         c.on('connect', () => {
@@ -103,4 +120,30 @@ export function createExternalTransport(options: ExternalBrokerOptions): HubTran
 export function noDelay(client: MqttClient): void {
   const stream = client.stream as { setNoDelay?: (on: boolean) => unknown } | undefined;
   stream?.setNoDelay?.(true);
+}
+
+/**
+ * The results the broker delivers (QoS 0, on result/ topics: N per job with N
+ * workers) are read off the connection by the result framer (./framer.ts) and
+ * handed to `take`; mqtt.js gets every other byte, in order, through the pipe
+ * it makes from the stream. Without this each result went through
+ * mqtt-packet's parser, a packet queue and a tick of its own in mqtt.js.
+ */
+export function readResults(stream: Duplex, take: (topic: string, payload: Buffer) => boolean): Duplex {
+  const pipe = stream.pipe.bind(stream);
+  stream.pipe = ((dest: NodeJS.WritableStream, options?: { end?: boolean }) => {
+    const out: Buffer[] = [];
+    const frame = resultFramer(take, (bytes) => out.push(bytes));
+    const filter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        frame(chunk);
+        for (const bytes of out) this.push(bytes);
+        out.length = 0;
+        done();
+      },
+    });
+    pipe(filter);
+    return filter.pipe(dest, options);
+  }) as Duplex['pipe'];
+  return stream;
 }

@@ -1,7 +1,10 @@
+import { PassThrough, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { expect } from 'chai';
 import mqttPacket from 'mqtt-packet';
 import { mayPublish, maySubscribe, type Session } from '../../lib/hub/acl.js';
 import { publishFrame, takeResults, topicMatches, type WireClient } from '../../lib/hub/embedded.js';
+import { readResults } from '../../lib/hub/external.js';
 import {
   formatClientStats,
   formatResult,
@@ -212,5 +215,38 @@ describe('embedded broker: results read off the socket', () => {
       ...expected.slice(0, 3).map((s, i) => (i === 2 ? `${s}${frame('result/precache', 'C,3,nano_c').toString('hex')}` : s)),
       'result/ondemand:D,4,nano_d',
     ]);
+  });
+});
+
+describe('external broker: results read off the connection', () => {
+  it('hands results to the hub and every other byte to the pipe mqtt.js makes, in order', async () => {
+    const source = new PassThrough();
+    const taken: string[] = [];
+    readResults(source, (topic, payload) => {
+      taken.push(`${topic}:${payload.toString()}`);
+      return true;
+    });
+    const received: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    source.pipe(sink);
+    const presence = publishFrame('presence/nano_x', Buffer.from('{"online":true}'));
+    const pingresp = Buffer.from([0xd0, 0x00]);
+    const bytes = Buffer.concat([
+      pingresp,
+      publishFrame('result/ondemand', Buffer.from('A,1,nano_a')),
+      presence,
+      publishFrame('result/precache', Buffer.from('B,2,nano_b')),
+    ]);
+    // Cut in two mid-result: the framer carries the start over.
+    source.write(bytes.subarray(0, 10));
+    source.end(bytes.subarray(10));
+    await finished(sink);
+    expect(taken).to.deep.equal(['result/ondemand:A,1,nano_a', 'result/precache:B,2,nano_b']);
+    expect(Buffer.concat(received).equals(Buffer.concat([pingresp, presence]))).to.equal(true);
   });
 });
