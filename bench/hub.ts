@@ -9,7 +9,7 @@
  *      and from a cancel to `powgate worker`'s generator having stopped.
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,24 @@ const PARTS = new Set((option('hub-parts') ?? 'a,b,c').split(','));
 const PATHS = new Set((option('hub-paths') ?? 'rpc,hub-embedded,hub-mosquitto').split(','));
 
 /** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
-async function startMosquitto(): Promise<{ url: string; stop: () => void } | undefined> {
+/**
+ * A process's CPU time in µs from /proc (Linux): Mosquitto is not ours to
+ * probe, but its CPU is on the same cores as powgate's, the workers' and the
+ * load generator's, so the per-job sum of all four says what the machine
+ * allows. NaN where /proc is missing.
+ */
+function processCpuUs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime: fields 14 and 15 of proc(5), 12 and 13 after "pid (comm) ".
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+async function startMosquitto(): Promise<{ url: string; stop: () => void; cpuUs: () => number } | undefined> {
   if (spawnSync('mosquitto', ['-h']).error !== undefined) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'powgate-bench-mosquitto-'));
   const port = await freePort();
@@ -80,6 +97,7 @@ async function startMosquitto(): Promise<{ url: string; stop: () => void } | und
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    cpuUs: () => processCpuUs(proc.pid),
     stop: () => {
       proc.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -176,8 +194,9 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
       'powgate CPU µs/job',
       'workers CPU µs/job',
       'load CPU µs/job',
+      'Mosquitto CPU µs/job',
     ]),
-    row(['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   );
   const verdicts: string[] = [];
   try {
@@ -219,11 +238,18 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
           const label = `hub-w${workers}-c${clients}-${path.key}`;
           await Promise.all([path.gate.reset(), probeReset(path.workers)]);
           const load0 = process.cpuUsage();
+          const broker0 = path.key === 'hub-mosquitto' ? (mosquitto?.cpuUs() ?? NaN) : NaN;
           const r = await runLoad({ url: path.gate.url, connections: clients, seconds, body, check: (t) => t.includes('"work"') });
           const load = process.cpuUsage(load0);
+          const broker = path.key === 'hub-mosquitto' ? (mosquitto?.cpuUs() ?? NaN) - broker0 : NaN;
           const [gate, worker] = await Promise.all([path.gate.read(`${label}-powgate`), probeCpu(path.workers, `${label}-workers`)]);
           const per = (us: number): number => us / Math.max(r.requests, 1);
-          const cpu = { powgateUsPerJob: per(gate.cpuUs), workersUsPerJob: per(worker), loadUsPerJob: per(load.user + load.system) };
+          const cpu = {
+            powgateUsPerJob: per(gate.cpuUs),
+            workersUsPerJob: per(worker),
+            loadUsPerJob: per(load.user + load.system),
+            ...(Number.isFinite(broker) ? { brokerUsPerJob: per(broker) } : {}),
+          };
           if (path.key === 'rpc') baseline = r;
           const vs =
             baseline === undefined || path.key === 'rpc'
@@ -242,6 +268,7 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
               fmt(cpu.powgateUsPerJob),
               fmt(cpu.workersUsPerJob),
               fmt(cpu.loadUsPerJob),
+              path.key === 'hub-mosquitto' ? fmt(cpu.brokerUsPerJob ?? NaN) : '',
             ]),
           );
           out[`w${workers}.c${clients}.${path.key}`] = { ...r, ...cpu };
@@ -252,9 +279,13 @@ async function throughput(ctx: HubBenchContext, lines: string[], procs: ChildPro
             );
           }
           if (path.key !== 'rpc' && workers === 10 && clients === 32) {
+            const cores = os.availableParallelism();
+            const others = cpu.loadUsPerJob + cpu.workersUsPerJob + (cpu.brokerUsPerJob ?? 0);
+            const everyone = cpu.powgateUsPerJob + others;
             verdicts.push(
               `${path.name}, 10 workers, 32 clients: ${fmt(r.rps)} jobs/s: ${verdict(r.rps >= 2000)}; powgate spent ${fmt(cpu.powgateUsPerJob)} µs CPU per job, ` +
-                `${fmt(1e6 / cpu.powgateUsPerJob)} jobs/s for each core it has to itself (the load generator and workers took ${fmt(cpu.loadUsPerJob + cpu.workersUsPerJob)} µs more per job on the same ${os.availableParallelism()} cores)`,
+                `${fmt(1e6 / cpu.powgateUsPerJob)} jobs/s for each core it has to itself (the load generator${cpu.brokerUsPerJob === undefined ? ' and' : ','} the workers${cpu.brokerUsPerJob === undefined ? '' : ' and Mosquitto'} took ` +
+                `${fmt(others)} µs more per job on the same ${cores} cores: ${fmt(everyone)} µs per job in all, at most ${fmt((cores * 1e6) / everyone)} jobs/s on this machine)`,
             );
           }
         }
