@@ -24,7 +24,7 @@ import type { HubTransport } from '../lib/hub/transport.js';
 import { startWorker } from '../lib/hub/worker.js';
 import { encodeAccount, hexToBytes, meetsTarget, NETWORKS } from '../lib/pow/index.js';
 import { option } from './cli.js';
-import { type Child, freePort, verdict } from './harness.js';
+import { type Child, fmt, freePort, row, verdict } from './harness.js';
 import { type LoadResult, runLoad } from './load.js';
 import type { ProbeReading } from './probe.js';
 
@@ -38,28 +38,25 @@ export interface HubBenchContext {
   readonly config: (backends: RawMap) => RawMap;
 }
 
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `--hub-workers 10 --hub-clients 32 --hub-parts a`: one case of the section,
  * for profiling it (BENCH_PROF) without the rest. Unset: every case.
  */
-const listOption = (name: string, all: readonly number[]): number[] => {
+function listOption<T extends number | string>(name: string, all: readonly T[], read: (text: string) => T): T[] {
   const text = option(name);
   if (text === undefined) return [...all];
-  const picked = text.split(',').map(Number);
+  const picked = text.split(',').map((part) => read(part.trim()));
   if (picked.some((n) => !all.includes(n))) throw new Error(`--${name} takes some of ${all.join(',')}`);
   return picked;
-};
-const WORKER_COUNTS = listOption('hub-workers', [1, 10, 100]);
-const CLIENT_COUNTS = listOption('hub-clients', [1, 32]);
-const PARTS = new Set((option('hub-parts') ?? 'a,b,c').split(','));
+}
+const WORKER_COUNTS = listOption('hub-workers', [1, 10, 100], Number);
+const CLIENT_COUNTS = listOption('hub-clients', [1, 32], Number);
+const PARTS = new Set(listOption('hub-parts', ['a', 'b', 'c'], String));
 /** `--hub-paths hub-embedded,hub-mosquitto`: (a) without the rpc peers' baseline (their CPU would crowd the rest). */
-const PATHS = new Set((option('hub-paths') ?? 'rpc,hub-embedded,hub-mosquitto').split(','));
+const PATHS = new Set(listOption('hub-paths', ['rpc', 'hub-embedded', 'hub-mosquitto'], String));
 
-/** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
 /**
  * A process's CPU time in µs from /proc (Linux): Mosquitto is not ours to
  * probe, but its CPU is on the same cores as powgate's, the workers' and the
@@ -77,6 +74,7 @@ function processCpuUs(pid: number | undefined): number {
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
+/** A private Mosquitto for the run (anonymous, loopback): the machine's may carry other traffic. */
 async function startMosquitto(): Promise<{ url: string; stop: () => void; cpuUs: () => number } | undefined> {
   if (spawnSync('mosquitto', ['-h']).error !== undefined) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'powgate-bench-mosquitto-'));

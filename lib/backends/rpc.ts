@@ -153,16 +153,12 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
       },
       (err: unknown) => {
         done(false);
-        const failure =
-          err instanceof PowgateError
-            ? err
-            : isAbortError(err) || signal.aborted
-              ? abortError(signal)
-              : new BackendUnavailableError(`${peer.label}: ${scrubText(errorText(err), { secrets: peer.secrets })}`, { cause: err });
-        if (!alone) throw failure;
-        if (signal.aborted) throw abortError(signal);
-        if (failure instanceof PowgateError) throw failure;
-        throw new BackendUnavailableError(failure.message);
+        // Alone, any failure of an aborted job is the abort; in a race a peer's own error stays its own.
+        if (signal.aborted && (alone || !(err instanceof PowgateError))) throw abortError(signal);
+        if (err instanceof PowgateError) throw err;
+        // An abort that is not the job's (the request's own): alone, it is the backend failing.
+        if (isAbortError(err)) throw alone ? new BackendUnavailableError(abortError(signal).message) : abortError(signal);
+        throw new BackendUnavailableError(`${peer.label}: ${scrubText(errorText(err), { secrets: peer.secrets })}`, { cause: err });
       },
     );
   };
@@ -170,10 +166,10 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
   /** Every URL at once: the first work the engine accepts wins, and the others are stopped. */
   const race = async (job: WorkJob, body: string): Promise<bigint> => {
     // Only what is needed: one peer and no timeout share the job's own signal.
-    const race = peers.length > 1 ? new AbortController() : undefined;
+    const losers = peers.length > 1 ? new AbortController() : undefined;
     const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
     const parts = [toAbortSignal(job.signal)];
-    if (race !== undefined) parts.push(race.signal);
+    if (losers !== undefined) parts.push(losers.signal);
     if (deadline !== undefined) parts.push(deadline);
     const signal: SignalLike = parts.length === 1 ? job.signal : forEveryPeer(AbortSignal.any(parts));
     let pending = peers.length;
@@ -195,7 +191,7 @@ export function createRpcBackend(name: string, options: RpcBackendOptions): Back
       throw new BackendUnavailableError(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
     } finally {
       // Losing peers in this backend are stopped (and sent work_cancel).
-      if (pending > 0) race?.abort(LOST);
+      if (pending > 0) losers?.abort(LOST);
     }
   };
 

@@ -202,6 +202,15 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
 
   // Late, duplicate and accepted results (N per job with N workers) build their event in one
   // literal, every field set: one shape, no property added afterwards.
+  const repeated = (
+    type: WorkType,
+    outcome: 'late' | 'duplicate',
+    who: { readonly text: string; readonly valid: boolean },
+    root: string,
+    difficulty: bigint,
+    work: bigint,
+  ): HubResultEvent => ({ backend: name, type, outcome, accountValid: who.valid, at: now(), account: who.text, root, difficulty, work });
+
   const onResult = (topicType: WorkType, payload: Buffer): void => {
     const parsed = parseResultBytes(payload);
     if (!parsed.ok) {
@@ -221,32 +230,12 @@ export function createHubBackend(name: string, options: HubBackendOptions): HubB
       // The work type comes from the job, not from the topic the worker chose.
       const repeat = finished.submitted.has(account);
       if (!repeat && finished.submitted.size < SUBMITTERS) finished.submitted.add(account);
-      tell({
-        backend: name,
-        type: finished.type,
-        outcome: repeat ? 'duplicate' : 'late',
-        accountValid: who.valid,
-        at: now(),
-        account,
-        root: finished.root,
-        difficulty: finished.target,
-        work,
-      });
+      tell(repeated(finished.type, repeat ? 'duplicate' : 'late', who, finished.root, finished.target, work));
       return;
     }
     const first = entry.jobs.values().next().value as Pending;
     if (entry.submitted.has(account)) {
-      tell({
-        backend: name,
-        type: first.type,
-        outcome: 'duplicate',
-        accountValid: who.valid,
-        at: now(),
-        account,
-        root: first.root,
-        difficulty: entry.target,
-        work,
-      });
+      tell(repeated(first.type, 'duplicate', who, first.root, entry.target, work));
       return;
     }
     // The engine's gate decides (job.accepts); the hub only learns whether this result wins.

@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { StartLogger } from '../backends/types.js';
 import { listenOn } from '../net/listen.js';
@@ -185,30 +185,12 @@ export function createEmbeddedTransport(options: EmbeddedBrokerOptions): Embedde
     for (const topic of ['result/ondemand', 'result/precache', 'presence/+']) {
       await new Promise<void>((resolve) => aedes.subscribe(topic, deliver, resolve));
     }
-    // A worker's result, once authorised (authorizePublish above), goes to the hub at once when
-    // nobody else reads it: aedes's publish would wrap it in a Packet, run its retained-message and
-    // matching series (qlobber) and call our subscription back, per result, N per job with N workers.
-    // Only plain ones: QoS 0 (nothing to acknowledge or queue), not retained (aedes must store it),
-    // and no connected client subscribed to it (a server login may read results; workers may not).
-    const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
-    (aedes as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
-      if (
-        typeof client === 'object' &&
-        client !== null &&
-        packet.qos === 0 &&
-        packet.retain !== true &&
-        (packet.topic === 'result/ondemand' || packet.topic === 'result/precache') &&
-        audience(aedes, packet.topic)?.length === 0
-      ) {
-        deliver(packet, () => done());
-        return;
-      }
-      publish(packet, client, done);
-    };
-    // The same, one step earlier (takeResults): a worker's result read off its socket goes to the
-    // hub without mqtt-packet's parser (its buffer list and debug calls allocated ~20 KB per job
-    // with 10 workers) and without aedes's handlers. Only for a connected worker login, and only
-    // while nobody else reads results; everything else is handed to aedes, in order.
+    // A worker's result read off its socket (takeResults) goes to the hub at once: through aedes it
+    // went through mqtt-packet's parser (its buffer list and debug calls allocated ~20 KB per job
+    // with 10 workers), a Packet, the retained-message and matching series (qlobber) and back to
+    // our subscription, N times per job with N workers. Only for a connected worker login (which
+    // mayPublish allows on result topics), and only while nobody else reads results; everything
+    // else, and any result this declines, is handed to aedes, in order.
     const takeResult = (client: WireClient, topic: string, payload: Buffer): boolean => {
       if (!client.connected || client.closed || sessions.get(client)?.role !== 'worker' || audience(aedes, topic)?.length !== 0) return false;
       // What aedes does for every packet it handles: the client is alive (MQTT 3.1.1 §3.1.2.10).

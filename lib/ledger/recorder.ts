@@ -104,8 +104,9 @@ function chunks(n: number): number[] {
  * duplicate ones counted, by minute, backend, account, type and outcome, in
  * `hub_result_counts` and per worker in `hub_workers` (with ten workers on a
  * job, nine results are late: rows for them would be most of the writes and
- * tell nothing a count does not; they are counted as they come, not queued). `record()` only queues or counts (O(1), no I/O, nothing awaited), and a writer
- * drains the queue in batches, one transaction per batch, yielding between
+ * tell nothing a count does not; they are counted as they come, not queued).
+ * `record()` only queues or counts (O(1), no I/O, nothing awaited), and a
+ * writer drains the queue in batches, one transaction per batch, yielding between
  * batches. The queue is bounded: past `maxQueue` results are dropped and
  * counted (`dropped`), and the first drop is reported once. `close()` (on
  * the close stack) writes what is still queued.

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Deadlines } from '../../lib/engine/deadlines.js';
+import { nextUncaughtException } from '../helpers/uncaught.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,14 +51,7 @@ describe("Deadlines: every waiter's request deadline on one timer", () => {
     const deadlines = new Deadlines(10);
     const expired: string[] = [];
     const boom = new Error('expiry failed');
-    const reported = new Promise<unknown>((resolve) => {
-      const listeners = process.listeners('uncaughtException');
-      process.removeAllListeners('uncaughtException');
-      process.once('uncaughtException', (err) => {
-        for (const l of listeners) process.on('uncaughtException', l);
-        resolve(err);
-      });
-    });
+    const reported = nextUncaughtException();
     deadlines.add(() => {
       throw boom;
     });

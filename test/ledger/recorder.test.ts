@@ -23,6 +23,23 @@ function result(over: Partial<RecordedResult> = {}): RecordedResult {
   };
 }
 
+/** `db`, whose first transaction fails (a full disk), and every later one goes through. */
+function failingFirstTransaction(db: SqlDatabase): SqlDatabase {
+  let fail = 1;
+  return {
+    dialect: db.dialect,
+    label: db.label,
+    query: (sql, params) => db.query(sql, params),
+    execute: (sql, params) => db.execute(sql, params),
+    migrate: (component, steps) => db.migrate(component, steps),
+    close: () => db.close(),
+    transaction: (fn) => {
+      if (fail-- > 0) return Promise.reject(new Error('disk full'));
+      return db.transaction(fn);
+    },
+  };
+}
+
 eachDatabase('LedgerRecorder', (open) => {
   let db: SqlDatabase;
   beforeEach(async () => {
@@ -169,19 +186,7 @@ eachDatabase('LedgerRecorder', (open) => {
   });
 
   it('keeps results queued through a failed write and writes them on the next try', async () => {
-    let fail = 1;
-    const flaky: SqlDatabase = {
-      dialect: db.dialect,
-      label: db.label,
-      query: (sql, params) => db.query(sql, params),
-      execute: (sql, params) => db.execute(sql, params),
-      migrate: (component, steps) => db.migrate(component, steps),
-      close: () => db.close(),
-      transaction: (fn) => {
-        if (fail-- > 0) return Promise.reject(new Error('disk full'));
-        return db.transaction(fn);
-      },
-    };
+    const flaky = failingFirstTransaction(db);
     const errors: string[] = [];
     const recorder = await LedgerRecorder.open(flaky, {
       receiveThreshold: nano.receiveThreshold,
@@ -204,19 +209,7 @@ eachDatabase('LedgerRecorder', (open) => {
   });
 
   it('keeps counted late, invalid and duplicate results through a failed write, adding those that came meanwhile', async () => {
-    let fail = 1;
-    const flaky: SqlDatabase = {
-      dialect: db.dialect,
-      label: db.label,
-      query: (sql, params) => db.query(sql, params),
-      execute: (sql, params) => db.execute(sql, params),
-      migrate: (component, steps) => db.migrate(component, steps),
-      close: () => db.close(),
-      transaction: (fn) => {
-        if (fail-- > 0) return Promise.reject(new Error('disk full'));
-        return db.transaction(fn);
-      },
-    };
+    const flaky = failingFirstTransaction(db);
     const recorder = await LedgerRecorder.open(flaky, { receiveThreshold: nano.receiveThreshold, flushInterval: 60_000, onError: () => {} });
     for (let i = 0; i < 3; i++) recorder.record(result({ outcome: 'late', at: 1_000 + i }));
     recorder.record(result({ outcome: 'invalid', account: BOB, at: 900 }));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { JobAbort, toAbortSignal } from '../../lib/net/abort.js';
+import { nextUncaughtException } from '../helpers/uncaught.js';
 
 describe("JobAbort: the engine's light abort controller, as AbortController behaves", () => {
   it('aborts once, with an AbortError DOMException when no reason is given', () => {
@@ -52,14 +53,7 @@ describe("JobAbort: the engine's light abort controller, as AbortController beha
     const a = new JobAbort();
     const calls: string[] = [];
     const boom = new Error('listener failed');
-    const reported = new Promise<unknown>((resolve) => {
-      const listeners = process.listeners('uncaughtException');
-      process.removeAllListeners('uncaughtException');
-      process.once('uncaughtException', (err) => {
-        for (const l of listeners) process.on('uncaughtException', l);
-        resolve(err);
-      });
-    });
+    const reported = nextUncaughtException();
     a.addEventListener('abort', () => {
       throw boom;
     });
